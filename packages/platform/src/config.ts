@@ -1,0 +1,93 @@
+/**
+ * Configuration is read once at start from the environment, validated with zod
+ * and frozen. Env names match the Helm chart's.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const commonEnv = z.object({
+  SERVICE_NAME: z.string().min(1),
+  APP_PORT: port,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DAPR_HOST: z.string().default('127.0.0.1'),
+  DAPR_HTTP_PORT: port.default(3500),
+  DAPR_API_TOKEN: z.string().optional(),
+  PUBSUB_NAME: z.string().default('pubsub'),
+  DB_HOST: z.string().default('127.0.0.1'),
+  DB_PORT: port.default(3306),
+  DB_NAME: z.string().optional(),
+  DB_USER: z.string().optional(),
+  DB_PASSWORD: z.string().optional(),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+  DEMO_DATA: bool,
+  FAULT_INJECTION: bool,
+});
+
+export interface DbConfig {
+  host: string;
+  port: number;
+  dbName: string;
+  user: string;
+  password: string;
+  poolMax: number;
+}
+
+export interface CommonConfig {
+  service: string;
+  port: number;
+  logLevel: string;
+  dapr: { host: string; httpPort: number; apiToken: string | undefined; pubsub: string };
+  db: DbConfig | null;
+  auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string; audience: string };
+  demoData: boolean;
+  faultInjection: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the settings every service shares; `needsDb` makes the DB_* variables required. */
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: true }): CommonConfig & { db: DbConfig };
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: false }): CommonConfig;
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolean }): CommonConfig {
+  const parsed = commonEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (!e.JWT_SECRET && !e.JWT_JWKS_URL) throw new ConfigError('set JWT_JWKS_URL (production) or JWT_SECRET (local)');
+  let db: CommonConfig['db'] = null;
+  if (opts.needsDb) {
+    if (!e.DB_NAME || !e.DB_USER || e.DB_PASSWORD === undefined) {
+      throw new ConfigError('DB_NAME, DB_USER and DB_PASSWORD are required');
+    }
+    db = {
+      host: e.DB_HOST,
+      port: e.DB_PORT,
+      dbName: e.DB_NAME,
+      user: e.DB_USER,
+      password: e.DB_PASSWORD,
+      poolMax: e.DB_POOL_MAX,
+    };
+  }
+  return Object.freeze({
+    service: e.SERVICE_NAME,
+    port: e.APP_PORT,
+    logLevel: e.LOG_LEVEL,
+    dapr: { host: e.DAPR_HOST, httpPort: e.DAPR_HTTP_PORT, apiToken: e.DAPR_API_TOKEN, pubsub: e.PUBSUB_NAME },
+    db,
+    auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    demoData: e.DEMO_DATA,
+    faultInjection: e.FAULT_INJECTION,
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * MikroORM (mysql2 driver) for a service's own database: migrations from code
+ * at start (never schema.update()), and one forked EntityManager per request.
+ */
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, RequestContext, type Options } from '@mikro-orm/mysql';
+import type { Middleware } from 'koa';
+import type { CommonConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export type Orm = MikroORM;
+type MigrationClass = NonNullable<NonNullable<Options['migrations']>['migrationsList']>[number];
+
+export async function openDatabase(opts: {
+  db: NonNullable<CommonConfig['db']>;
+  entities: NonNullable<Options['entities']>;
+  migrations: MigrationClass[];
+  logger: Logger;
+}): Promise<MikroORM> {
+  const { db, logger } = opts;
+  const orm = await MikroORM.init({
+    dbName: db.dbName,
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    entities: opts.entities,
+    extensions: [Migrator],
+    // Connection pool per process; sized with the sidecar's concurrency in mind.
+    pool: { min: 1, max: db.poolMax },
+    timezone: '+00:00',
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: false,
+    // MikroORM's own messages (e.g. the migrator's) go through pino, not stdout.
+    logger: (message: string) => logger.debug({ orm: message }, 'mikro-orm'),
+    colors: false,
+    migrations: {
+      migrationsList: opts.migrations,
+      transactional: true,
+      allOrNothing: true,
+      disableForeignKeys: false,
+      snapshot: false,
+    },
+  });
+  const applied = await orm.migrator.up();
+  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  return orm;
+}
+
+/** Every request works in its own identity map. */
+export function requestContext(orm: MikroORM): Middleware {
+  return (_ctx, next) => RequestContext.create(orm.em, next);
+}
+
+export async function databaseReachable(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.fork().getConnection().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when a driver error is MySQL's duplicate-key error (ER_DUP_ENTRY). */
+export function isDuplicateKey(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; name?: string };
+  return err.code === 'ER_DUP_ENTRY' || err.errno === 1062 || err.name === 'UniqueConstraintViolationException';
+}

@@ -1,0 +1,110 @@
+/**
+ * The Koa app every service builds on: problem answers, JSON-only bodies of at
+ * most 64 KiB, request logging, metrics, and /healthz, /readyz, /metrics.
+ * Services add their routers to it; `src/index.ts` does the listening.
+ */
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { badRequest, payloadTooLarge, problemMiddleware, unsupportedMediaType } from './problem.ts';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** What /readyz reports: each named dependency and whether it answered. */
+export type ReadinessCheck = () => Promise<Record<string, boolean>>;
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck;
+}
+
+declare module 'koa' {
+  interface Request {
+    /** The parsed JSON body; undefined when the request had none. */
+    body?: unknown;
+  }
+}
+
+const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/*+json'];
+
+/**
+ * A tiny JSON body reader instead of a body-parser package: we need exactly
+ * 413 over the limit, 415 for anything but JSON, 400 for malformed JSON, and
+ * no body at all for bodiless POSTs, each as a problem answer.
+ */
+function jsonBody(): Koa.Middleware {
+  return async (ctx, next) => {
+    const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
+    if (!['POST', 'PUT', 'PATCH'].includes(ctx.method) || !hasBody) return next();
+    if (!ctx.is(JSON_TYPES)) throw unsupportedMediaType();
+    let raw: string;
+    try {
+      raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8', length: ctx.request.length });
+    } catch (e) {
+      if ((e as { type?: string }).type === 'entity.too.large') throw payloadTooLarge(BODY_LIMIT_BYTES);
+      throw badRequest('The body could not be read.');
+    }
+    if (raw.trim() === '') return next();
+    try {
+      ctx.request.body = JSON.parse(raw) as unknown;
+    } catch {
+      throw badRequest('The body is not valid JSON.');
+    }
+    return next();
+  };
+}
+
+export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: Router } {
+  const { logger, metrics, readiness } = opts;
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  const router = new Router();
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    let checks: Record<string, boolean>;
+    try {
+      checks = await readiness();
+    } catch {
+      checks = { readiness: false };
+    }
+    const ready = Object.values(checks).every(Boolean);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not-ready', checks };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+
+  app.use(async (ctx, next) => {
+    const requestId = ctx.get('x-request-id') || randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const quiet = ctx.path === '/healthz' || ctx.path === '/readyz' || ctx.path === '/metrics';
+    const line = { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms };
+    if (quiet) logger.trace(line, 'request');
+    else if (ctx.status >= 500) logger.error(line, 'request failed');
+    else logger.debug(line, 'request');
+  });
+  app.use(metrics.middleware());
+  app.use(problemMiddleware(logger));
+  app.use(jsonBody());
+  return { app, router };
+}
+
+/** Mounts the router last, after the service's own middleware. */
+export function finishApp(app: Koa, router: Router): Koa {
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

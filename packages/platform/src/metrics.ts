@@ -1,0 +1,47 @@
+/** Prometheus metrics: default process metrics plus one request histogram per service. */
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly eventsHandled: Counter<'topic' | 'type' | 'outcome'>;
+  readonly eventsPublished: Counter<'topic'>;
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = new Histogram({
+      name: 'http_server_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.eventsHandled = new Counter({
+      name: 'events_handled_total',
+      help: 'Events received from pub/sub, by outcome (processed, duplicate, retry, drop)',
+      labelNames: ['topic', 'type', 'outcome'],
+      registers: [this.registry],
+    });
+    this.eventsPublished = new Counter({
+      name: 'events_published_total',
+      help: 'Events published by the outbox relay',
+      labelNames: ['topic'],
+      registers: [this.registry],
+    });
+  }
+
+  middleware(): Middleware {
+    return async (ctx, next) => {
+      const end = this.httpDuration.startTimer();
+      try {
+        await next();
+      } finally {
+        // The matched route pattern keeps label cardinality bounded.
+        const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+        end({ method: ctx.method, route, status: String(ctx.status) });
+      }
+    };
+  }
+}

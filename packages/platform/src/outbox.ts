@@ -1,0 +1,157 @@
+/**
+ * Transactional outbox (after eShop's IntegrationEventLogEntry): an event is
+ * saved in the same transaction as the state change it announces, and a relay
+ * publishes it through the sidecar after commit. A rolled-back change publishes
+ * nothing; a crash between commit and publish is healed by the relay on restart.
+ */
+import { defineEntity, p, type EntityManager } from '@mikro-orm/mysql';
+import type { AnyEvent } from './contracts/events.ts';
+import type { DaprSidecar } from './dapr.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { MikroORM } from '@mikro-orm/mysql';
+
+export const OutboxMessage = defineEntity({
+  name: 'OutboxMessage',
+  tableName: 'outbox',
+  properties: {
+    id: p.uuid().primary(),
+    topic: p.string().length(64),
+    type: p.string().length(64),
+    partitionKey: p.string().length(64),
+    payload: p.json<Record<string, unknown>>(),
+    state: p.string().length(16),
+    attempts: p.integer(),
+    lastError: p.text().nullable(),
+    createdAt: p.datetime(3),
+    publishedAt: p.datetime(3).nullable(),
+  },
+});
+
+/** DDL of the outbox table, for each service's first migration. */
+export const outboxTableSql = `create table outbox (
+  id char(36) not null primary key,
+  topic varchar(64) not null,
+  type varchar(64) not null,
+  partition_key varchar(64) not null,
+  payload json not null,
+  state varchar(16) not null,
+  attempts int not null default 0,
+  last_error text null,
+  created_at datetime(3) not null,
+  published_at datetime(3) null,
+  index outbox_pending (state, created_at)
+) engine=InnoDB default charset=utf8mb4`;
+
+/** Adds an event to the outbox in the caller's transaction (flushed with it). */
+export function enqueue(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string): void {
+  em.create(OutboxMessage, {
+    id: event.id,
+    topic,
+    type: event.type,
+    partitionKey,
+    payload: event as unknown as Record<string, unknown>,
+    state: 'pending',
+    attempts: 0,
+    lastError: null,
+    createdAt: new Date(),
+    publishedAt: null,
+  });
+}
+
+/** The CloudEvent we hand to the sidecar: its id is our event id. */
+export function toCloudEvent(source: string, event: Record<string, unknown>): Record<string, unknown> {
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source,
+    type: event.type,
+    time: event.occurredAt,
+    datacontenttype: 'application/json',
+    data: event,
+  };
+}
+
+interface RelayDeps {
+  orm: MikroORM;
+  dapr: DaprSidecar;
+  pubsub: string;
+  source: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Safety-net poll; commits kick the relay at once. */
+  pollMs?: number;
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  private readonly deps: RelayDeps;
+
+  constructor(deps: RelayDeps) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    const poll = () => {
+      if (this.stopped) return;
+      this.kick();
+      this.timer = setTimeout(poll, this.deps.pollMs ?? 1000);
+      this.timer.unref();
+    };
+    poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Publishes pending events now (called right after a commit, and by the poll). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'outbox relay pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const em = this.deps.orm.em.fork();
+      const batch = await em.find(OutboxMessage, { state: 'pending' }, { orderBy: { createdAt: 'asc' }, limit: 100 });
+      if (batch.length === 0) return;
+      for (const msg of batch) {
+        try {
+          await this.deps.dapr.publish(this.deps.pubsub, msg.topic, toCloudEvent(this.deps.source, msg.payload), {
+            partitionKey: msg.partitionKey,
+          });
+          await em.nativeUpdate(OutboxMessage, { id: msg.id }, { state: 'published', publishedAt: new Date() });
+          this.deps.metrics.eventsPublished.inc({ topic: msg.topic });
+        } catch (e) {
+          await em.nativeUpdate(
+            OutboxMessage,
+            { id: msg.id },
+            { attempts: msg.attempts + 1, lastError: String((e as Error).message).slice(0, 1000) },
+          );
+          // Keep order: stop this pass at the first failure and try again on the next poll.
+          this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err: e }, 'publish failed; will retry');
+          return;
+        }
+      }
+      if (batch.length < 100) return;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/** Builds the order service's Koa app (no listen: tests mount it on port 0). */
+import {
+  createServiceApp,
+  finishApp,
+  mountSubscriptions,
+  subscription,
+  TokenVerifier,
+  type DaprSidecar,
+  type Logger,
+  type Metrics,
+} from '@baedal/platform';
+import { DeliveryEvent, StoreCatalogPublished, topics } from '@baedal/platform/contracts/events';
+import { databaseReachable, requestContext } from '@baedal/platform/db';
+import type { OutboxRelay } from '@baedal/platform/outbox';
+import type { MikroORM } from '@mikro-orm/mysql';
+import type { Config } from './config.ts';
+import { OrderCommands } from './domain/order-commands.ts';
+import { CatalogStore } from './entities/catalog.ts';
+import { onCatalogPublished, onDeliveryEvent } from './events/handlers.ts';
+import { internalRoutes } from './routes/internal.ts';
+import { orderRoutes } from './routes/orders.ts';
+
+export function buildApp(deps: {
+  config: Config;
+  orm: MikroORM;
+  dapr: DaprSidecar;
+  relay: OutboxRelay;
+  logger: Logger;
+  metrics: Metrics;
+}) {
+  const { config, orm, dapr, relay, logger, metrics } = deps;
+  const { app, router } = createServiceApp({
+    logger,
+    metrics,
+    readiness: async () => ({
+      database: await databaseReachable(orm),
+      sidecar: await dapr.healthy(),
+      // Orders are priced from the catalog replica; without one nothing can be ordered yet.
+      catalog: (await orm.em.fork().count(CatalogStore, {})) > 0,
+    }),
+  });
+  app.use(requestContext(orm));
+  const commands = new OrderCommands({ orm, dapr, relay, logger });
+  const verifier = new TokenVerifier(config.auth);
+  mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
+    subscription(topics.catalog, StoreCatalogPublished, (e) => onCatalogPublished(orm, e)),
+    subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e, () => relay.kick())),
+  ]);
+  router.use(orderRoutes({ commands, verifier }).routes());
+  router.use(internalRoutes({ commands }).routes());
+  return finishApp(app, router);
+}

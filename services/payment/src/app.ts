@@ -1,0 +1,44 @@
+/** Builds the payment service's Koa app (no listen: tests mount it on port 0). */
+import {
+  createServiceApp,
+  finishApp,
+  mountSubscriptions,
+  subscription,
+  TokenVerifier,
+  type DaprSidecar,
+  type Logger,
+  type Metrics,
+} from '@baedal/platform';
+import { OrderEvent, topics } from '@baedal/platform/contracts/events';
+import { databaseReachable, requestContext } from '@baedal/platform/db';
+import type { OutboxRelay } from '@baedal/platform/outbox';
+import type { MikroORM } from '@mikro-orm/mysql';
+import type { Config } from './config.ts';
+import type { SimulatedGateway } from './domain/gateway.ts';
+import { onOrderEvent } from './events/refunds.ts';
+import { paymentRoutes } from './routes/payments.ts';
+
+export function buildApp(deps: {
+  config: Config;
+  orm: MikroORM;
+  dapr: DaprSidecar;
+  relay: OutboxRelay;
+  logger: Logger;
+  metrics: Metrics;
+  gateway: SimulatedGateway;
+}) {
+  const { config, orm, dapr, logger, metrics } = deps;
+  const { app, router } = createServiceApp({
+    logger,
+    metrics,
+    readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
+  });
+  app.use(requestContext(orm));
+  const verifier = new TokenVerifier(config.auth);
+  mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
+    subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e, () => deps.relay.kick())),
+  ]);
+  const routes = paymentRoutes({ orm, verifier, gateway: deps.gateway, faultInjection: config.faultInjection });
+  router.use(routes.routes());
+  return finishApp(app, router);
+}

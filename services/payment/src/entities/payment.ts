@@ -1,0 +1,31 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
+
+export const paymentStatuses = ['APPROVED', 'REFUNDED'] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+
+/** One payment per order: the order id is the idempotency key of a charge. */
+export const Payment = defineEntity({
+  name: 'Payment',
+  tableName: 'payment',
+  properties: {
+    id: p.uuid().primary(),
+    orderId: p.uuid().unique(),
+    customerId: p.uuid(),
+    amount: p.integer(),
+    status: p.string().length(16).$type<PaymentStatus>(),
+    createdAt: p.datetime(3),
+    updatedAt: p.datetime(3),
+  },
+});
+export type Payment = InferEntity<typeof Payment>;
+
+export function paymentView(pay: Payment) {
+  return {
+    id: pay.id,
+    orderId: pay.orderId,
+    amount: pay.amount,
+    status: pay.status,
+    createdAt: pay.createdAt.toISOString(),
+    updatedAt: pay.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Bootstrap: config, database (with migrations), demo stores, catalog snapshots
+ * through the outbox, sidecar client, outbox relay, listen.
+ */
+import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
+import { openDatabase } from '@baedal/platform/db';
+import { ProcessedEvent } from '@baedal/platform/inbox';
+import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
+import { serve } from '@baedal/platform/serve';
+import { migrations } from '../migrations/index.ts';
+import { buildApp } from './app.ts';
+import { config } from './config.ts';
+import { seedDemoStores } from './domain/demo-data.ts';
+import { InboxOrder } from './entities/inbox-order.ts';
+import { MenuItem, Store } from './entities/store.ts';
+import { enqueueCatalogSnapshots } from './events/catalog.ts';
+
+const logger = createLogger(config.service, config.logLevel);
+const metrics = new Metrics(config.service);
+const orm = await openDatabase({
+  db: config.db,
+  entities: [Store, MenuItem, InboxOrder, OutboxMessage, ProcessedEvent],
+  migrations,
+  logger,
+});
+if (config.demoData) await seedDemoStores(orm, logger);
+const dapr = new DaprSidecar(config.dapr);
+const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const published = await enqueueCatalogSnapshots(orm);
+logger.info({ stores: published }, 'catalog snapshots enqueued');
+const app = buildApp({ config, orm, dapr, logger, metrics });
+
+relay.start();
+relay.kick();
+serve(app, {
+  port: config.port,
+  logger,
+  onShutdown: async () => {
+    await relay.stop();
+    await orm.close();
+  },
+});

@@ -1,0 +1,90 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { DaprSidecar, Logger, TokenVerifier } from '@baedal/platform';
+import {
+  forbidden,
+  notFound,
+  parseWith,
+  requireRole,
+  SidecarUnavailableError,
+  unavailable,
+  userOf,
+  type InvokeResult,
+} from '@baedal/platform';
+import { orderStatuses } from '@baedal/platform/contracts/events';
+import type { OrderTransitionRequest } from '@baedal/platform/contracts/internal';
+import type { MikroORM } from '@mikro-orm/mysql';
+import { z } from 'zod';
+import { ownerActions, RETRY_AFTER_SECONDS, transitionOutcome, type OwnerAction } from '../domain/transition.ts';
+import { advanceStatus, InboxOrder, inboxOrderView } from '../entities/inbox-order.ts';
+
+const InboxQuery = z.strictObject({ status: z.enum(orderStatuses).optional() });
+const OrderParams = z.object({ orderId: z.uuid() });
+const EmptyBody = z.strictObject({}).optional();
+const RejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+const INBOX_LIMIT = 100;
+
+/** The owner's store, from the token; an owner without one may do nothing here. */
+function ownStoreId(ctx: Context): string {
+  const user = userOf(ctx);
+  if (!user.storeId) throw forbidden('This owner account has no store.');
+  return user.storeId;
+}
+
+/** The store inbox (api.md "Store inbox"): role owner, own store only. */
+export function inboxRoutes(deps: {
+  orm: MikroORM;
+  verifier: TokenVerifier;
+  dapr: DaprSidecar;
+  logger: Logger;
+}): Router {
+  const { orm, verifier, dapr, logger } = deps;
+  const router = new Router();
+  const owner = requireRole(verifier, 'owner');
+
+  router.get('/api/store/orders', owner, async (ctx) => {
+    const storeId = ownStoreId(ctx);
+    const q = parseWith(InboxQuery, ctx.query, 'query');
+    const rows = await orm.em
+      .fork()
+      .find(
+        InboxOrder,
+        { storeId, ...(q.status ? { status: q.status } : {}) },
+        { orderBy: { createdAt: 'desc', orderId: 'desc' }, limit: INBOX_LIMIT },
+      );
+    ctx.body = rows.map(inboxOrderView);
+  });
+
+  for (const [action, to] of Object.entries(ownerActions) as [OwnerAction, OrderTransitionRequest['to']][]) {
+    router.post(`/api/store/orders/:orderId/${action}`, owner, async (ctx) => {
+      const storeId = ownStoreId(ctx);
+      const { orderId } = parseWith(OrderParams, ctx.params, 'path');
+      const request: OrderTransitionRequest = { to, storeId };
+      if (action === 'reject') request.reason = parseWith(RejectBody, ctx.request.body, 'body').reason;
+      else parseWith(EmptyBody, ctx.request.body, 'body');
+
+      const em = orm.em.fork();
+      const row = await em.findOne(InboxOrder, { orderId, storeId });
+      if (!row) throw notFound('The order');
+
+      let result: InvokeResult;
+      try {
+        result = await dapr.invoke('order', `internal/orders/${orderId}/transitions`, { body: request });
+      } catch (e) {
+        if (!(e instanceof SidecarUnavailableError)) throw e;
+        logger.warn({ err: e, orderId }, 'order service unreachable through the sidecar');
+        throw unavailable('The order service is unavailable; try again.', RETRY_AFTER_SECONDS);
+      }
+      if (result.status >= 300 && result.status !== 404 && result.status !== 409) {
+        logger.warn({ orderId, to, status: result.status, body: result.body }, 'order transition failed upstream');
+      }
+      const status = transitionOutcome(result, to);
+      await advanceStatus(em, orderId, status, new Date());
+      const fresh = await orm.em.fork().findOneOrFail(InboxOrder, { orderId });
+      ctx.body = inboxOrderView(fresh);
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,240 @@
+/**
+ * MariaDB and Redis of the local stack: project-owned processes with their data
+ * under .stack/data, listening on 127.0.0.1 only.
+ */
+
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { dataDir, ensureStateDirs, logFile, mariadbSocket, pidFile, rel, repoRoot } from './paths.ts';
+import { StackError, assertPortsFree, runningPid, say, spawnDetached, tailLines, waitUntil } from './proc.ts';
+import type { Marker, ProcSpec } from './proc.ts';
+import { apps, infra, localDemoSecrets } from './topology.ts';
+
+export type InfraName = keyof typeof infra;
+export const infraNames = Object.keys(infra) as InfraName[];
+
+export function isInfraName(name: string): name is InfraName {
+  return Object.hasOwn(infra, name);
+}
+
+const mariadbDataDir = path.join(dataDir, 'mariadb');
+const redisDataDir = path.join(dataDir, 'redis');
+const isRoot = process.getuid?.() === 0;
+
+/** Grace period of SIGTERM before SIGKILL: MariaDB flushes InnoDB on shutdown. */
+export const infraGraceMs = 30_000;
+
+/** Find a server binary on PATH or in the sbin folders (not on a normal user's PATH). */
+function findBinary(names: string[], debPackage: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'].filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const file = path.join(dir, name);
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  throw new StackError(`${names[0]} not found (Debian package ${debPackage}): run \`npm run setup\``);
+}
+
+/** What identifies each infra process in /proc/<pid>/cmdline. */
+export function infraMarker(name: InfraName): Marker {
+  // redis-server soon rewrites its process title to "redis-server 127.0.0.1:<port>".
+  return name === 'mariadb' ? `--datadir=${mariadbDataDir}` : new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
+}
+
+function mariadbSpec(): ProcSpec {
+  const sock = mariadbSocket();
+  return {
+    id: 'mariadb',
+    command: findBinary(['mariadbd', 'mysqld'], 'mariadb-server'),
+    args: [
+      // Ignore /etc/mysql: only these flags apply.
+      '--no-defaults',
+      ...(isRoot ? ['--user=root'] : []),
+      `--datadir=${mariadbDataDir}`,
+      `--port=${infra.mariadb.port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${sock}`,
+      `--pid-file=${pidFile('mariadb')}`,
+      `--log-error=${logFile('mariadb')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=64M',
+      '--max-connections=200',
+      // Debian's config (skipped by --no-defaults) is what normally sets utf8mb4;
+      // the compiled-in default would be latin1.
+      '--character-set-server=utf8mb4',
+      '--collation-server=utf8mb4_unicode_ci',
+    ],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? repoRoot, TZ: 'UTC' },
+    marker: infraMarker('mariadb'),
+  };
+}
+
+function redisSpec(): ProcSpec {
+  return {
+    id: 'redis',
+    command: findBinary(['redis-server'], 'redis-server'),
+    // prettier-ignore
+    args: [
+      '--port', String(infra.redis.port),
+      '--bind', '127.0.0.1',
+      '--dir', redisDataDir,
+      // Append-only file, fsync'd every second: a Redis restart loses no stream entry.
+      '--appendonly', 'yes',
+      '--appendfsync', 'everysec',
+      '--save', '',
+      '--daemonize', 'no',
+      '--protected-mode', 'yes',
+    ],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? repoRoot },
+    marker: infraMarker('redis'),
+  };
+}
+
+/** First start: create the system tables (atomically: a failed init leaves no half datadir). */
+function initMariadb(): void {
+  if (fs.existsSync(path.join(mariadbDataDir, 'mysql'))) return;
+  const installDb = findBinary(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
+  const tmp = `${mariadbDataDir}.init`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  say(`initialising MariaDB data in ${rel(mariadbDataDir)}`);
+  const log = fs.openSync(logFile('mariadb'), 'a');
+  try {
+    const r = spawnSync(
+      installDb,
+      [
+        '--no-defaults',
+        ...(isRoot ? ['--user=root'] : []),
+        `--datadir=${tmp}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        '--skip-name-resolve',
+      ],
+      { cwd: repoRoot, stdio: ['ignore', log, log] },
+    );
+    if (r.status !== 0) {
+      throw new StackError(
+        `${path.basename(installDb)} failed (exit ${r.status ?? r.signal}); ` +
+          `last lines of ${rel(logFile('mariadb'))}:\n${tailLines(logFile('mariadb'), 20)}`,
+      );
+    }
+  } finally {
+    fs.closeSync(log);
+  }
+  fs.rmSync(mariadbDataDir, { recursive: true, force: true });
+  fs.renameSync(tmp, mariadbDataDir);
+}
+
+function mariadbClientArgs(): string[] {
+  return ['--no-defaults', `--socket=${mariadbSocket()}`, '--user=root', '--connect-timeout=2'];
+}
+
+function mariadbPing(): Promise<true | string> {
+  const admin = findBinary(['mariadb-admin', 'mysqladmin'], 'mariadb-client');
+  return new Promise((resolve) => {
+    execFile(admin, [...mariadbClientArgs(), 'ping'], { timeout: 5_000 }, (err, _stdout, stderr) => {
+      resolve(err ? stderr.trim().split('\n').at(-1) || err.message : true);
+    });
+  });
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** Each app with a database gets it, and a user `<app>`@127.0.0.1/localhost owning it. */
+function ensureDatabases(): void {
+  const statements: string[] = [];
+  for (const app of apps) {
+    if (!app.database) continue;
+    if (!/^\w+$/.test(app.database)) throw new StackError(`bad database name ${app.database}`);
+    const password = sqlString(localDemoSecrets.dbPassword(app.name));
+    statements.push(
+      `CREATE DATABASE IF NOT EXISTS \`${app.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
+    );
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const user = `${sqlString(app.name)}@${sqlString(host)}`;
+      statements.push(
+        `CREATE USER IF NOT EXISTS ${user} IDENTIFIED BY ${password};`,
+        `ALTER USER ${user} IDENTIFIED BY ${password};`,
+        `GRANT ALL PRIVILEGES ON \`${app.database}\`.* TO ${user};`,
+      );
+    }
+  }
+  if (statements.length === 0) return;
+  const client = findBinary(['mariadb', 'mysql'], 'mariadb-client');
+  const r = spawnSync(client, [...mariadbClientArgs(), '--batch'], {
+    input: statements.join('\n'),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.status !== 0) throw new StackError(`creating databases failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
+function redisPing(): Promise<true | string> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port: infra.redis.port, timeout: 2_000 });
+    let answer = '';
+    const done = (r: true | string): void => {
+      sock.destroy();
+      resolve(r);
+    };
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG') ? true : answer.trim());
+    });
+    sock.once('timeout', () => done('timeout'));
+    sock.once('error', (err) => done(err.message));
+  });
+}
+
+/** Whether the infra process answers (MariaDB: ping over its socket; Redis: PING). */
+export function infraProbe(name: InfraName): Promise<true | string> {
+  return name === 'mariadb' ? mariadbPing() : redisPing();
+}
+
+export function infraSpec(name: InfraName): ProcSpec {
+  return name === 'mariadb' ? mariadbSpec() : redisSpec();
+}
+
+/** Start (if not running) and wait until it answers; MariaDB also gets the app databases. */
+export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<void> {
+  ensureStateDirs();
+  const spec = infraSpec(name);
+  const started = Date.now();
+  let pid = runningPid(name, spec.marker);
+  if (pid === null) {
+    await assertPortsFree(name, [infra[name].port]);
+    if (name === 'mariadb') initMariadb();
+    else fs.mkdirSync(redisDataDir, { recursive: true });
+    pid = await spawnDetached(spec);
+    say(`started ${name} (pid ${pid}, port ${infra[name].port})`);
+  }
+  try {
+    await waitUntil({
+      what: name,
+      timeoutMs,
+      probe: () => infraProbe(name),
+      mustLive: [{ id: name, marker: spec.marker }],
+      intervalMs: 100,
+    });
+  } catch (err) {
+    if (err instanceof StackError) {
+      err.message += `\n--- last lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
+    }
+    throw err;
+  }
+  if (name === 'mariadb') ensureDatabases();
+  say(`${name} ready on 127.0.0.1:${infra[name].port} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+}

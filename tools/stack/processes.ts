@@ -1,0 +1,339 @@
+/**
+ * The local stack as a library: what `npm run stack` does, callable from tests
+ * (fault tests stop and start services and sidecars programmatically).
+ *
+ * Names: every app of topology.ts (`order`, ..., `edge`), its sidecar alone as
+ * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis`.
+ *
+ *   import { stackUp, stopApp, startApp, isRunning } from '../tools/stack/processes.ts';
+ *   await stopApp('payment-dapr');   // only the sidecar
+ *   await startApp('payment-dapr');  // waits until the sidecar is healthy
+ *   await stopApp('payment');        // the app and its sidecar
+ *   await startApp('payment');       // both, waits for GET /readyz = 200
+ */
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { daprdBinary, sidecarArgs, sidecarEnv, sidecarPorts } from './daprd.ts';
+import { infraGraceMs, infraMarker, infraNames, infraProbe, isInfraName, startInfra } from './infra.ts';
+import type { InfraName } from './infra.ts';
+import { logFile, rel, repoRoot, stackDir } from './paths.ts';
+import {
+  StackError,
+  assertPortsFree,
+  httpStatus,
+  runningPid,
+  say,
+  spawnDetached,
+  stopProcess,
+  tailLines,
+  waitUntil,
+} from './proc.ts';
+import { appByName, appEnv, apps, entryPort, infra } from './topology.ts';
+import type { AppSpec } from './topology.ts';
+
+export { StackError, setStackLogger } from './proc.ts';
+
+/** How long `up`/`start` wait for an app's /readyz. */
+export const appReadyTimeoutMs = 60_000;
+/** Grace period after SIGTERM for apps and sidecars. */
+const appGraceMs = 10_000;
+
+export type Target =
+  | { kind: 'app'; app: AppSpec }
+  | { kind: 'sidecar'; app: AppSpec }
+  | { kind: 'infra'; name: InfraName };
+
+/** Every name the stack knows, in start order. */
+export function stackNames(): string[] {
+  return [...infraNames, ...apps.flatMap((a) => (a.dapr ? [a.name, `${a.name}-dapr`] : [a.name]))];
+}
+
+export function resolveName(name: string): Target {
+  if (isInfraName(name)) return { kind: 'infra', name };
+  const app = appByName(name);
+  if (app) return { kind: 'app', app };
+  const side = name.endsWith('-dapr') ? appByName(name.slice(0, -'-dapr'.length)) : undefined;
+  if (side?.dapr) return { kind: 'sidecar', app: side };
+  throw new StackError(`unknown name '${name}'; known: ${stackNames().join(', ')}`);
+}
+
+const sidecarId = (app: AppSpec): string => `${app.name}-dapr`;
+
+function appEntry(app: AppSpec): string {
+  if (process.env.BAEDAL_STACK_APP_ENTRY) return process.env.BAEDAL_STACK_APP_ENTRY; // TEMP test hook
+  return path.join(repoRoot, 'services', app.name, 'src', 'index.ts');
+}
+
+const appMarker = (app: AppSpec): string => appEntry(app);
+const sidecarMarker = (app: AppSpec): string => `--app-id ${app.name} `;
+
+function nodeBinary(): string {
+  const pinned = path.join(repoRoot, 'node_modules', '.bin', 'node');
+  return fs.existsSync(pinned) ? pinned : process.execPath;
+}
+
+/** The app process: the pinned node running services/<name>/src/index.ts from the service folder. */
+function appProc(app: AppSpec): Parameters<typeof spawnDetached>[0] {
+  return {
+    id: app.name,
+    command: nodeBinary(),
+    args: [appEntry(app)],
+    cwd: path.join(repoRoot, 'services', app.name),
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? repoRoot,
+      NODE_ENV: 'development',
+      ...appEnv(app),
+    },
+    marker: appMarker(app),
+  };
+}
+
+function appPid(app: AppSpec): number | null {
+  return runningPid(app.name, appMarker(app));
+}
+
+function sidecarPid(app: AppSpec): number | null {
+  return app.dapr ? runningPid(sidecarId(app), sidecarMarker(app)) : null;
+}
+
+async function ensureSidecar(app: AppSpec): Promise<void> {
+  if (!app.dapr || sidecarPid(app) !== null) return;
+  const id = sidecarId(app);
+  await assertPortsFree(id, sidecarPorts(app));
+  fs.mkdirSync(stackDir, { recursive: true });
+  const pid = await spawnDetached({
+    id,
+    command: daprdBinary(),
+    args: sidecarArgs(app),
+    cwd: repoRoot,
+    env: sidecarEnv(),
+    marker: sidecarMarker(app),
+  });
+  say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);
+}
+
+async function ensureApp(app: AppSpec): Promise<void> {
+  if (appPid(app) !== null) return;
+  const entry = appEntry(app);
+  if (!fs.existsSync(entry)) throw new StackError(`cannot start ${app.name}: ${rel(entry)} does not exist`);
+  await assertPortsFree(app.name, [app.appPort]);
+  const pid = await spawnDetached(appProc(app));
+  say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
+}
+
+async function appProbe(app: AppSpec): Promise<true | string> {
+  const ready = await httpStatus(`http://127.0.0.1:${app.appPort}/readyz`);
+  if (ready !== 200) return `${app.name} /readyz: ${ready ?? 'no answer'}`;
+  return app.dapr ? sidecarProbe(app, true) : true;
+}
+
+/**
+ * A sidecar is healthy when GET /v1.0/healthz answers 204; that needs its app to
+ * be up, so without a running app only its outbound side is checked.
+ */
+async function sidecarProbe(app: AppSpec, withApp: boolean): Promise<true | string> {
+  if (!app.dapr) return true;
+  const url = `http://127.0.0.1:${app.dapr.httpPort}/v1.0/healthz${withApp ? '' : '/outbound'}`;
+  const status = await httpStatus(url);
+  return status === 204 ? true : `${sidecarId(app)} ${new URL(url).pathname}: ${status ?? 'no answer'}`;
+}
+
+function logTails(app: AppSpec, lines: number): string {
+  const ids = app.dapr ? [app.name, sidecarId(app)] : [app.name];
+  return ids.map((id) => `--- last ${lines} lines of ${rel(logFile(id))}:\n${tailLines(logFile(id), lines)}`).join('\n');
+}
+
+/** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
+async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  await ensureSidecar(app);
+  await ensureApp(app);
+  const mustLive = [{ id: app.name, marker: appMarker(app) }];
+  if (app.dapr) mustLive.push({ id: sidecarId(app), marker: sidecarMarker(app) });
+  try {
+    await waitUntil({ what: app.name, timeoutMs, probe: () => appProbe(app), mustLive });
+  } catch (err) {
+    if (err instanceof StackError) err.message += `\n${logTails(app, 20)}`;
+    throw err;
+  }
+  say(`${app.name} ready on http://127.0.0.1:${app.appPort} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+}
+
+export interface UpOptions {
+  /** Only `redis` runs locally (components/pubsub.yaml). */
+  broker?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Start everything that is not running (MariaDB and Redis, then every app with
+ * its sidecar in parallel) and wait until all are ready. Returns the entry URL.
+ */
+export async function stackUp(opts: UpOptions = {}): Promise<string> {
+  const broker = opts.broker ?? 'redis';
+  if (broker !== 'redis') {
+    throw new StackError(`broker '${broker}' is not available on the local stack (only 'redis')`);
+  }
+  const started = Date.now();
+  if (apps.some((a) => a.dapr)) say(`daprd: ${daprdBinary()}`);
+  await Promise.all(infraNames.map((name) => startInfra(name)));
+  const results = await Promise.allSettled(apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)));
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    const text = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\n');
+    throw new StackError(`${failures.length} of ${apps.length} apps not ready:\n\n${text}`);
+  }
+  say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return entryUrl();
+}
+
+export function entryUrl(): string {
+  return `http://127.0.0.1:${entryPort}`;
+}
+
+/** Stop apps, then sidecars, then Redis and MariaDB. Data stays. */
+export async function stackDown(): Promise<void> {
+  await Promise.all(apps.map((app) => stopProcess(app.name, appMarker(app), appGraceMs)));
+  await Promise.all(
+    apps.filter((a) => a.dapr).map((app) => stopProcess(sidecarId(app), sidecarMarker(app), appGraceMs)),
+  );
+  await Promise.all(infraNames.map((name) => stopProcess(name, infraMarker(name), infraGraceMs)));
+}
+
+/**
+ * Stop one name: an app stops with its sidecar (app first); `<app>-dapr` stops
+ * only the sidecar; infra stops alone. Returns once the processes have exited.
+ */
+export async function stopApp(name: string): Promise<void> {
+  const t = resolveName(name);
+  if (t.kind === 'infra') {
+    if (!(await stopProcess(t.name, infraMarker(t.name), infraGraceMs))) say(`${name} was not running`);
+    return;
+  }
+  let any = false;
+  if (t.kind === 'app') any = await stopProcess(t.app.name, appMarker(t.app), appGraceMs);
+  if (t.app.dapr) any = (await stopProcess(sidecarId(t.app), sidecarMarker(t.app), appGraceMs)) || any;
+  if (!any) say(`${name} was not running`);
+}
+
+/**
+ * Start one name and wait until it is ready: an app with its sidecar (GET /readyz
+ * = 200 and the sidecar healthy), a sidecar alone, or infra. Running processes are
+ * left alone.
+ */
+export async function startApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
+  const t = resolveName(name);
+  if (t.kind === 'infra') return startInfra(t.name, timeoutMs);
+  if (t.kind === 'app') return startAppAndWait(t.app, timeoutMs);
+  const app = t.app;
+  const started = Date.now();
+  await ensureSidecar(app);
+  const withApp = appPid(app) !== null;
+  try {
+    await waitUntil({
+      what: sidecarId(app),
+      timeoutMs,
+      probe: () => sidecarProbe(app, withApp),
+      mustLive: [{ id: sidecarId(app), marker: sidecarMarker(app) }],
+    });
+  } catch (err) {
+    if (err instanceof StackError) {
+      err.message += `\n--- last 20 lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
+    }
+    throw err;
+  }
+  say(`${name} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+}
+
+export async function restartApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
+  await stopApp(name);
+  await startApp(name, timeoutMs);
+}
+
+/** Pid of a name's own process (an app's, not its sidecar's), or null. */
+export function pidOf(name: string): number | null {
+  const t = resolveName(name);
+  if (t.kind === 'infra') return runningPid(t.name, infraMarker(t.name));
+  return t.kind === 'app' ? appPid(t.app) : sidecarPid(t.app);
+}
+
+/** Whether a name's own process runs (`order`: the app; `order-dapr`: its sidecar). */
+export function isRunning(name: string): boolean {
+  return pidOf(name) !== null;
+}
+
+/** Whether a name is ready: app /readyz = 200, sidecar /v1.0/healthz = 204, infra answers. */
+export async function isReady(name: string): Promise<boolean> {
+  const t = resolveName(name);
+  if (t.kind === 'infra') return (await infraProbe(t.name)) === true;
+  if (t.kind === 'sidecar') return (await sidecarProbe(t.app, appPid(t.app) !== null)) === true;
+  return (await httpStatus(`http://127.0.0.1:${t.app.appPort}/readyz`)) === 200;
+}
+
+export interface StatusRow {
+  name: string;
+  kind: 'app' | 'sidecar' | 'infra';
+  pid: number | null;
+  state: 'running' | 'stopped';
+  port: number;
+  /** Readiness probe answer ('ready', a status code, 'no answer'), '-' when stopped. */
+  ready: string;
+}
+
+async function probeText(p: Promise<number | null>, ok: number): Promise<string> {
+  const status = await p;
+  return status === ok ? 'ready' : status === null ? 'no answer' : String(status);
+}
+
+/** One row per process: infra, then each app followed by its sidecar. */
+export async function stackStatus(): Promise<StatusRow[]> {
+  const rows: Promise<StatusRow>[] = [];
+  for (const name of infraNames) {
+    const pid = runningPid(name, infraMarker(name));
+    rows.push(
+      (async (): Promise<StatusRow> => {
+        const r = pid === null ? '-' : await infraProbe(name);
+        const ready = r === true ? 'ready' : r;
+        return { name, kind: 'infra', pid, state: pid === null ? 'stopped' : 'running', port: infra[name].port, ready };
+      })(),
+    );
+  }
+  for (const app of apps) {
+    const pid = appPid(app);
+    rows.push(
+      (async (): Promise<StatusRow> => ({
+        name: app.name,
+        kind: 'app',
+        pid,
+        state: pid === null ? 'stopped' : 'running',
+        port: app.appPort,
+        ready: pid === null ? '-' : await probeText(httpStatus(`http://127.0.0.1:${app.appPort}/readyz`), 200),
+      }))(),
+    );
+    if (app.dapr) {
+      const spid = sidecarPid(app);
+      const url = `http://127.0.0.1:${app.dapr.httpPort}/v1.0/healthz${pid === null ? '/outbound' : ''}`;
+      rows.push(
+        (async (): Promise<StatusRow> => ({
+          name: sidecarId(app),
+          kind: 'sidecar',
+          pid: spid,
+          state: spid === null ? 'stopped' : 'running',
+          port: app.dapr?.httpPort ?? 0,
+          ready: spid === null ? '-' : await probeText(httpStatus(url), 204),
+        }))(),
+      );
+    }
+  }
+  return Promise.all(rows);
+}
+
+/** Log files of a name: an app's own log and its sidecar's; a sidecar's or infra's one log. */
+export function logFilesOf(name: string): string[] {
+  const t = resolveName(name);
+  if (t.kind === 'app') return t.app.dapr ? [logFile(t.app.name), logFile(sidecarId(t.app))] : [logFile(t.app.name)];
+  return [logFile(name)];
+}

@@ -1,0 +1,131 @@
+/**
+ * npm run stack -- <verb>: the local stack (MariaDB, Redis, every service beside
+ * its Dapr sidecar) as detached processes with state under .stack/.
+ */
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+import { rel, repoRoot } from './paths.ts';
+import { tailLines } from './proc.ts';
+import {
+  StackError,
+  logFilesOf,
+  restartApp,
+  stackDown,
+  stackNames,
+  stackStatus,
+  stackUp,
+  startApp,
+  stopApp,
+} from './processes.ts';
+
+const usage = `usage: npm run stack -- <verb>
+
+  up [--broker redis]   start everything that is not running; wait until ready; print the entry URL
+  down                  stop every app, sidecar, Redis and MariaDB (data stays in .stack/data)
+  status                table of processes, pids, ports and readiness
+  stop <name>           stop one (an app stops with its sidecar)
+  start <name>          start one and wait until it is ready
+  restart <name>        stop, then start
+  logs <name> [-f]      last 200 lines of its logs (app and sidecar); -f follows
+
+names: ${stackNames().join(', ')}`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`[stack] ${message}\n`);
+  process.exit(code);
+}
+
+function needName(args: string[]): string {
+  const name = args[0];
+  if (!name || name.startsWith('-')) fail(`a name is required\n\n${usage}`, 2);
+  return name;
+}
+
+function printTable(rows: string[][]): void {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+}
+
+async function status(): Promise<void> {
+  const rows = await stackStatus();
+  printTable([
+    ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY'],
+    ...rows.map((r) => [r.name, r.kind, r.pid === null ? '-' : String(r.pid), r.state, String(r.port), r.ready]),
+  ]);
+}
+
+function logs(name: string, follow: boolean): Promise<void> {
+  const files = logFilesOf(name);
+  if (!follow) {
+    for (const file of files) {
+      process.stdout.write(`==> ${rel(file)} <==\n`);
+      const text = fs.existsSync(file) ? tailLines(file, 200) : '(no log yet)';
+      process.stdout.write(text ? `${text}\n` : '');
+    }
+    return Promise.resolve();
+  }
+  // tail -F keeps following across a restart (the file is appended to, never rotated).
+  const args = ['-n', '200', '-F', ...(files.length > 1 ? ['-v'] : []), ...files.map(rel)];
+  const child = spawn('tail', args, { cwd: repoRoot, stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', () => resolve());
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [verb, ...args] = argv;
+  switch (verb) {
+    case 'up': {
+      let broker = 'redis';
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] ?? '';
+        if (a === '--broker' && args[i + 1]) broker = args[++i] ?? broker;
+        else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
+        else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
+      }
+      const url = await stackUp({ broker });
+      process.stdout.write(`baedal is up: ${url}\n`);
+      return;
+    }
+    case 'down':
+      await stackDown();
+      process.stdout.write('[stack] down\n');
+      return;
+    case 'status':
+      return status();
+    case 'stop':
+      return stopApp(needName(args));
+    case 'start':
+      return startApp(needName(args));
+    case 'restart':
+      return restartApp(needName(args));
+    case 'logs': {
+      const name = needName(args);
+      const rest = args.slice(1);
+      const bad = rest.find((a) => a !== '-f' && a !== '--follow');
+      if (bad) fail(`unknown option for logs: ${bad}`, 2);
+      return logs(name, rest.length > 0);
+    }
+    case undefined:
+    case 'help':
+    case '-h':
+    case '--help':
+      process.stdout.write(`${usage}\n`);
+      if (verb === undefined) process.exitCode = 2;
+      return;
+    default:
+      fail(`unknown verb '${verb}'\n\n${usage}`, 2);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof StackError) fail(err.message);
+  throw err;
+}
