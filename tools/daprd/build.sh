@@ -31,7 +31,7 @@ if [[ "${BAEDAL_DAPRD_IGNORE_PATH:-0}" != 1 ]] && onpath="$(command -v daprd 2>/
 fi
 
 # 2. The content-addressed cache.
-hash="$(cd "$here" && LC_ALL=C sha256sum go.mod go.sum *.go | sha256sum | cut -c1-12)"
+hash="$(cd "$here" && LC_ALL=C sha256sum -- go.mod go.sum *.go | sha256sum | cut -c1-12)"
 cache_root="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}"
 out_dir="$cache_root/daprd/$version-$hash"
 out="$out_dir/daprd"

@@ -38,7 +38,9 @@ export function daprdBinary(): string {
   const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !found || !isExecutable(found)) {
-    throw new StackError(`${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\` and read its output`);
+    throw new StackError(
+      `${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\` and read its output`,
+    );
   }
   ensureStateDirs();
   fs.writeFileSync(daprdPathFile, `${found}\n`);
@@ -50,12 +52,14 @@ export function daprdBinary(): string {
  * `components/` and the SQLite name-resolution file (.stack/nameresolution.db,
  * set in components/config.yaml) resolve from there.
  *
- * Standalone daprd 1.18 without a control plane:
- * - `--placement-host-address ''` and `--scheduler-host-address ''` switch off
- *   actors and the scheduler (otherwise it retries localhost:50005/50006 forever);
- * - every listener binds 127.0.0.1, and DAPR_HOST_IP (see sidecarEnv) makes the
- *   sidecar register 127.0.0.1 in name resolution, so invocation between sidecars
- *   stays on loopback.
+ * Standalone daprd 1.18 without a control plane (see tools/daprd/README.md):
+ * - no `--placement-host-address` / `--scheduler-host-address` at all: raw daprd
+ *   then disables actors, workflows and jobs (two expected warnings at start)
+ *   instead of retrying a placement or scheduler service;
+ * - every listener binds 127.0.0.1; `--dapr-internal-grpc-listen-address
+ *   127.0.0.1` also makes the sqlite resolver register 127.0.0.1:<internal port>,
+ *   so invocation between sidecars stays on loopback;
+ * - a short graceful shutdown keeps restarts in fault tests quick.
  */
 export function sidecarArgs(app: AppSpec, resourcesPath = 'components'): string[] {
   const d = app.dapr;
@@ -80,17 +84,18 @@ export function sidecarArgs(app: AppSpec, resourcesPath = 'components'): string[
     '--enable-app-health-check',
     '--app-health-check-path', '/healthz',
     '--app-health-probe-interval', '5',
-    '--placement-host-address', '',
-    '--scheduler-host-address', '',
+    '--dapr-graceful-shutdown-seconds', '2',
   ];
 }
 
-/** Environment of a sidecar: minimal, plus the address it advertises to the other sidecars. */
+/**
+ * Environment of a sidecar: minimal, so nothing like DAPR_SCHEDULER_HOST_ADDRESS_DNS_A
+ * or DAPR_API_TOKEN leaks in from the developer's shell.
+ */
 export function sidecarEnv(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? repoRoot,
-    DAPR_HOST_IP: '127.0.0.1',
   };
 }
 

@@ -3,7 +3,7 @@
  * under .stack/data, listening on 127.0.0.1 only.
  */
 
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -101,35 +101,52 @@ function redisSpec(): ProcSpec {
   };
 }
 
+/** Run a command to completion without blocking the event loop (other starts go on meanwhile). */
+function run(
+  command: string,
+  args: string[],
+  opts: { input?: string; logTo?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const fd = opts.logTo === undefined ? undefined : fs.openSync(opts.logTo, 'a');
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', fd ?? 'ignore', fd ?? 'pipe'],
+      timeout: opts.timeoutMs ?? 120_000,
+    });
+    if (fd !== undefined) fs.closeSync(fd);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdin?.end(opts.input);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 /** First start: create the system tables (atomically: a failed init leaves no half datadir). */
-function initMariadb(): void {
+async function initMariadb(): Promise<void> {
   if (fs.existsSync(path.join(mariadbDataDir, 'mysql'))) return;
   const installDb = findBinary(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
   const tmp = `${mariadbDataDir}.init`;
   fs.rmSync(tmp, { recursive: true, force: true });
   say(`initialising MariaDB data in ${rel(mariadbDataDir)}`);
-  const log = fs.openSync(logFile('mariadb'), 'a');
-  try {
-    const r = spawnSync(
-      installDb,
-      [
-        '--no-defaults',
-        ...(isRoot ? ['--user=root'] : []),
-        `--datadir=${tmp}`,
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-        '--skip-name-resolve',
-      ],
-      { cwd: repoRoot, stdio: ['ignore', log, log] },
+  const r = await run(
+    installDb,
+    [
+      '--no-defaults',
+      ...(isRoot ? ['--user=root'] : []),
+      `--datadir=${tmp}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      '--skip-name-resolve',
+    ],
+    { logTo: logFile('mariadb') },
+  );
+  if (r.code !== 0) {
+    throw new StackError(
+      `${path.basename(installDb)} failed (exit ${r.code}); ` +
+        `last lines of ${rel(logFile('mariadb'))}:\n${tailLines(logFile('mariadb'), 20)}`,
     );
-    if (r.status !== 0) {
-      throw new StackError(
-        `${path.basename(installDb)} failed (exit ${r.status ?? r.signal}); ` +
-          `last lines of ${rel(logFile('mariadb'))}:\n${tailLines(logFile('mariadb'), 20)}`,
-      );
-    }
-  } finally {
-    fs.closeSync(log);
   }
   fs.rmSync(mariadbDataDir, { recursive: true, force: true });
   fs.renameSync(tmp, mariadbDataDir);
@@ -153,7 +170,7 @@ function sqlString(s: string): string {
 }
 
 /** Each app with a database gets it, and a user `<app>`@127.0.0.1/localhost owning it. */
-function ensureDatabases(): void {
+async function ensureDatabases(): Promise<void> {
   const statements: string[] = [];
   for (const app of apps) {
     if (!app.database) continue;
@@ -173,12 +190,8 @@ function ensureDatabases(): void {
   }
   if (statements.length === 0) return;
   const client = findBinary(['mariadb', 'mysql'], 'mariadb-client');
-  const r = spawnSync(client, [...mariadbClientArgs(), '--batch'], {
-    input: statements.join('\n'),
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (r.status !== 0) throw new StackError(`creating databases failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  const r = await run(client, [...mariadbClientArgs(), '--batch'], { input: statements.join('\n'), timeoutMs: 30_000 });
+  if (r.code !== 0) throw new StackError(`creating databases failed: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 function redisPing(): Promise<true | string> {
@@ -216,7 +229,7 @@ export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<v
   let pid = runningPid(name, spec.marker);
   if (pid === null) {
     await assertPortsFree(name, [infra[name].port]);
-    if (name === 'mariadb') initMariadb();
+    if (name === 'mariadb') await initMariadb();
     else fs.mkdirSync(redisDataDir, { recursive: true });
     pid = await spawnDetached(spec);
     say(`started ${name} (pid ${pid}, port ${infra[name].port})`);
@@ -235,6 +248,6 @@ export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<v
     }
     throw err;
   }
-  if (name === 'mariadb') ensureDatabases();
+  if (name === 'mariadb') await ensureDatabases();
   say(`${name} ready on 127.0.0.1:${infra[name].port} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }

@@ -70,7 +70,7 @@ export function pidAlive(pid: number): boolean {
     return state !== 'Z' && state !== 'X';
   } catch {
     // No /proc (not Linux) or the process vanished in between.
-    return fs.existsSync('/proc/self') ? false : true;
+    return !fs.existsSync('/proc/self');
   }
 }
 
@@ -110,6 +110,8 @@ export function runningPid(id: string, marker: Marker): number | null {
 export async function spawnDetached(spec: ProcSpec): Promise<number> {
   ensureStateDirs();
   const log = logFile(spec.id);
+  // Keep logs bounded: past 50 MiB the old log moves to <id>.log.1 (tail -F follows the new one).
+  if ((fs.statSync(log, { throwIfNoEntry: false })?.size ?? 0) > 50 * 1024 * 1024) fs.renameSync(log, `${log}.1`);
   const fd = fs.openSync(log, 'a');
   try {
     const shown = [spec.command, ...spec.args.map((a) => (a === '' || /\s/.test(a) ? `'${a}'` : a))].join(' ');

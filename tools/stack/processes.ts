@@ -32,6 +32,7 @@ import {
 } from './proc.ts';
 import { appByName, appEnv, apps, entryPort, infra } from './topology.ts';
 import type { AppSpec } from './topology.ts';
+import type { ProcSpec } from './proc.ts';
 
 export { StackError, setStackLogger } from './proc.ts';
 
@@ -41,9 +42,7 @@ export const appReadyTimeoutMs = 60_000;
 const appGraceMs = 10_000;
 
 export type Target =
-  | { kind: 'app'; app: AppSpec }
-  | { kind: 'sidecar'; app: AppSpec }
-  | { kind: 'infra'; name: InfraName };
+  { kind: 'app'; app: AppSpec } | { kind: 'sidecar'; app: AppSpec } | { kind: 'infra'; name: InfraName };
 
 /** Every name the stack knows, in start order. */
 export function stackNames(): string[] {
@@ -62,7 +61,6 @@ export function resolveName(name: string): Target {
 const sidecarId = (app: AppSpec): string => `${app.name}-dapr`;
 
 function appEntry(app: AppSpec): string {
-  if (process.env.BAEDAL_STACK_APP_ENTRY) return process.env.BAEDAL_STACK_APP_ENTRY; // TEMP test hook
   return path.join(repoRoot, 'services', app.name, 'src', 'index.ts');
 }
 
@@ -75,7 +73,7 @@ function nodeBinary(): string {
 }
 
 /** The app process: the pinned node running services/<name>/src/index.ts from the service folder. */
-function appProc(app: AppSpec): Parameters<typeof spawnDetached>[0] {
+function appProc(app: AppSpec): ProcSpec {
   return {
     id: app.name,
     command: nodeBinary(),
@@ -115,10 +113,14 @@ async function ensureSidecar(app: AppSpec): Promise<void> {
   say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);
 }
 
-async function ensureApp(app: AppSpec): Promise<void> {
-  if (appPid(app) !== null) return;
+function assertEntryExists(app: AppSpec): void {
   const entry = appEntry(app);
   if (!fs.existsSync(entry)) throw new StackError(`cannot start ${app.name}: ${rel(entry)} does not exist`);
+}
+
+async function ensureApp(app: AppSpec): Promise<void> {
+  if (appPid(app) !== null) return;
+  assertEntryExists(app);
   await assertPortsFree(app.name, [app.appPort]);
   const pid = await spawnDetached(appProc(app));
   say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
@@ -143,12 +145,15 @@ async function sidecarProbe(app: AppSpec, withApp: boolean): Promise<true | stri
 
 function logTails(app: AppSpec, lines: number): string {
   const ids = app.dapr ? [app.name, sidecarId(app)] : [app.name];
-  return ids.map((id) => `--- last ${lines} lines of ${rel(logFile(id))}:\n${tailLines(logFile(id), lines)}`).join('\n');
+  return ids
+    .map((id) => `--- last ${lines} lines of ${rel(logFile(id))}:\n${tailLines(logFile(id), lines)}`)
+    .join('\n');
 }
 
 /** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
 async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
   const started = Date.now();
+  if (appPid(app) === null) assertEntryExists(app);
   await ensureSidecar(app);
   await ensureApp(app);
   const mustLive = [{ id: app.name, marker: appMarker(app) }];
@@ -180,7 +185,9 @@ export async function stackUp(opts: UpOptions = {}): Promise<string> {
   const started = Date.now();
   if (apps.some((a) => a.dapr)) say(`daprd: ${daprdBinary()}`);
   await Promise.all(infraNames.map((name) => startInfra(name)));
-  const results = await Promise.allSettled(apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)));
+  const results = await Promise.allSettled(
+    apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)),
+  );
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
     const text = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\n');

@@ -46,7 +46,13 @@ function needName(args: string[]): string {
 function printTable(rows: string[][]): void {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 async function status(): Promise<void> {
@@ -122,6 +128,12 @@ async function main(argv: string[]): Promise<void> {
       fail(`unknown verb '${verb}'\n\n${usage}`, 2);
   }
 }
+
+// `npm run stack -- logs order | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 try {
   await main(process.argv.slice(2));

@@ -13,7 +13,8 @@ function destination(from: LatLng, bearingDeg: number, km: number): LatLng {
   const lng1 = from.lng * rad;
   const brg = bearingDeg * rad;
   const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(brg));
-  const lng2 = lng1 + Math.atan2(Math.sin(brg) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
+  const lng2 =
+    lng1 + Math.atan2(Math.sin(brg) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
   // Normalise to [-180, 180].
   const lng = ((((lng2 / rad + 540) % 360) + 360) % 360) - 180;
   return { lat: lat2 / rad, lng };
@@ -51,9 +52,7 @@ describe('haversineKm', () => {
   });
 
   it('when the points are swapped, then the distance is the same', () => {
-    fc.assert(
-      fc.property(pointArb, pointArb, (a, b) => Math.abs(haversineKm(a, b) - haversineKm(b, a)) < 1e-9),
-    );
+    fc.assert(fc.property(pointArb, pointArb, (a, b) => Math.abs(haversineKm(a, b) - haversineKm(b, a)) < 1e-9));
   });
 
   it('when any two points are measured, then the distance is between 0 and half the circumference', () => {

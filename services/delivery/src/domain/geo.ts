@@ -92,7 +92,5 @@ export function boundingBox(center: LatLng, radiusKm: number): BoundingBox {
 }
 
 export function boxContains(box: BoundingBox, p: LatLng): boolean {
-  return (
-    p.lat >= box.minLat && p.lat <= box.maxLat && box.lngRanges.some(([lo, hi]) => p.lng >= lo && p.lng <= hi)
-  );
+  return p.lat >= box.minLat && p.lat <= box.maxLat && box.lngRanges.some(([lo, hi]) => p.lng >= lo && p.lng <= hi);
 }

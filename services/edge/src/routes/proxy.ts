@@ -1,64 +1,82 @@
 /**
  * The reverse proxy for /api: what the Kubernetes Ingress does in the cluster.
- * http-proxy-3 (the maintained, typed rewrite of http-proxy; the original is
- * unmaintained and uses APIs Node 22+ deprecates) streams both ways: request
- * bodies go through untouched (the upstream enforces 64 KiB / 415 / 400),
- * responses are piped as they come, so Server-Sent Events reach the client
- * unbuffered, and no timeout cuts a long-lived response. X-Forwarded-For,
- * -Proto, -Host (and -Port) are added; X-Request-Id is passed on.
+ * http-proxy-3 (the maintained, typed rewrite of http-proxy; the original has
+ * been unmaintained since 2020 and uses util._extend, which Node 22+ warns
+ * about) streams both ways: request bodies go through untouched (the upstream
+ * enforces 64 KiB / 415 / 400), responses are piped as they come, so
+ * Server-Sent Events reach the client unbuffered, and no timeout cuts a
+ * long-lived response. X-Forwarded-For, -Proto, -Host (and -Port) are added;
+ * X-Request-Id is passed on.
  */
 import http from 'node:http';
 import { unavailable, type Logger } from '@baedal/platform';
 import { createProxyServer } from 'http-proxy-3';
 import type { Middleware } from 'koa';
 import type { UpstreamName } from '../config.ts';
-import { matchRoute, type Route } from '../domain/route-table.ts';
+import { matchRoute, routeTable, type Route } from '../domain/route-table.ts';
 
 export const RETRY_AFTER_SECONDS = 5;
+const CONNECT_TIMEOUT_MS = 3000;
+
+export interface ProxyMiddleware extends Middleware {
+  /** Closes the keep-alive connections to the upstreams (at shutdown). */
+  close: () => void;
+}
 
 export function proxyMiddleware(deps: {
   upstreams: Readonly<Record<UpstreamName, string>>;
   logger: Logger;
   routes?: readonly Route[];
-}): Middleware & { close: () => void } {
-  const { upstreams, logger } = deps;
-  // One keep-alive pool for all upstreams; no socket timeout, so idle SSE
-  // streams stay open as long as client and upstream keep them.
+}): ProxyMiddleware {
+  const { upstreams, logger, routes = routeTable } = deps;
+  // One keep-alive pool for all upstreams. No socket timeout on purpose: an
+  // idle SSE stream stays open as long as client and upstream keep it.
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 64, scheduling: 'lifo' });
-  const proxy = createProxyServer({ agent, xfwd: true, connectTimeout: 3000 });
+  const proxy = createProxyServer({ agent, xfwd: true, connectTimeout: CONNECT_TIMEOUT_MS });
   // Errors are handled per request (callback below); this only keeps a stray one from crashing the process.
   proxy.on('error', (err) => logger.warn({ err }, 'proxy error'));
+  proxy.on('proxyRes', (proxyRes, _req, res) => {
+    // Hop-by-hop: the upstream's keep-alive hint is about its connection to
+    // the edge, not the edge's to the client (the proxy sets Connection itself).
+    delete proxyRes.headers['keep-alive'];
+    // The upstream died in the middle of its answer (e.g. during an SSE
+    // stream): cut the client off too, so it notices and reconnects instead
+    // of waiting forever on a half-finished response.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
+  });
 
   const middleware: Middleware = async (ctx, next) => {
-    const route = matchRoute(ctx.path, deps.routes);
+    const route = matchRoute(ctx.path, routes);
     if (!route) return next();
-    const target = upstreams[route.upstream];
+    const upstream = route.upstream;
     // Bounded label for the request metric: the route prefix, not the path.
     (ctx as { _matchedRoute?: string })._matchedRoute = `proxy ${route.prefix}`;
-    // The request id the edge answers with is the one the upstream logs.
+    // The id the edge answers with (the caller's or a new one) is the one the upstream logs.
     ctx.req.headers['x-request-id'] = ctx.response.get('X-Request-Id') || ctx.get('x-request-id');
 
-    ctx.respond = false;
     const { req, res } = ctx;
+    ctx.respond = false; // the proxy writes the response itself, streaming
     try {
       await new Promise<void>((resolve, reject) => {
         res.once('close', () => resolve());
-        proxy.web(req, res, { target }, (err) => {
-          if (!res.headersSent) {
+        proxy.web(req, res, { target: upstreams[upstream] }, (err) => {
+          if (res.headersSent) {
+            res.destroy();
+            resolve();
+          } else {
             reject(err);
-            return;
           }
-          // Failed mid-response (upstream died during a stream): cut the client off.
-          res.destroy(err);
-          resolve();
         });
-        proxy.once('proxyRes', () => undefined);
       });
     } catch (err) {
-      logger.warn({ err, upstream: route.upstream, path: ctx.path }, 'upstream unreachable');
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      logger.warn({ upstream, path: ctx.path, reason }, 'upstream unreachable');
       ctx.respond = true;
-      throw unavailable(`The ${route.upstream} service is unavailable; try again shortly.`, RETRY_AFTER_SECONDS);
+      throw unavailable(`The ${upstream} service is unavailable; try again shortly.`, RETRY_AFTER_SECONDS);
     }
+    // ctx.status is res.statusCode, which the proxy set from the upstream's answer.
   };
 
   return Object.assign(middleware, { close: () => agent.destroy() });

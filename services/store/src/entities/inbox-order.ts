@@ -1,5 +1,4 @@
-import type { OrderStatus } from '@baedal/platform/contracts/events';
-import type { orderLine } from '@baedal/platform/contracts/events';
+import type { orderLine, OrderStatus } from '@baedal/platform/contracts/events';
 import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/mysql';
 import type { z } from 'zod';
 import { statusesBefore } from '../domain/status.ts';

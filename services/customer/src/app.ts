@@ -1,0 +1,89 @@
+/** Builds the customer service's Koa app (no listen: tests mount it on port 0). */
+import {
+  createServiceApp,
+  finishApp,
+  mountSubscriptions,
+  SidecarUnavailableError,
+  subscription,
+  TokenVerifier,
+  unavailable,
+  type DaprSidecar,
+  type Logger,
+  type Metrics,
+} from '@baedal/platform';
+import { OrderEvent, topics } from '@baedal/platform/contracts/events';
+import type { Middleware } from 'koa';
+import { Counter } from 'prom-client';
+import type { Config } from './config.ts';
+import type { Notifier } from './events/notifier.ts';
+import { OrderStatusProjector } from './events/order-events.ts';
+import type { ViewChanges } from './events/view-changes.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { orderStatusRoutes } from './routes/order-status.ts';
+import type { SseStreams } from './routes/sse.ts';
+import type { ViewStore } from './state/view-store.ts';
+
+/** The read model lives behind the sidecar: when it does not answer, say so with 503 + Retry-After. */
+function sidecarUnavailableAs503(): Middleware {
+  return async (_ctx, next) => {
+    try {
+      await next();
+    } catch (e) {
+      if (e instanceof SidecarUnavailableError)
+        throw unavailable('The order status view is unavailable; try again.', 2);
+      throw e;
+    }
+  };
+}
+
+export function buildApp(deps: {
+  config: Config;
+  dapr: DaprSidecar;
+  store: ViewStore;
+  notifier: Notifier;
+  changes: ViewChanges;
+  streams: SseStreams;
+  logger: Logger;
+  metrics: Metrics;
+}) {
+  const { config, dapr, store, changes, streams, logger, metrics } = deps;
+  const { app, router } = createServiceApp({
+    logger,
+    metrics,
+    readiness: async () => ({
+      sidecar: await dapr.healthy(),
+      statestore: await store.ping().then(
+        () => true,
+        () => false,
+      ),
+    }),
+  });
+  app.use(sidecarUnavailableAs503());
+
+  const conflicts = new Counter({
+    name: 'view_write_conflicts_total',
+    help: 'Optimistic-concurrency conflicts while writing the order-status view or index (retried)',
+    registers: [metrics.registry],
+  });
+  const sent = new Counter({
+    name: 'notifications_sent_total',
+    help: 'Notifications handed to the output binding (resends included)',
+    registers: [metrics.registry],
+  });
+  const projector = new OrderStatusProjector({
+    store,
+    notifier: deps.notifier,
+    changes,
+    logger,
+    onConflict: () => conflicts.inc(),
+    onSent: () => sent.inc(),
+  });
+  mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
+    subscription(topics.orders, OrderEvent, (e) => projector.handle(e)),
+  ]);
+
+  const verifier = new TokenVerifier(config.auth);
+  router.use(orderStatusRoutes({ store, changes, streams, verifier, timing: config.stream, logger }).routes());
+  router.use(notificationRoutes({ store, verifier }).routes());
+  return finishApp(app, router);
+}

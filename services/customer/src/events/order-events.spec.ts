@@ -1,0 +1,188 @@
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '@baedal/platform';
+import { makeEvent, type OrderEvent } from '@baedal/platform/contracts/events';
+import fc from 'fast-check';
+import type { Notification } from '../domain/notification.ts';
+import type { OrderView } from '../domain/view.ts';
+import type { CustomerIndex, Versioned, ViewStore } from '../state/view-store.ts';
+import { OrderStatusProjector } from './order-events.ts';
+import { ViewChanges } from './view-changes.ts';
+
+/** The state store as the sidecar shows it: values copied in and out, first-write etags, yields between calls. */
+class FakeStore implements ViewStore {
+  readonly data = new Map<string, { value: string; version: number }>();
+  conflicts = 0;
+
+  private async get<T>(key: string): Promise<Versioned<T> | null> {
+    await new Promise((r) => setImmediate(r));
+    const found = this.data.get(key);
+    return found ? { value: JSON.parse(found.value) as T, etag: String(found.version) } : null;
+  }
+
+  private async put(key: string, value: unknown, etag: string | null): Promise<boolean> {
+    await new Promise((r) => setImmediate(r));
+    const found = this.data.get(key);
+    if ((etag === null && found) || (etag !== null && String(found?.version) !== etag)) {
+      this.conflicts++;
+      return false;
+    }
+    this.data.set(key, { value: JSON.stringify(value), version: (found?.version ?? 0) + 1 });
+    return true;
+  }
+
+  getView(orderId: string) {
+    return this.get<OrderView>(`view:${orderId}`);
+  }
+  async getViews(orderIds: string[]) {
+    const found = await Promise.all(orderIds.map((id) => this.getView(id)));
+    return found.flatMap((f) => (f ? [f.value] : []));
+  }
+  putView(view: OrderView, etag: string | null) {
+    return this.put(`view:${view.orderId}`, view, etag);
+  }
+  getIndex(customerId: string) {
+    return this.get<CustomerIndex>(`index:${customerId}`);
+  }
+  putIndex(customerId: string, index: CustomerIndex, etag: string | null) {
+    return this.put(`index:${customerId}`, index, etag);
+  }
+  async ping() {}
+}
+
+class FakeNotifier {
+  readonly sent: { customerId: string; notification: Notification }[] = [];
+  failNext = 0;
+  async send(customerId: string, notification: Notification) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('binding down');
+    }
+    this.sent.push({ customerId, notification });
+  }
+}
+
+const logger = createLogger('customer-test', 'silent');
+const customerId = randomUUID();
+const storeId = randomUUID();
+const riderId = randomUUID();
+
+function lifecycle(orderId: string): OrderEvent[] {
+  const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 12, minute));
+  const base = { orderId, data: { customerId, storeId } };
+  return [
+    makeEvent(
+      'OrderPlaced',
+      {
+        orderId,
+        data: {
+          customerId,
+          storeId,
+          storeName: 'Mapo Tteokbokki',
+          items: [],
+          totalAmount: 9000,
+          deliveryAddress: { line: 'Mapo-daero 1', lat: 37.55, lng: 126.95 },
+          paymentId: randomUUID(),
+        },
+      },
+      at(0),
+    ),
+    makeEvent('OrderAccepted', base, at(1)),
+    makeEvent('CookingStarted', base, at(2)),
+    makeEvent(
+      'CookingFinished',
+      { orderId, data: { customerId, storeId, pickup: { lat: 37.5, lng: 127 }, dropoff: { lat: 37.5, lng: 127 } } },
+      at(3),
+    ),
+    makeEvent('OrderPickedUp', { orderId, data: { customerId, storeId, riderId } }, at(4)),
+    makeEvent('OrderDelivered', { orderId, data: { customerId, storeId, riderId } }, at(5)),
+    makeEvent('OrderCompleted', base, at(6)),
+  ];
+}
+
+function setup() {
+  const store = new FakeStore();
+  const notifier = new FakeNotifier();
+  const changes = new ViewChanges();
+  // Two replicas sharing one state store, each with its own change feed.
+  const replicas = [0, 1].map(() => new OrderStatusProjector({ store, notifier, changes, logger, maxAttempts: 200 }));
+  return { store, notifier, changes, replicas };
+}
+
+describe('order-status projector', () => {
+  it('when events are handled, then the view, the index and one notification per status are written', async () => {
+    const { store, notifier, changes, replicas } = setup();
+    const orderId = randomUUID();
+    const published: string[] = [];
+    changes.subscribe(orderId, (v) => published.push(v.status));
+    for (const e of lifecycle(orderId)) await replicas[0]!.handle(e);
+    const view = (await store.getView(orderId))?.value;
+    expect(view?.status).toBe('COMPLETED');
+    expect(view?.riderId).toBe(riderId);
+    expect((await store.getIndex(customerId))?.value.orders.map((o) => o.orderId)).toEqual([orderId]);
+    expect(notifier.sent.map((s) => s.notification.status)).toEqual(view?.history.map((h) => h.status));
+    expect(published).toEqual(['PAID', 'ACCEPTED', 'COOKING', 'COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
+  });
+
+  it('when an event is redelivered, then the view is unchanged and the same notification is sent again', async () => {
+    const { store, notifier, replicas } = setup();
+    const [placed] = lifecycle(randomUUID());
+    await replicas[0]!.handle(placed!);
+    const before = store.data.get(`view:${placed!.orderId}`);
+    await replicas[1]!.handle(placed!);
+    expect(store.data.get(`view:${placed!.orderId}`)).toEqual(before);
+    expect(notifier.sent).toHaveLength(2);
+    expect(notifier.sent[1]!.notification).toEqual(notifier.sent[0]!.notification);
+  });
+
+  it('when sending fails, then the handler throws and the redelivery sends it', async () => {
+    const { store, notifier, replicas } = setup();
+    const [placed] = lifecycle(randomUUID());
+    notifier.failNext = 1;
+    await expect(replicas[0]!.handle(placed!)).rejects.toThrow('binding down');
+    expect((await store.getView(placed!.orderId))?.value.notifications).toHaveLength(1);
+    await replicas[0]!.handle(placed!);
+    expect(notifier.sent.map((s) => s.notification.status)).toEqual(['PAID']);
+  });
+
+  it('when an event names another customer for a known order, then it is ignored', async () => {
+    const { store, replicas } = setup();
+    const [placed, accepted] = lifecycle(randomUUID());
+    await replicas[0]!.handle(placed!);
+    await replicas[0]!.handle({ ...accepted!, data: { ...accepted!.data, customerId: randomUUID() } } as OrderEvent);
+    expect((await store.getView(placed!.orderId))?.value.status).toBe('PAID');
+  });
+
+  it('property: concurrent replicas, shuffled and duplicated deliveries converge with exactly one listed notification per status', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+        fc.array(fc.nat(20), { maxLength: 10 }),
+        async (orders, keys, extra) => {
+          const { store, notifier, replicas } = setup();
+          const events = Array.from({ length: orders }, () => lifecycle(randomUUID())).flat();
+          const deliveries = [...events, ...extra.map((i) => events[i % events.length]!)]
+            .map((e, i) => ({ e, k: keys[i % keys.length]! + i / 100 }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.e);
+          // Every delivery handled concurrently, alternating between the two replicas.
+          await Promise.all(deliveries.map((e, i) => replicas[i % 2]!.handle(e)));
+
+          const index = (await store.getIndex(customerId))?.value.orders ?? [];
+          expect(new Set(index.map((o) => o.orderId)).size).toBe(orders);
+          for (const orderId of new Set(events.map((e) => e.orderId))) {
+            const view = (await store.getView(orderId))?.value;
+            expect(view?.status).toBe('COMPLETED');
+            expect(view?.storeName).toBe('Mapo Tteokbokki');
+            expect(view?.history).toHaveLength(7);
+            expect(view?.notifications.map((n) => n.status)).toEqual(view?.history.map((h) => h.status));
+          }
+          const distinctSent = new Set(notifier.sent.map((s) => s.notification.id));
+          expect(distinctSent.size).toBe(events.length);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The customer's side of the order-status view (api.md "Order status view"):
+ * the list, one view, and a live stream of one view. Role customer only; an
+ * order of another customer is answered 404, like one that does not exist.
+ */
+import Router from '@koa/router';
+import { notFound, parseWith, requireRole, userOf, type Logger, type TokenVerifier } from '@baedal/platform';
+import { publicView, type OrderView } from '../domain/view.ts';
+import type { ViewChanges } from '../events/view-changes.ts';
+import type { ViewStore } from '../state/view-store.ts';
+import { EmptyQuery, ListViewsQuery, OrderIdParams } from './schemas.ts';
+import type { SseStreams } from './sse.ts';
+
+export interface StreamTiming {
+  /** Poll of the state store, for changes another replica handled. */
+  pollMs: number;
+  heartbeatMs: number;
+}
+
+/** The caller's view of an order, or 404. */
+export async function ownView(store: ViewStore, customerId: string, orderId: string): Promise<OrderView> {
+  const found = await store.getView(orderId);
+  if (!found || found.value.customerId !== customerId) throw notFound(`Order ${orderId}`);
+  return found.value;
+}
+
+/** The caller's newest orders, newest first, as stored views. */
+export async function newestViews(store: ViewStore, customerId: string, limit: number): Promise<OrderView[]> {
+  const index = await store.getIndex(customerId);
+  const ids = (index?.value.orders ?? []).slice(0, limit).map((o) => o.orderId);
+  const views = await store.getViews(ids);
+  return views.filter((v) => v.customerId === customerId);
+}
+
+export function orderStatusRoutes(deps: {
+  store: ViewStore;
+  changes: ViewChanges;
+  streams: SseStreams;
+  verifier: TokenVerifier;
+  timing: StreamTiming;
+  logger: Logger;
+}): Router {
+  const { store, changes, streams, verifier, timing, logger } = deps;
+  const router = new Router({ prefix: '/api/order-status' });
+  router.use(requireRole(verifier, 'customer'));
+
+  router.get('/', async (ctx) => {
+    const q = parseWith(ListViewsQuery, ctx.query, 'query');
+    ctx.body = (await newestViews(store, userOf(ctx).id, q.limit)).map(publicView);
+  });
+
+  router.get('/:orderId', async (ctx) => {
+    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    parseWith(EmptyQuery, ctx.query, 'query');
+    ctx.body = publicView(await ownView(store, userOf(ctx).id, orderId));
+  });
+
+  router.get('/:orderId/stream', async (ctx) => {
+    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    parseWith(EmptyQuery, ctx.query, 'query');
+    const customerId = userOf(ctx).id;
+    const first = await ownView(store, customerId, orderId);
+
+    const channel = streams.open(ctx);
+    // Each write adds exactly one applied event id, so their count orders the
+    // versions of a view: an older copy (a slow poll) is never sent after a newer one.
+    let version = first.appliedEventIds.length;
+    let sent = JSON.stringify(publicView(first));
+    channel.send(publicView(first));
+    const offer = (view: OrderView) => {
+      if (view.customerId !== customerId || view.appliedEventIds.length <= version) return;
+      version = view.appliedEventIds.length;
+      const body = JSON.stringify(publicView(view));
+      if (body === sent) return;
+      sent = body;
+      channel.send(publicView(view));
+    };
+
+    const unsubscribe = changes.subscribe(orderId, offer);
+    let polling = false;
+    const poll = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      store
+        .getView(orderId)
+        .then((found) => found && offer(found.value))
+        .catch((e: unknown) => logger.debug({ err: e, orderId }, 'stream poll failed; next poll retries'))
+        .finally(() => {
+          polling = false;
+        });
+    }, timing.pollMs);
+    const heartbeat = setInterval(() => channel.comment('keep-alive'), timing.heartbeatMs);
+    channel.onClose(() => {
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}

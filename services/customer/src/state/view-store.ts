@@ -1,0 +1,126 @@
+/**
+ * The read model in the Dapr state store, reached only through the sidecar.
+ *
+ * Keys (the sidecar prefixes them with the app id, `customer||`):
+ * - `order-view:<orderId>`: the OrderView of one order, its applied event ids
+ *   and its notifications — one key, so the view and the notifications it
+ *   causes are written together atomically;
+ * - `customer-orders:<customerId>`: the customer's order ids, newest first.
+ *
+ * Every write uses first-write-wins concurrency: with the etag read before, or
+ * with no etag to create a key that must not exist yet. A conflict answers
+ * false and the caller reads again.
+ *
+ * Why not the state transaction API for view + notification list: the Redis
+ * state store runs a transaction as MULTI/EXEC of one Lua script per key, and
+ * Redis does not roll back, so an etag mismatch on one key still writes the
+ * others (components-contrib state/redis Multi). A single key is atomic.
+ */
+import { SidecarUnavailableError, type CommonConfig, type DaprSidecar } from '@baedal/platform';
+import type { OrderView } from '../domain/view.ts';
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+export interface CustomerIndex {
+  orders: { orderId: string; at: string }[];
+}
+
+/** What the event handler and the routes need; tests use an in-memory fake. */
+export interface ViewStore {
+  getView(orderId: string): Promise<Versioned<OrderView> | null>;
+  /** The views of these orders that exist, in the same order. */
+  getViews(orderIds: string[]): Promise<OrderView[]>;
+  /** etag null: create, only if the key does not exist. False on a conflict. */
+  putView(view: OrderView, etag: string | null): Promise<boolean>;
+  getIndex(customerId: string): Promise<Versioned<CustomerIndex> | null>;
+  putIndex(customerId: string, index: CustomerIndex, etag: string | null): Promise<boolean>;
+  /** Resolves when the state store answers a read. */
+  ping(): Promise<void>;
+}
+
+export const viewKey = (orderId: string) => `order-view:${orderId}`;
+export const indexKey = (customerId: string) => `customer-orders:${customerId}`;
+const PROBE_KEY = 'readiness-probe';
+
+export class DaprViewStore implements ViewStore {
+  private readonly dapr: DaprSidecar;
+  private readonly store: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(dapr: DaprSidecar, opts: { store: string; dapr: CommonConfig['dapr'] }) {
+    this.dapr = dapr;
+    this.store = opts.store;
+    this.headers = {
+      'content-type': 'application/json',
+      ...(opts.dapr.apiToken ? { 'dapr-api-token': opts.dapr.apiToken } : {}),
+    };
+  }
+
+  getView(orderId: string) {
+    return this.dapr.getState<OrderView>(this.store, viewKey(orderId));
+  }
+
+  async getViews(orderIds: string[]): Promise<OrderView[]> {
+    if (orderIds.length === 0) return [];
+    const found = await this.getBulk<OrderView>(orderIds.map(viewKey));
+    return orderIds.flatMap((id) => {
+      const v = found.get(viewKey(id));
+      return v ? [v] : [];
+    });
+  }
+
+  putView(view: OrderView, etag: string | null) {
+    return this.put(viewKey(view.orderId), view, etag);
+  }
+
+  getIndex(customerId: string) {
+    return this.dapr.getState<CustomerIndex>(this.store, indexKey(customerId));
+  }
+
+  putIndex(customerId: string, index: CustomerIndex, etag: string | null) {
+    return this.put(indexKey(customerId), index, etag);
+  }
+
+  async ping(): Promise<void> {
+    await this.dapr.getState(this.store, PROBE_KEY);
+  }
+
+  private async put(key: string, value: unknown, etag: string | null): Promise<boolean> {
+    if (etag !== null) return this.dapr.saveState(this.store, [{ key, value, etag }]);
+    try {
+      // An empty etag with first-write concurrency creates the key only if it does not exist.
+      return await this.dapr.saveState(this.store, [{ key, value, etag: '' }]);
+    } catch (e) {
+      // Redis answers an existing key with a plain error (500), not an etag mismatch (409).
+      // Report a conflict: the caller reads again, and that read fails if the sidecar is down.
+      if (e instanceof SidecarUnavailableError) return false;
+      throw e;
+    }
+  }
+
+  /** POST /v1.0/state/{store}/bulk: one round trip for many keys. */
+  private async getBulk<T>(keys: string[]): Promise<Map<string, T>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.dapr.baseUrl}/v1.0/state/${this.store}/bulk`, {
+        method: 'POST',
+        headers: this.headers,
+        body: JSON.stringify({ keys, parallelism: 16 }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (e) {
+      throw new SidecarUnavailableError(`state bulk get failed: ${(e as Error).message}`);
+    }
+    if (res.status !== 200) throw new SidecarUnavailableError(`state bulk get failed: ${res.status}`);
+    const items = (await res.json()) as { key: string; data?: T; error?: string }[];
+    const out = new Map<string, T>();
+    for (const item of items) {
+      if (item.error) throw new SidecarUnavailableError(`state bulk get of ${item.key} failed: ${item.error}`);
+      if (item.data !== undefined && item.data !== null) out.set(item.key, item.data);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+/** Bootstrap: config, database (with migrations), sidecar client, outbox relay, listen. */
+import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
+import { openDatabase } from '@baedal/platform/db';
+import { ProcessedEvent } from '@baedal/platform/inbox';
+import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
+import { serve } from '@baedal/platform/serve';
+import { migrations } from '../migrations/index.ts';
+import { buildApp } from './app.ts';
+import { config } from './config.ts';
+import { Delivery } from './entities/delivery.ts';
+
+const logger = createLogger(config.service, config.logLevel);
+const metrics = new Metrics(config.service);
+const orm = await openDatabase({
+  db: config.db,
+  entities: [Delivery, OutboxMessage, ProcessedEvent],
+  migrations,
+  logger,
+});
+const dapr = new DaprSidecar(config.dapr);
+const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const app = buildApp({ config, orm, dapr, relay, logger, metrics });
+
+relay.start();
+serve(app, {
+  port: config.port,
+  logger,
+  onShutdown: async () => {
+    await relay.stop();
+    await orm.close();
+  },
+});

@@ -1,0 +1,31 @@
+/** Builds the edge's Koa app (no listen: tests mount it on port 0). */
+import { createServiceApp, finishApp, type Logger, type Metrics } from '@baedal/platform';
+import type { Config } from './config.ts';
+import type { Credentials } from './domain/credentials.ts';
+import { upstreamHealth } from './domain/upstreams.ts';
+import { authRoutes } from './routes/auth.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { proxyMiddleware } from './routes/proxy.ts';
+import { uiRoutes } from './routes/ui.ts';
+
+export function buildApp(deps: { config: Config; logger: Logger; metrics: Metrics; credentials: Credentials }) {
+  const { config, logger, metrics } = deps;
+  const { app, router } = createServiceApp({
+    logger,
+    metrics,
+    readiness: () => upstreamHealth(config.upstreams),
+  });
+
+  // createServiceApp's last middleware is its JSON body reader. Proxied
+  // requests must never meet it: their bodies stream to the upstream
+  // untouched, and the upstream applies the 64 KiB / 415 / 400 rules. So the
+  // proxy goes in just before it, after request log, metrics and problem
+  // answers (which still wrap it). app.spec.ts checks this ordering.
+  const proxy = proxyMiddleware({ upstreams: config.upstreams, logger });
+  app.middleware.splice(app.middleware.length - 1, 0, proxy);
+
+  if (config.loginEnabled) router.use(authRoutes({ auth: config.auth, credentials: deps.credentials }).routes());
+  router.use(docsRoutes({ loginEnabled: config.loginEnabled }).routes());
+  router.use(uiRoutes().routes());
+  return { app: finishApp(app, router), close: () => proxy.close() };
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Prepare this machine for the local stack (`npm start` runs this first):
+#   1. npm dependencies (npm ci when node_modules is missing or older than the lock);
+#   2. Debian packages mariadb-server and redis-server (only when missing);
+#   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path.
+# Idempotent; takes about a second when everything is already there.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+say() { printf '[setup] %s\n' "$*"; }
+die() {
+  printf '[setup] error: %s\n' "$*" >&2
+  exit 1
+}
+started=$SECONDS
+
+# --- 1. npm dependencies ------------------------------------------------------
+if [[ ! -x node_modules/.bin/node ]] ||
+  [[ ! -f node_modules/.package-lock.json ]] ||
+  { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
+  command -v npm >/dev/null 2>&1 || die "npm is not installed (install Node.js >= 22 with npm first)"
+  if [[ -f package-lock.json ]]; then
+    say "installing npm dependencies (npm ci)..."
+    npm ci --no-audit --no-fund
+  else
+    say "installing npm dependencies (npm install, no package-lock.json)..."
+    npm install --no-audit --no-fund
+  fi
+  say "npm dependencies installed"
+else
+  say "npm dependencies up to date"
+fi
+
+# --- 2. Debian packages -------------------------------------------------------
+# Binary -> package; mariadbd lives in /usr/sbin, which is not on a normal user's PATH.
+have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" ]] || [[ -x "/usr/local/sbin/$1" ]]; }
+missing=()
+for pair in mariadbd:mariadb-server mariadb-install-db:mariadb-server mariadb:mariadb-client \
+  mariadb-admin:mariadb-client redis-server:redis-server; do
+  bin="${pair%%:*}" pkg="${pair#*:}"
+  if ! have "$bin" && [[ " ${missing[*]-} " != *" $pkg "* ]]; then missing+=("$pkg"); fi
+done
+if ((${#missing[@]} > 0)); then
+  command -v apt-get >/dev/null 2>&1 ||
+    die "missing ${missing[*]} and no apt-get: install MariaDB (>= 10.11) and Redis (>= 7) yourself"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: run as root or install sudo"
+    sudo=(sudo)
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  # Debian starts the packaged services (on 3306/6379); the stack runs its own on
+  # other ports, so those can stay or be disabled — they do not interfere.
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  say "Debian packages installed"
+else
+  say "mariadb-server and redis-server present"
+fi
+
+# --- 3. daprd -----------------------------------------------------------------
+build="tools/daprd/build.sh"
+[[ -f "$build" ]] || die "$build is missing"
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
+have_go=1
+command -v go >/dev/null 2>&1 || have_go=0
+say "daprd: running $build (a cold build takes a few minutes; later runs are instant)"
+if ! daprd="$(bash "$build")" || [[ -z "$daprd" ]]; then
+  if ((have_go == 0)); then
+    die "daprd could not be built: Go is not installed. Install Go (https://go.dev/dl/, the version in tools/daprd/go.mod) and rerun npm run setup"
+  fi
+  die "daprd build failed (see the [daprd] lines above)"
+fi
+daprd="$(printf '%s\n' "$daprd" | tail -n1)"
+[[ -x "$daprd" ]] || die "$build printed '$daprd', which is not an executable"
+mkdir -p .stack
+if [[ "$(cat .stack/daprd-path 2>/dev/null || true)" != "$daprd" ]]; then
+  printf '%s\n' "$daprd" >.stack/daprd-path
+fi
+say "daprd $("$daprd" --version 2>/dev/null || echo '?'): $daprd"
+
+say "ready in $((SECONDS - started))s"
