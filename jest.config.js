@@ -8,13 +8,15 @@ const common = {
 };
 
 export default {
+  // Integration tests drive whole sagas against the real stack; per-project
+  // testTimeout is not honoured by jest, so it is set here for both.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/src/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

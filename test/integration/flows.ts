@@ -55,3 +55,53 @@ export async function paymentsOf(token: string, orderId: string) {
   expect(r.status).toBe(200);
   return r.body;
 }
+
+export interface Tokens {
+  customer: string;
+  owner: string;
+  rider: string;
+}
+
+/** Finds the order's delivery among those near the store (where the test addresses are). */
+export async function readyDelivery(riderToken: string, orderId: string, store = gangnam) {
+  return eventually(async () => {
+    const r = await call<{ id: string; orderId: string; distanceKm: number }[]>(
+      'GET',
+      `/api/deliveries?lat=${store.location.lat}&lng=${store.location.lng}&radiusKm=5`,
+      { token: riderToken },
+    );
+    return r.body.find((d) => d.orderId === orderId);
+  });
+}
+
+/** Takes an order from placed to cooked (the delivery becomes visible to riders). */
+export async function cookedOrder(t: Tokens, store = gangnam) {
+  const order = await placeOrder(t.customer, store);
+  await inInbox(t.owner, order.id);
+  for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
+    const r = await ownerAction(t.owner, order.id, action);
+    expect({ action, status: r.status }).toEqual({ action, status: 200 });
+  }
+  return order;
+}
+
+/** The whole saga driven through the API: placed → completed. */
+export async function fullSaga(t: Tokens, store = gangnam) {
+  return completeSaga(t, await placeOrder(t.customer, store), store);
+}
+
+/** Drives a placed order to COMPLETED: owner, rider, customer. */
+export async function completeSaga(t: Tokens, order: OrderBody, store = gangnam) {
+  await inInbox(t.owner, order.id);
+  for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
+    const r = await ownerAction(t.owner, order.id, action);
+    expect({ action, status: r.status }).toEqual({ action, status: 200 });
+  }
+  const delivery = await readyDelivery(t.rider, order.id, store);
+  expect((await call('POST', `/api/deliveries/${delivery.id}/pick`, { token: t.rider })).status).toBe(200);
+  expect((await call('POST', `/api/deliveries/${delivery.id}/deliver`, { token: t.rider })).status).toBe(200);
+  await orderReaches(t.customer, order.id, 'DELIVERED');
+  const confirmed = await call<{ status: string }>('POST', `/api/orders/${order.id}/confirm`, { token: t.customer });
+  expect(confirmed.status).toBe(200);
+  return order;
+}

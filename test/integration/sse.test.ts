@@ -1,0 +1,71 @@
+/** The live view: one event at once, then one per change, statuses in order. */
+import { describe, expect, it } from '@jest/globals';
+import { BASE_URL, call, eventually, login } from './client.ts';
+import { completeSaga, placeOrder } from './flows.ts';
+
+/** Reads server-sent events from a fetch body until `stop` says so or the time is up. */
+async function collect(
+  url: string,
+  token: string,
+  stop: (views: { status: string }[]) => boolean,
+  onView: () => void = () => undefined,
+  ms = 20_000,
+) {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), ms);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const views: { status: string }[] = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    while (!stop(views)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
+        if (data) {
+          views.push(JSON.parse(data) as { status: string });
+          onView();
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  return views;
+}
+
+describe('live order status (SSE)', () => {
+  it('when the saga runs, then the stream shows every status in order', async () => {
+    const [alice, owner, rider] = await Promise.all([login('alice'), login('owner1'), login('rider1')]);
+    const order = await placeOrder(alice);
+    // The view is eventually consistent: the stream exists once the view has seen the order.
+    await eventually(async () =>
+      (await call('GET', `/api/order-status/${order.id}`, { token: alice })).status === 200 ? true : undefined,
+    );
+    let connected: () => void = () => undefined;
+    const firstView = new Promise<void>((resolve) => (connected = resolve));
+    const streamed = collect(
+      `${BASE_URL}/api/order-status/${order.id}/stream`,
+      alice,
+      (v) => v.some((x) => x.status === 'COMPLETED'),
+      () => connected(),
+    );
+    await firstView;
+    await completeSaga({ customer: alice, owner, rider }, order);
+    const views = await streamed;
+    const statuses = views.map((v) => v.status).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+    expect(statuses).toEqual(['PAID', 'ACCEPTED', 'COOKING', 'COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
+  });
+});
