@@ -3,8 +3,9 @@ import { expect } from '@jest/globals';
 import { demoStores } from '@baedal/platform/contracts/demo';
 import { call, eventually } from './client.ts';
 
-export const gangnam = demoStores[0];
-export const mapo = demoStores[1];
+export type DemoStore = (typeof demoStores)[number];
+export const gangnam: DemoStore = demoStores[0];
+export const mapo: DemoStore = demoStores[1];
 
 export interface OrderBody {
   id: string;
@@ -13,7 +14,7 @@ export interface OrderBody {
   customerId: string;
 }
 
-export async function placeOrder(token: string, store = gangnam, headers: Record<string, string> = {}) {
+export async function placeOrder(token: string, store: DemoStore = gangnam, headers: Record<string, string> = {}) {
   const r = await call<OrderBody>('POST', '/api/orders', {
     token,
     headers,
@@ -63,7 +64,7 @@ export interface Tokens {
 }
 
 /** Finds the order's delivery among those near the store (where the test addresses are). */
-export async function readyDelivery(riderToken: string, orderId: string, store = gangnam) {
+export async function readyDelivery(riderToken: string, orderId: string, store: DemoStore = gangnam) {
   return eventually(async () => {
     const r = await call<{ id: string; orderId: string; distanceKm: number }[]>(
       'GET',
@@ -75,7 +76,7 @@ export async function readyDelivery(riderToken: string, orderId: string, store =
 }
 
 /** Takes an order from placed to cooked (the delivery becomes visible to riders). */
-export async function cookedOrder(t: Tokens, store = gangnam) {
+export async function cookedOrder(t: Tokens, store: DemoStore = gangnam) {
   const order = await placeOrder(t.customer, store);
   await inInbox(t.owner, order.id);
   for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
@@ -86,12 +87,12 @@ export async function cookedOrder(t: Tokens, store = gangnam) {
 }
 
 /** The whole saga driven through the API: placed → completed. */
-export async function fullSaga(t: Tokens, store = gangnam) {
+export async function fullSaga(t: Tokens, store: DemoStore = gangnam) {
   return completeSaga(t, await placeOrder(t.customer, store), store);
 }
 
 /** Drives a placed order to COMPLETED: owner, rider, customer. */
-export async function completeSaga(t: Tokens, order: OrderBody, store = gangnam) {
+export async function completeSaga(t: Tokens, order: OrderBody, store: DemoStore = gangnam) {
   await inInbox(t.owner, order.id);
   for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
     const r = await ownerAction(t.owner, order.id, action);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { call, eventually, login } from './client.ts';
-import { gangnam, inInbox, orderReaches, ownerAction, paymentsOf, placeOrder } from './flows.ts';
+import { fullSaga, gangnam, inInbox, mapo, orderReaches, ownerAction, paymentsOf, placeOrder } from './flows.ts';
 
 describe('order flow (real stack)', () => {
   it('when everyone does their part, then the order completes and the view saw every status in order', async () => {
@@ -58,6 +58,19 @@ describe('order flow (real stack)', () => {
     });
     expect(new Set(notes.map((n) => n.status)).size).toBe(7);
     expect(await paymentsOf(alice, order.id)).toEqual([expect.objectContaining({ status: 'APPROVED' })]);
+  });
+
+  it('when two customers order from two stores at once, then both sagas complete independently', async () => {
+    const [alice, bob, owner1, owner2, rider1, rider2] = await Promise.all(
+      ['alice', 'bob', 'owner1', 'owner2', 'rider1', 'rider2'].map(login),
+    );
+    const [a, b] = await Promise.all([
+      fullSaga({ customer: alice!, owner: owner1!, rider: rider1! }, gangnam),
+      fullSaga({ customer: bob!, owner: owner2!, rider: rider2! }, mapo),
+    ]);
+    expect((await orderReaches(alice!, a.id, 'COMPLETED')).customerId).not.toBe(
+      (await orderReaches(bob!, b.id, 'COMPLETED')).customerId,
+    );
   });
 
   it('when the customer cancels before cooking, then the order is cancelled and the payment refunded', async () => {
