@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument, openApiJson } from './openapi.ts';
 
 /** Every route of api.md, as `METHOD path`. */
 const apiMd = [
@@ -69,5 +70,41 @@ describe('openApiDocument', () => {
   it('when login is switched off, then the login route is not documented', () => {
     const off = openApiDocument({ loginEnabled: false }) as unknown as Doc;
     expect(off.paths['/api/auth/login']).toBeUndefined();
+  });
+
+  it('when a route takes an id in its path, then a malformed id is documented as 404, never 400', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{')) continue;
+      for (const op of Object.values(ops) as { responses: Record<string, unknown> }[]) {
+        expect({ path, has404: '404' in op.responses }).toEqual({ path, has404: true });
+      }
+    }
+  });
+
+  it('when an owner acts on an order, then the answer is the inbox view the store service sends', () => {
+    const accept = doc.paths['/api/store/orders/{orderId}/accept']?.post as {
+      responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+    };
+    expect(accept.responses['200']?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/InboxOrder',
+    });
+    expect(doc.components.schemas.InboxOrder?.required).toEqual([
+      'orderId',
+      'status',
+      'items',
+      'totalAmount',
+      'createdAt',
+    ]);
+  });
+});
+
+describe('services/edge/openapi.json', () => {
+  it('when compared with the generated document, then it is the same (otherwise run npm run openapi)', () => {
+    const committed = readFileSync(new URL('../openapi.json', import.meta.url), 'utf8');
+    // Formatting aside (prettier formats the file): same keys, same order, same values.
+    const same = JSON.stringify(JSON.parse(committed)) === JSON.stringify(JSON.parse(openApiJson()));
+    if (!same) {
+      throw new Error('services/edge/openapi.json differs from the generated OpenAPI document: run npm run openapi');
+    }
   });
 });

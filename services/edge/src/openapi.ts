@@ -1,143 +1,74 @@
 /**
  * GET /openapi.json: OpenAPI 3.1 of the external contract (shared spec api.md).
- * Bodies and answers are zod schemas turned into JSON Schema 2020-12 by zod's
- * z.toJSONSchema; the paths map is written by hand and must follow api.md.
- * The upstream services validate with their own schemas; these describe them
- * for clients. Requests are strict objects (unknown fields → 400), answers
- * are open (clients must ignore fields they do not know).
+ * The schemas are the ones the services validate with and answer in
+ * (@baedal/platform/contracts/api), turned into JSON Schema 2020-12 by zod's
+ * z.toJSONSchema; only the paths map is written here, and it must follow
+ * api.md and what the services really answer. Requests are strict objects
+ * (unknown fields → 400), answers are open (clients must ignore fields they do
+ * not know). The same document is committed as services/edge/openapi.json
+ * (`npm run openapi` writes it; openapi.spec.ts fails when it is stale).
  */
-import { orderStatuses } from '@baedal/platform/contracts/events';
+import {
+  DeliveryResponse,
+  EmptyRequest,
+  FaultsRequest,
+  FaultsResponse,
+  IdempotencyKey,
+  InboxOrderResponse,
+  InboxQuery,
+  LatLng,
+  ListOrdersQuery,
+  ListOrderStatusQuery,
+  LoginRequest,
+  LoginResponse,
+  MenuItemResponse,
+  NearbyDeliveriesQuery,
+  NearbyDeliveryResponse,
+  NotificationResponse,
+  OrderLine,
+  OrderPageResponse,
+  OrderResponse,
+  OrderStatusResponse,
+  PaymentResponse,
+  PaymentsQuery,
+  PlaceOrderRequest,
+  Problem,
+  RejectRequest,
+  StoreResponse,
+  User,
+} from '@baedal/platform/contracts/api';
 import { z } from 'zod';
-import { LoginRequest } from './routes/auth.ts';
 
-const uuid = z.uuid();
-const time = z.iso.datetime().describe('ISO-8601 UTC');
-const won = z.number().int().min(0).describe('Integer number of won');
-const status = z.enum(orderStatuses);
+/** Request bodies, documented as what they accept (io 'input'). */
+const requestComponents = {
+  LoginRequest,
+  PlaceOrderRequest,
+  RejectRequest,
+  FaultsRequest,
+  EmptyRequest,
+};
 
-const LatLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
-const Problem = z.object({
-  type: z.string().describe('Relative URI; GET it for an explanation (/problems/{slug})'),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-
-const User = z.object({
-  id: uuid,
-  username: z.string(),
-  role: z.enum(['customer', 'owner', 'rider', 'admin']),
-  storeId: uuid.optional().describe('Only for owners: the one store they own'),
-});
-const LoginResponse = z.object({
-  accessToken: z.string(),
-  tokenType: z.literal('Bearer'),
-  expiresIn: z.number().int().describe('Seconds'),
-  user: User,
-});
-
-const Store = z.object({ id: uuid, name: z.string(), location: LatLng, open: z.boolean() });
-const MenuItem = z.object({ id: uuid, name: z.string(), unitPrice: won });
-
-const PlaceOrderRequest = z.strictObject({
-  storeId: uuid,
-  items: z
-    .array(z.strictObject({ menuItemId: uuid, quantity: z.number().int().min(1).max(99) }))
-    .min(1)
-    .max(20),
-  deliveryAddress: z.strictObject({
-    line: z.string().min(1),
-    lat: z.number().min(-90).max(90),
-    lng: z.number().min(-180).max(180),
-  }),
-});
-const OrderLine = z.object({ menuItemId: uuid, name: z.string(), unitPrice: won, quantity: z.number().int() });
-const Order = z.object({
-  id: uuid,
-  customerId: uuid,
-  storeId: uuid,
-  items: z.array(OrderLine),
-  totalAmount: won,
-  status,
-  createdAt: time,
-  updatedAt: time,
-});
-const OrderPage = z.object({ items: z.array(Order), nextCursor: z.string().nullable() });
-
-const InboxOrder = z.object({ orderId: uuid, status, items: z.array(OrderLine), totalAmount: won, createdAt: time });
-const RejectRequest = z.strictObject({ reason: z.string().min(1) });
-const TransitionResult = z.object({ orderId: uuid, status, updatedAt: time });
-
-const Delivery = z.object({
-  id: uuid,
-  orderId: uuid,
-  storeId: uuid,
-  pickup: LatLng,
-  dropoff: LatLng,
-  distanceKm: z.number().optional(),
-  status: z.enum(['READY', 'PICKED_UP', 'DELIVERED']),
-});
-
-const OrderStatusView = z.object({
-  orderId: uuid,
-  status,
-  storeName: z.string(),
-  totalAmount: won,
-  riderId: uuid.optional(),
-  history: z.array(z.object({ status, at: time })),
-  updatedAt: time,
-});
-const Notification = z.object({ id: z.string(), orderId: uuid, status, message: z.string(), sentAt: time });
-
-const Payment = z.object({
-  id: uuid,
-  orderId: uuid,
-  amount: won,
-  status: z.enum(['APPROVED', 'REFUNDED']),
-  createdAt: time,
-  updatedAt: time,
-});
-const Faults = z.strictObject({
-  delayMs: z.number().int().min(0).max(60_000),
-  failureRate: z.number().min(0).max(1),
-});
-
-const components = {
+/** Answers, documented as what the services send (io 'output'). */
+const responseComponents = {
   Problem,
   LatLng,
   User,
-  LoginRequest,
   LoginResponse,
-  Store,
-  MenuItem,
-  PlaceOrderRequest,
+  Store: StoreResponse,
+  MenuItem: MenuItemResponse,
   OrderLine,
-  Order,
-  OrderPage,
-  InboxOrder,
-  RejectRequest,
-  TransitionResult,
-  Delivery,
-  OrderStatusView,
-  Notification,
-  Payment,
-  Faults,
+  Order: OrderResponse,
+  OrderPage: OrderPageResponse,
+  InboxOrder: InboxOrderResponse,
+  NearbyDelivery: NearbyDeliveryResponse,
+  Delivery: DeliveryResponse,
+  OrderStatusView: OrderStatusResponse,
+  Notification: NotificationResponse,
+  Payment: PaymentResponse,
+  Faults: FaultsResponse,
 };
 
-const OrdersQuery = z.strictObject({
-  limit: z.number().int().min(1).max(100).optional(),
-  cursor: z.string().optional().describe('nextCursor of the previous page'),
-});
-const InboxQuery = z.strictObject({ status: status.optional() });
-const DeliveriesQuery = z.strictObject({
-  lat: z.number().min(-90).max(90),
-  lng: z.number().min(-180).max(180),
-  radiusKm: z.number().gt(0).max(20).default(3),
-});
-const PaymentsQuery = z.strictObject({ orderId: uuid.optional() });
-
+type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
 type JsonSchema = Record<string, unknown>;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -155,20 +86,51 @@ function tidy(node: unknown): unknown {
   return out;
 }
 
-const ref = (name: keyof typeof components) => ({ $ref: `#/components/schemas/${name}` });
-const arrayOf = (name: keyof typeof components) => ({ type: 'array', items: ref(name) });
+/** Sorts object keys recursively (arrays keep their order): the document is the same whatever built it. */
+function sortKeys(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(sortKeys);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.keys(node)
+      .sort()
+      .map((k) => [k, sortKeys((node as JsonSchema)[k])]),
+  );
+}
 
-function componentSchemas(): Record<string, unknown> {
+const uri = (id: string) => `#/components/schemas/${id}`;
+
+function schemasOf(components: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
-  // io 'input': requests are strict objects (additionalProperties false), answers stay open.
-  const { schemas } = z.toJSONSchema(registry, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    uri,
+    // Output mode closes every object; answers stay open (only strict objects say additionalProperties: false).
+    override: ({ zodSchema, jsonSchema }) => {
+      const def = zodSchema._zod.def;
+      if (io === 'output' && def.type === 'object' && !def.catchall) delete jsonSchema.additionalProperties;
+    },
+  });
   return tidy(schemas) as Record<string, unknown>;
 }
 
+function componentSchemas(): Record<string, unknown> {
+  const requests = schemasOf(requestComponents, 'input');
+  const responses = schemasOf(responseComponents, 'output');
+  for (const id of Object.keys(requests)) {
+    if (id in responses) throw new Error(`component ${id} is both a request and an answer`);
+  }
+  return { ...requests, ...responses };
+}
+
+/**
+ * One parameter per field of a strict query schema. The schema shown is the
+ * parsed value (io 'output': numbers with their bounds and defaults, not the
+ * raw strings of the query); required when the field may not be left out.
+ */
 function queryParameters(schema: z.ZodObject) {
   return Object.entries(schema.shape).map(([name, field]) => {
-    const json = tidy(z.toJSONSchema(field as z.ZodType, { io: 'input' })) as JsonSchema;
+    const json = tidy(z.toJSONSchema(field as z.ZodType, { io: 'output' })) as JsonSchema;
     const { description, ...rest } = json;
     return {
       name,
@@ -180,8 +142,16 @@ function queryParameters(schema: z.ZodObject) {
   });
 }
 
-const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+const pathParam = (name: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description: 'A uuid; anything else names nothing (404)',
+  schema: tidy(z.toJSONSchema(z.uuid())),
+});
 
+const ref = (name: ComponentName) => ({ $ref: uri(name) });
+const arrayOf = (name: ComponentName) => ({ type: 'array', items: ref(name) });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
 const problem = (description: string) => ({
@@ -199,12 +169,15 @@ const authErrors = {
   '403': problem('Wrong role for this operation'),
   '503': unavailable,
 };
+const queryError = { '400': problem('Query fails validation or has unknown parameters') };
 const bodyErrors = {
   '400': problem('Body or query fails validation or has unknown fields'),
   '413': problem('Body larger than 64 KiB'),
   '415': problem('Body is not JSON'),
 };
-const body = (name: keyof typeof components) => ({ required: true, content: json(ref(name)) });
+const body = (name: ComponentName) => ({ required: true, content: json(ref(name)) });
+/** Actions without a body: none, or an empty object. */
+const noBody = { required: false, content: json(ref('EmptyRequest')) };
 const secured = (role: string, op: JsonSchema): JsonSchema => ({
   ...op,
   security: [{ bearer: [] }],
@@ -221,7 +194,7 @@ function paths(): Record<string, unknown> {
         requestBody: body('LoginRequest'),
         responses: {
           '200': ok('A bearer token', ref('LoginResponse')),
-          '400': bodyErrors['400'],
+          ...bodyErrors,
           '401': problem('Wrong credentials'),
         },
       },
@@ -251,7 +224,15 @@ function paths(): Record<string, unknown> {
         summary: 'Place and pay an order',
         description:
           'Priced from the menu and paid synchronously; a retry with the same Idempotency-Key and body returns the same order.',
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'A retry with the same key and body returns the same order and charges once',
+            schema: tidy(z.toJSONSchema(IdempotencyKey, { io: 'input' })),
+          },
+        ],
         requestBody: body('PlaceOrderRequest'),
         responses: {
           '201': {
@@ -259,14 +240,15 @@ function paths(): Record<string, unknown> {
             headers: { Location: { schema: { type: 'string' }, description: 'URL of the new order' } },
           },
           ...bodyErrors,
+          '409': problem('The store is closed, or the Idempotency-Key was used with another body'),
           '503': { ...problem('Payment unavailable, too slow or circuit open; not charged'), headers: retryAfter },
         },
       }),
       get: secured('customer', {
         tags: ['orders'],
         summary: "The caller's orders, newest first",
-        parameters: queryParameters(OrdersQuery),
-        responses: { '200': ok('One page', ref('OrderPage')), '400': bodyErrors['400'] },
+        parameters: queryParameters(ListOrdersQuery),
+        responses: { '200': ok('One page', ref('OrderPage')), ...queryError },
       }),
     },
     '/api/orders/{orderId}': {
@@ -282,8 +264,10 @@ function paths(): Record<string, unknown> {
         tags: ['orders'],
         summary: 'Cancel before cooking starts (refunded asynchronously)',
         parameters: [pathParam('orderId')],
+        requestBody: noBody,
         responses: {
           '200': ok('The order, CANCELLED', ref('Order')),
+          ...bodyErrors,
           '404': problem('No such order of the caller'),
           '409': problem('Cooking has started'),
         },
@@ -294,8 +278,10 @@ function paths(): Record<string, unknown> {
         tags: ['orders'],
         summary: 'Confirm delivery: completes the order',
         parameters: [pathParam('orderId')],
+        requestBody: noBody,
         responses: {
           '200': ok('The order, COMPLETED', ref('Order')),
+          ...bodyErrors,
           '404': problem('No such order of the caller'),
           '409': problem('Not picked up or delivered yet'),
         },
@@ -304,9 +290,9 @@ function paths(): Record<string, unknown> {
     '/api/store/orders': {
       get: secured('owner', {
         tags: ['store inbox'],
-        summary: "Paid orders of the owner's store",
+        summary: "Paid orders of the owner's store, newest first (at most 100)",
         parameters: queryParameters(InboxQuery),
-        responses: { '200': ok('Inbox', arrayOf('InboxOrder')), '400': bodyErrors['400'] },
+        responses: { '200': ok('Inbox', arrayOf('InboxOrder')), ...queryError },
       }),
     },
     ...Object.fromEntries(
@@ -324,10 +310,10 @@ function paths(): Record<string, unknown> {
             tags: ['store inbox'],
             summary: `→ ${result}`,
             parameters: [pathParam('orderId')],
-            ...(request ? { requestBody: body(request) } : {}),
+            requestBody: request ? body(request) : noBody,
             responses: {
-              '200': ok('The new status', ref('TransitionResult')),
-              ...(request ? bodyErrors : {}),
+              '200': ok('The order as the inbox shows it, in its new status', ref('InboxOrder')),
+              ...bodyErrors,
               '404': problem('No such order in the owner’s store'),
               '409': problem('Not allowed in the current state'),
             },
@@ -338,16 +324,16 @@ function paths(): Record<string, unknown> {
     '/api/deliveries': {
       get: secured('rider', {
         tags: ['deliveries'],
-        summary: 'Deliveries ready for pickup within the radius of the customer address',
-        parameters: queryParameters(DeliveriesQuery),
-        responses: { '200': ok('Ready deliveries', arrayOf('Delivery')), '400': bodyErrors['400'] },
+        summary: 'Deliveries ready for pickup within the radius of the customer address, nearest first',
+        parameters: queryParameters(NearbyDeliveriesQuery),
+        responses: { '200': ok('Ready deliveries', arrayOf('NearbyDelivery')), ...queryError },
       }),
     },
     '/api/deliveries/mine': {
       get: secured('rider', {
         tags: ['deliveries'],
-        summary: "The caller's picked and delivered deliveries",
-        responses: { '200': ok('Deliveries', arrayOf('Delivery')) },
+        summary: "The caller's picked and delivered deliveries, newest pick first (at most 100)",
+        responses: { '200': ok('Deliveries', arrayOf('Delivery')), ...queryError },
       }),
     },
     '/api/deliveries/{deliveryId}/pick': {
@@ -356,7 +342,7 @@ function paths(): Record<string, unknown> {
         summary: 'Pick up: exactly one rider wins',
         parameters: [pathParam('deliveryId')],
         responses: {
-          '200': ok('PICKED_UP', ref('Delivery')),
+          '200': ok('The delivery, PICKED_UP by the caller', ref('Delivery')),
           '404': problem('No such delivery'),
           '409': problem('Another rider picked it'),
         },
@@ -368,7 +354,7 @@ function paths(): Record<string, unknown> {
         summary: 'Mark delivered (only the rider who picked it)',
         parameters: [pathParam('deliveryId')],
         responses: {
-          '200': ok('DELIVERED', ref('Delivery')),
+          '200': ok('The delivery, DELIVERED', ref('Delivery')),
           '404': problem('No such delivery of the caller'),
           '409': problem('Not allowed in the current state'),
         },
@@ -378,7 +364,8 @@ function paths(): Record<string, unknown> {
       get: secured('customer', {
         tags: ['order status'],
         summary: "The caller's orders from the read model, newest first",
-        responses: { '200': ok('Views', arrayOf('OrderStatusView')) },
+        parameters: queryParameters(ListOrderStatusQuery),
+        responses: { '200': ok('Views', arrayOf('OrderStatusView')), ...queryError },
       }),
     },
     '/api/order-status/{orderId}': {
@@ -386,7 +373,11 @@ function paths(): Record<string, unknown> {
         tags: ['order status'],
         summary: 'The order status view (CQRS read model)',
         parameters: [pathParam('orderId')],
-        responses: { '200': ok('The view', ref('OrderStatusView')), '404': problem('No such order of the caller') },
+        responses: {
+          '200': ok('The view', ref('OrderStatusView')),
+          ...queryError,
+          '404': problem('No such order of the caller'),
+        },
       }),
     },
     '/api/order-status/{orderId}/stream': {
@@ -403,6 +394,7 @@ function paths(): Record<string, unknown> {
               },
             },
           },
+          ...queryError,
           '404': problem('No such order of the caller'),
         },
       }),
@@ -410,16 +402,16 @@ function paths(): Record<string, unknown> {
     '/api/notifications': {
       get: secured('customer', {
         tags: ['order status'],
-        summary: "The caller's notifications: one per status change, never duplicated",
-        responses: { '200': ok('Notifications', arrayOf('Notification')) },
+        summary: "The caller's notifications, newest first: one per status change, never duplicated",
+        responses: { '200': ok('Notifications', arrayOf('Notification')), ...queryError },
       }),
     },
     '/api/payments': {
       get: secured('customer or admin', {
         tags: ['payments'],
-        summary: 'Payments (a customer sees only their own)',
+        summary: 'Payments, newest first (a customer sees only their own; at most 100)',
         parameters: queryParameters(PaymentsQuery),
-        responses: { '200': ok('Payments', arrayOf('Payment')), '400': bodyErrors['400'] },
+        responses: { '200': ok('Payments', arrayOf('Payment')), ...queryError },
       }),
     },
     '/api/admin/faults/payment': {
@@ -427,7 +419,7 @@ function paths(): Record<string, unknown> {
         tags: ['payments'],
         summary: 'Simulated gateway faults (only when fault injection is enabled)',
         description: '{ "delayMs": 0, "failureRate": 0 } restores it.',
-        requestBody: body('Faults'),
+        requestBody: body('FaultsRequest'),
         responses: {
           '200': ok('The faults now in force', ref('Faults')),
           ...bodyErrors,
@@ -441,7 +433,7 @@ function paths(): Record<string, unknown> {
 export function openApiDocument(opts: { loginEnabled: boolean }): Record<string, unknown> {
   const allPaths = paths();
   if (!opts.loginEnabled) delete allPaths['/api/auth/login'];
-  return {
+  return sortKeys({
     openapi: '3.1.0',
     info: {
       title: 'baedal food delivery API',
@@ -456,5 +448,10 @@ export function openApiDocument(opts: { loginEnabled: boolean }): Record<string,
       schemas: componentSchemas(),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
-  };
+  }) as Record<string, unknown>;
+}
+
+/** The committed form of the document (services/edge/openapi.json, before formatting): login documented. */
+export function openApiJson(): string {
+  return `${JSON.stringify(openApiDocument({ loginEnabled: true }), null, 2)}\n`;
 }

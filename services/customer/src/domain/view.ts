@@ -15,6 +15,7 @@
  * same document, so the view and its notifications are written in one atomic
  * single-key write.
  */
+import type { OrderStatusResponse } from '@baedal/platform/contracts/api';
 import { statusOfEvent, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
 import { messages, notificationId, type Notification } from './notification.ts';
 
@@ -57,15 +58,7 @@ export interface OrderView {
 }
 
 /** What the customer sees (api.md): no customer id, no event ids, no notifications. */
-export interface PublicOrderView {
-  orderId: string;
-  status: OrderStatus;
-  storeName: string | null;
-  totalAmount: number | null;
-  riderId?: string;
-  history: HistoryEntry[];
-  updatedAt: string;
-}
+export type PublicOrderView = OrderStatusResponse;
 
 export type ApplyResult =
   { kind: 'duplicate' } | { kind: 'applied'; view: OrderView; notification: Notification | null };

@@ -5,10 +5,10 @@
  */
 import Router from '@koa/router';
 import { parseWith, requireRole, userOf, type TokenVerifier } from '@baedal/platform';
+import { EmptyQuery, type NotificationResponse } from '@baedal/platform/contracts/api';
 import { newestFirst } from '../domain/view.ts';
 import type { ViewStore } from '../state/view-store.ts';
 import { newestViews } from './order-status.ts';
-import { EmptyQuery } from './schemas.ts';
 
 export const NOTIFICATION_ORDERS_LIMIT = 100;
 
@@ -20,10 +20,11 @@ export function notificationRoutes(deps: { store: ViewStore; verifier: TokenVeri
   router.get('/', async (ctx) => {
     parseWith(EmptyQuery, ctx.query, 'query');
     const views = await newestViews(store, userOf(ctx).id, NOTIFICATION_ORDERS_LIMIT);
-    ctx.body = views
+    const body: NotificationResponse[] = views
       .flatMap((v) => v.notifications)
       .sort(newestFirst)
       .map((n) => ({ id: n.id, orderId: n.orderId, status: n.status, message: n.message, sentAt: n.sentAt }));
+    ctx.body = body;
   });
 
   return router;

@@ -4,11 +4,19 @@
  * order of another customer is answered 404, like one that does not exist.
  */
 import Router from '@koa/router';
-import { notFound, parseWith, requireRole, userOf, type Logger, type TokenVerifier } from '@baedal/platform';
+import {
+  notFound,
+  parseIdParam,
+  parseWith,
+  requireRole,
+  userOf,
+  type Logger,
+  type TokenVerifier,
+} from '@baedal/platform';
+import { EmptyQuery, ListOrderStatusQuery } from '@baedal/platform/contracts/api';
 import { publicView, type OrderView } from '../domain/view.ts';
 import type { ViewChanges } from '../events/view-changes.ts';
 import type { ViewStore } from '../state/view-store.ts';
-import { EmptyQuery, ListViewsQuery, OrderIdParams } from './schemas.ts';
 import type { SseStreams } from './sse.ts';
 
 export interface StreamTiming {
@@ -45,18 +53,18 @@ export function orderStatusRoutes(deps: {
   router.use(requireRole(verifier, 'customer'));
 
   router.get('/', async (ctx) => {
-    const q = parseWith(ListViewsQuery, ctx.query, 'query');
+    const q = parseWith(ListOrderStatusQuery, ctx.query, 'query');
     ctx.body = (await newestViews(store, userOf(ctx).id, q.limit)).map(publicView);
   });
 
   router.get('/:orderId', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyQuery, ctx.query, 'query');
     ctx.body = publicView(await ownView(store, userOf(ctx).id, orderId));
   });
 
   router.get('/:orderId/stream', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyQuery, ctx.query, 'query');
     const customerId = userOf(ctx).id;
     const first = await ownView(store, customerId, orderId);

@@ -1,3 +1,4 @@
+import type { DeliveryResponse } from '@baedal/platform/contracts/api';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
 import { roundKm } from '../domain/geo.ts';
 
@@ -45,7 +46,7 @@ export function nearbyView(d: Delivery, distanceKm: number) {
 }
 
 /** A delivery as its rider sees it (pick, deliver, mine): the real status and who rides it. */
-export function deliveryView(d: Delivery) {
+export function deliveryView(d: Delivery): DeliveryResponse {
   return {
     id: d.id,
     orderId: d.orderId,

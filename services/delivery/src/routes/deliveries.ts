@@ -1,37 +1,12 @@
 import Router from '@koa/router';
 import type { TokenVerifier } from '@baedal/platform';
-import { conflict, notFound, parseWith, requireRole, userOf } from '@baedal/platform';
+import { conflict, notFound, parseIdParam, parseWith, requireRole, userOf } from '@baedal/platform';
+import { EmptyQuery, NearbyDeliveriesQuery } from '@baedal/platform/contracts/api';
 import { makeEvent, topics } from '@baedal/platform/contracts/events';
 import { enqueue } from '@baedal/platform/outbox';
 import type { EntityManager, MikroORM } from '@mikro-orm/mysql';
-import { z } from 'zod';
 import { boundingBox, haversineKm } from '../domain/geo.ts';
 import { Delivery, deliveryView, nearbyView } from '../entities/delivery.ts';
-
-export const MAX_RADIUS_KM = 20;
-export const DEFAULT_RADIUS_KM = 3;
-
-/** A query parameter that must be one decimal number (a repeated parameter is refused). */
-const decimal = z
-  .string()
-  .trim()
-  .regex(/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/, 'Expected a decimal number.')
-  .transform(Number);
-
-export const NearbyQuery = z.strictObject({
-  lat: decimal.pipe(z.number().min(-90).max(90)),
-  lng: decimal.pipe(z.number().min(-180).max(180)),
-  radiusKm: decimal.pipe(z.number().gt(0).max(MAX_RADIUS_KM)).default(DEFAULT_RADIUS_KM),
-});
-
-export const EmptyQuery = z.strictObject({});
-
-/** A path id that is not a uuid names no delivery: 404, like any other unknown id. */
-function deliveryIdOf(raw: string | undefined): string {
-  const r = z.uuid().safeParse(raw);
-  if (!r.success) throw notFound('This delivery');
-  return r.data;
-}
 
 const MINE_LIMIT = 100;
 
@@ -42,7 +17,7 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
 
   /** READY deliveries whose dropoff (the customer's address) is within the radius, nearest first. */
   router.get('/api/deliveries', rider, async (ctx) => {
-    const q = parseWith(NearbyQuery, ctx.query, 'query');
+    const q = parseWith(NearbyDeliveriesQuery, ctx.query, 'query');
     const center = { lat: q.lat, lng: q.lng };
     const box = boundingBox(center, q.radiusKm);
     // The box is a superset of the circle; the indexed columns narrow the rows, haversine decides.
@@ -77,7 +52,7 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
    * READY, and InnoDB's row lock makes concurrent picks see the winner's write.
    */
   router.post('/api/deliveries/:deliveryId/pick', rider, async (ctx) => {
-    const id = deliveryIdOf(ctx.params.deliveryId);
+    const id = parseIdParam(ctx.params.deliveryId, 'This delivery');
     const user = userOf(ctx);
     const picked = await orm.em.fork().transactional(async (em) => {
       const now = new Date();
@@ -105,7 +80,7 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
 
   /** Only the rider who picked it may deliver it; anyone else sees no such delivery. */
   router.post('/api/deliveries/:deliveryId/deliver', rider, async (ctx) => {
-    const id = deliveryIdOf(ctx.params.deliveryId);
+    const id = parseIdParam(ctx.params.deliveryId, 'This delivery');
     const user = userOf(ctx);
     const delivered = await orm.em.fork().transactional(async (em) => {
       const now = new Date();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LoginRequest } from './auth.ts';
+import { LoginRequest } from '@baedal/platform/contracts/api';
 
 describe('LoginRequest', () => {
   it('when username and password are given, then it parses', () => {

@@ -1,13 +1,8 @@
 /** POST /api/auth/login: the local login of api.md; issues HS256 tokens every service verifies. */
 import Router from '@koa/router';
 import { issueToken, parseWith, TOKEN_TTL_SECONDS, unauthorized, type CommonConfig } from '@baedal/platform';
-import { z } from 'zod';
+import { LoginRequest, type LoginResponse } from '@baedal/platform/contracts/api';
 import type { Credentials } from '../domain/credentials.ts';
-
-export const LoginRequest = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
-});
 
 export function authRoutes(deps: { auth: CommonConfig['auth']; credentials: Credentials }): Router {
   const router = new Router();
@@ -18,7 +13,8 @@ export function authRoutes(deps: { auth: CommonConfig['auth']; credentials: Cred
     if (!user) throw unauthorized('Wrong username or password.');
     const accessToken = await issueToken(deps.auth, user);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { accessToken, tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS, user };
+    const answer: LoginResponse = { accessToken, tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS, user };
+    ctx.body = answer;
   });
 
   return router;

@@ -16,7 +16,7 @@ export const problemTypes: Record<string, ProblemType> = {
   validation: {
     status: 400,
     title: 'Your request is not valid',
-    text: 'The body, query or a path parameter does not match the schema, or it has fields the API does not accept (a client never sets a price, a status or an owner). The errors list names each field and what is wrong with it.',
+    text: 'The body or the query does not match the schema, or it has fields the API does not accept (a client never sets a price, a status or an owner). The errors list names each field and what is wrong with it.',
   },
   unauthorized: {
     status: 401,
@@ -31,7 +31,7 @@ export const problemTypes: Record<string, ProblemType> = {
   'not-found': {
     status: 404,
     title: 'Not found',
-    text: 'The resource does not exist, or it belongs to someone else: the API never tells which.',
+    text: 'The resource does not exist, or it belongs to someone else: the API never tells which. An id in the path that is not a uuid names nothing, so it is answered the same way.',
   },
   'method-not-allowed': {
     status: 405,

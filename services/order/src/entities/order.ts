@@ -1,3 +1,4 @@
+import type { OrderResponse } from '@baedal/platform/contracts/api';
 import type { OrderStatus } from '@baedal/platform/contracts/events';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
 import type { HistoryEntry } from '../domain/lifecycle.ts';
@@ -37,7 +38,7 @@ export const Order = defineEntity({
 export type Order = InferEntity<typeof Order>;
 
 /** The order as api.md shows it to its customer. */
-export function orderView(o: Order) {
+export function orderView(o: Order): OrderResponse {
   return {
     id: o.id,
     customerId: o.customerId,

@@ -3,17 +3,16 @@
  * invocation); the edge and the Ingress never route /internal.
  */
 import Router from '@koa/router';
-import { parseWith } from '@baedal/platform';
+import { parseIdParam, parseWith } from '@baedal/platform';
 import { OrderTransitionRequest } from '@baedal/platform/contracts/internal';
 import type { OrderCommands } from '../domain/order-commands.ts';
-import { OrderIdParams } from './schemas.ts';
 
 export function internalRoutes(deps: { commands: OrderCommands }): Router {
   const router = new Router({ prefix: '/internal' });
 
   /** A store owner's decision, forwarded by the store service. */
   router.post('/orders/:orderId/transitions', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     const req = parseWith(OrderTransitionRequest, ctx.request.body, 'body');
     const order = await deps.commands.changeStatus(
       orderId,

@@ -1,8 +1,14 @@
 import Router from '@koa/router';
-import { badRequest, parseWith, requireRole, userOf, type TokenVerifier } from '@baedal/platform';
+import { badRequest, parseIdParam, parseWith, requireRole, userOf, type TokenVerifier } from '@baedal/platform';
+import {
+  EmptyBody,
+  IdempotencyKey,
+  ListOrdersQuery,
+  PlaceOrderRequest,
+  type OrderPageResponse,
+} from '@baedal/platform/contracts/api';
 import type { OrderCommands } from '../domain/order-commands.ts';
 import { orderView } from '../entities/order.ts';
-import { EmptyBody, IdempotencyKey, ListOrdersQuery, OrderIdParams, PlaceOrderBody } from './schemas.ts';
 
 /** Opaque cursor for newest-first pages: the last item's createdAt and id. */
 function encodeCursor(c: { createdAt: Date; id: string }): string {
@@ -25,7 +31,7 @@ export function orderRoutes(deps: { commands: OrderCommands; verifier: TokenVeri
 
   router.post('/', async (ctx) => {
     const user = userOf(ctx);
-    const body = parseWith(PlaceOrderBody, ctx.request.body, 'body');
+    const body = parseWith(PlaceOrderRequest, ctx.request.body, 'body');
     const rawKey = ctx.get('idempotency-key');
     const key = rawKey === '' ? undefined : parseWith(IdempotencyKey, rawKey, 'Idempotency-Key header');
     const { order } = await commands.place(user.id, body, key);
@@ -38,22 +44,26 @@ export function orderRoutes(deps: { commands: OrderCommands; verifier: TokenVeri
     const user = userOf(ctx);
     const q = parseWith(ListOrdersQuery, ctx.query, 'query');
     const page = await commands.list(user.id, q.limit, q.cursor ? decodeCursor(q.cursor) : undefined);
-    ctx.body = { items: page.items.map(orderView), nextCursor: page.next ? encodeCursor(page.next) : null };
+    const body: OrderPageResponse = {
+      items: page.items.map(orderView),
+      nextCursor: page.next ? encodeCursor(page.next) : null,
+    };
+    ctx.body = body;
   });
 
   router.get('/:orderId', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     ctx.body = orderView(await commands.get(userOf(ctx).id, orderId));
   });
 
   router.post('/:orderId/cancel', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyBody, ctx.request.body, 'body');
     ctx.body = orderView(await commands.changeStatus(orderId, 'CANCELLED', { customerId: userOf(ctx).id }));
   });
 
   router.post('/:orderId/confirm', async (ctx) => {
-    const { orderId } = parseWith(OrderIdParams, ctx.params, 'path');
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyBody, ctx.request.body, 'body');
     ctx.body = orderView(await commands.changeStatus(orderId, 'COMPLETED', { customerId: userOf(ctx).id }));
   });

@@ -1,3 +1,4 @@
+import type { PaymentResponse } from '@baedal/platform/contracts/api';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
 
 export const paymentStatuses = ['APPROVED', 'REFUNDED'] as const;
@@ -19,7 +20,7 @@ export const Payment = defineEntity({
 });
 export type Payment = InferEntity<typeof Payment>;
 
-export function paymentView(pay: Payment) {
+export function paymentView(pay: Payment): PaymentResponse {
   return {
     id: pay.id,
     orderId: pay.orderId,

@@ -4,17 +4,10 @@ import { conflict, notFound, requireRole, unavailable, userOf, parseWith } from 
 import { isDuplicateKey } from '@baedal/platform/db';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { FaultsRequest, PaymentsQuery, type FaultsResponse } from '@baedal/platform/contracts/api';
 import { ChargeRequest } from '@baedal/platform/contracts/internal';
 import { GatewayDeclinedError, type SimulatedGateway } from '../domain/gateway.ts';
 import { Payment, paymentView } from '../entities/payment.ts';
-
-const PaymentsQuery = z.strictObject({ orderId: z.uuid().optional() });
-
-const FaultsBody = z.strictObject({
-  delayMs: z.number().int().min(0).max(60_000),
-  failureRate: z.number().min(0).max(1),
-});
 
 export function paymentRoutes(deps: {
   orm: MikroORM;
@@ -84,9 +77,10 @@ export function paymentRoutes(deps: {
 
   router.put('/api/admin/faults/payment', requireRole(verifier, 'admin'), (ctx) => {
     if (!deps.faultInjection) throw notFound('Fault injection');
-    const faults = parseWith(FaultsBody, ctx.request.body, 'body');
+    const faults = parseWith(FaultsRequest, ctx.request.body, 'body');
     gateway.setFaults(faults);
-    ctx.body = gateway.getFaults();
+    const body: FaultsResponse = gateway.getFaults();
+    ctx.body = body;
   });
 
   return router;

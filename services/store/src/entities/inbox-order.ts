@@ -1,3 +1,4 @@
+import type { InboxOrderResponse } from '@baedal/platform/contracts/api';
 import type { orderLine, OrderStatus } from '@baedal/platform/contracts/events';
 import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/mysql';
 import type { z } from 'zod';
@@ -25,7 +26,7 @@ export const InboxOrder = defineEntity({
 });
 export type InboxOrder = InferEntity<typeof InboxOrder>;
 
-export function inboxOrderView(o: InboxOrder) {
+export function inboxOrderView(o: InboxOrder): InboxOrderResponse {
   return {
     orderId: o.orderId,
     status: o.status,

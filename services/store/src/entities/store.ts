@@ -1,3 +1,4 @@
+import type { MenuItemResponse, StoreResponse } from '@baedal/platform/contracts/api';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
 
 /** A store of the catalog; `revision` grows with every published snapshot (newest wins downstream). */
@@ -29,10 +30,10 @@ export const MenuItem = defineEntity({
 });
 export type MenuItem = InferEntity<typeof MenuItem>;
 
-export function storeView(s: Store) {
+export function storeView(s: Store): StoreResponse {
   return { id: s.id, name: s.name, location: { lat: s.lat, lng: s.lng }, open: s.open };
 }
 
-export function menuItemView(m: MenuItem) {
+export function menuItemView(m: MenuItem): MenuItemResponse {
   return { id: m.id, name: m.name, unitPrice: m.unitPrice };
 }

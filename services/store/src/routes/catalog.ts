@@ -1,10 +1,7 @@
 import Router from '@koa/router';
-import { notFound, parseWith } from '@baedal/platform';
+import { notFound, parseIdParam } from '@baedal/platform';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { z } from 'zod';
 import { MenuItem, menuItemView, Store, storeView } from '../entities/store.ts';
-
-const StoreParams = z.object({ storeId: z.uuid() });
 
 /** The public catalog: no token needed (api.md "Catalog"). */
 export function catalogRoutes(deps: { orm: MikroORM }): Router {
@@ -17,7 +14,7 @@ export function catalogRoutes(deps: { orm: MikroORM }): Router {
   });
 
   router.get('/api/stores/:storeId/menu', async (ctx) => {
-    const { storeId } = parseWith(StoreParams, ctx.params, 'path');
+    const storeId = parseIdParam(ctx.params.storeId, 'The store');
     const em = orm.em.fork();
     const store = await em.findOne(Store, { id: storeId });
     if (!store) throw notFound('The store');

@@ -4,6 +4,7 @@ import type { DaprSidecar, Logger, TokenVerifier } from '@baedal/platform';
 import {
   forbidden,
   notFound,
+  parseIdParam,
   parseWith,
   requireRole,
   SidecarUnavailableError,
@@ -11,17 +12,11 @@ import {
   userOf,
   type InvokeResult,
 } from '@baedal/platform';
-import { orderStatuses } from '@baedal/platform/contracts/events';
+import { EmptyBody, InboxQuery, RejectRequest } from '@baedal/platform/contracts/api';
 import type { OrderTransitionRequest } from '@baedal/platform/contracts/internal';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { z } from 'zod';
 import { ownerActions, RETRY_AFTER_SECONDS, transitionOutcome, type OwnerAction } from '../domain/transition.ts';
 import { advanceStatus, InboxOrder, inboxOrderView } from '../entities/inbox-order.ts';
-
-const InboxQuery = z.strictObject({ status: z.enum(orderStatuses).optional() });
-const OrderParams = z.object({ orderId: z.uuid() });
-const EmptyBody = z.strictObject({}).optional();
-const RejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 const INBOX_LIMIT = 100;
 
@@ -59,9 +54,9 @@ export function inboxRoutes(deps: {
   for (const [action, to] of Object.entries(ownerActions) as [OwnerAction, OrderTransitionRequest['to']][]) {
     router.post(`/api/store/orders/:orderId/${action}`, owner, async (ctx) => {
       const storeId = ownStoreId(ctx);
-      const { orderId } = parseWith(OrderParams, ctx.params, 'path');
+      const orderId = parseIdParam(ctx.params.orderId, 'The order');
       const request: OrderTransitionRequest = { to, storeId };
-      if (action === 'reject') request.reason = parseWith(RejectBody, ctx.request.body, 'body').reason;
+      if (action === 'reject') request.reason = parseWith(RejectRequest, ctx.request.body, 'body').reason;
       else parseWith(EmptyBody, ctx.request.body, 'body');
 
       const em = orm.em.fork();
