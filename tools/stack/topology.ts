@@ -81,6 +81,10 @@ export function appEnv(app: AppSpec): Record<string, string> {
     env.DB_USER = app.name;
     env.DB_PASSWORD = localDemoSecrets.dbPassword(app.name);
   }
+  if (app.name === 'payment') {
+    // Short locally so the fault tests see abandoned charges voided quickly; 120 s by default.
+    env.PAYMENT_CAPTURE_TIMEOUT_SECONDS = '15';
+  }
   if (app.name === 'edge') {
     for (const up of apps) {
       if (up.name !== 'edge') env[`UPSTREAM_${up.name.toUpperCase()}`] = `http://127.0.0.1:${up.appPort}`;

@@ -31,17 +31,26 @@ export function subscription<S extends z.ZodType>(
 
 export function mountSubscriptions(
   router: Router,
-  opts: { pubsub: string; logger: Logger; metrics: Metrics },
+  opts: {
+    pubsub: string;
+    logger: Logger;
+    metrics: Metrics;
+    /** Subscriptions served by routes of their own (the dead-letter collector). */
+    extra?: { pubsubname: string; topic: string; route: string }[];
+  },
   subscriptions: Subscription[],
 ): void {
   const route = (topic: string) => `/events/${topic}`;
   router.get('/dapr/subscribe', (ctx) => {
-    ctx.body = subscriptions.map((s) => ({
-      pubsubname: opts.pubsub,
-      topic: s.topic,
-      route: route(s.topic),
-      deadLetterTopic: DEAD_LETTER_TOPIC,
-    }));
+    ctx.body = [
+      ...subscriptions.map((s) => ({
+        pubsubname: opts.pubsub,
+        topic: s.topic,
+        route: route(s.topic),
+        deadLetterTopic: DEAD_LETTER_TOPIC,
+      })),
+      ...(opts.extra ?? []),
+    ];
   });
   for (const sub of subscriptions) {
     router.post(route(sub.topic), async (ctx) => {

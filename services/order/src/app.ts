@@ -11,12 +11,14 @@ import {
 } from '@baedal/platform';
 import { DeliveryEvent, StoreCatalogPublished, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable, requestContext } from '@baedal/platform/db';
+import { deadLetterRoutes } from '@baedal/platform/deadletters';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
 import { OrderCommands } from './domain/order-commands.ts';
 import { CatalogStore } from './entities/catalog.ts';
 import { onCatalogPublished, onDeliveryEvent } from './events/handlers.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { orderRoutes } from './routes/orders.ts';
 
@@ -42,11 +44,14 @@ export function buildApp(deps: {
   app.use(requestContext(orm));
   const commands = new OrderCommands({ orm, dapr, relay, logger });
   const verifier = new TokenVerifier(config.auth);
-  mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
+  const deadLetters = deadLetterRoutes({ orm, pubsub: config.dapr.pubsub, verifier, logger, metrics });
+  mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics, extra: [deadLetters.subscription] }, [
     subscription(topics.catalog, StoreCatalogPublished, (e) => onCatalogPublished(orm, e)),
     subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e, () => relay.kick())),
   ]);
   router.use(orderRoutes({ commands, verifier }).routes());
   router.use(internalRoutes({ commands }).routes());
+  router.use(deadLetters.router.routes());
+  router.use(adminRoutes({ commands, verifier, faultInjection: config.faultInjection }).routes());
   return finishApp(app, router);
 }

@@ -1,6 +1,7 @@
 /** Bootstrap: config, database (with migrations), sidecar client, outbox relay, listen. */
 import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import { openDatabase } from '@baedal/platform/db';
+import { DeadLetter } from '@baedal/platform/deadletters';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
 import { serve } from '@baedal/platform/serve';
@@ -14,7 +15,7 @@ const logger = createLogger(config.service, config.logLevel);
 const metrics = new Metrics(config.service);
 const orm = await openDatabase({
   db: config.db,
-  entities: [Order, OrderRequest, CatalogStore, OutboxMessage, ProcessedEvent],
+  entities: [Order, OrderRequest, CatalogStore, OutboxMessage, ProcessedEvent, DeadLetter],
   migrations,
   logger,
 });

@@ -36,9 +36,15 @@ export function buildApp(deps: {
   app.use(requestContext(orm));
   const verifier = new TokenVerifier(config.auth);
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
-    subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e, () => deps.relay.kick())),
+    subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, logger, e, () => deps.relay.kick())),
   ]);
-  const routes = paymentRoutes({ orm, verifier, gateway: deps.gateway, faultInjection: config.faultInjection });
+  const routes = paymentRoutes({
+    orm,
+    verifier,
+    gateway: deps.gateway,
+    faultInjection: config.faultInjection,
+    captureTimeoutSeconds: config.captureTimeoutSeconds,
+  });
   router.use(routes.routes());
   return finishApp(app, router);
 }

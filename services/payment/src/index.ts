@@ -6,6 +6,7 @@ import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
 import { config } from './config.ts';
+import { CaptureSweeper } from './domain/capture-sweeper.ts';
 import { SimulatedGateway } from './domain/gateway.ts';
 import { Payment } from './entities/payment.ts';
 import { serve } from '@baedal/platform/serve';
@@ -22,11 +23,21 @@ const dapr = new DaprSidecar(config.dapr);
 const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
 const app = buildApp({ config, orm, dapr, relay, logger, metrics, gateway: new SimulatedGateway() });
 
+const sweeper = new CaptureSweeper({
+  orm,
+  dapr,
+  logger,
+  timeoutSeconds: config.captureTimeoutSeconds,
+  afterCommit: () => relay.kick(),
+});
+
 relay.start();
+sweeper.start();
 serve(app, {
   port: config.port,
   logger,
   onShutdown: async () => {
+    sweeper.stop();
     await relay.stop();
     await orm.close();
   },

@@ -103,6 +103,10 @@ export const FaultsRequest = z.strictObject({
 });
 export type FaultsRequest = z.infer<typeof FaultsRequest>;
 
+/** PUT /api/admin/faults/order (admin, fault injection on): crash after the next order commit, before its publish. */
+export const OrderFaultsRequest = z.strictObject({ crashAfterCommit: z.boolean() });
+export type OrderFaultsRequest = z.infer<typeof OrderFaultsRequest>;
+
 // --------------------------------------------------------------- responses
 
 /** RFC 9457 problem document: every 4xx and 5xx answer. */

@@ -29,9 +29,21 @@ export const ChargeRequest = z.strictObject({
 });
 export type ChargeRequest = z.infer<typeof ChargeRequest>;
 
+/**
+ * A charge is an authorization until the payment service sees the order's
+ * OrderPlaced (capture). One not captured by `captureBy` is voided (refunded)
+ * unless the order service says the order exists: so a charge whose order was
+ * never saved — a crash, a timeout the customer saw as 503 — costs nothing.
+ */
 export const ChargeResult = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
   amount: z.number().int(),
   status: z.enum(['APPROVED', 'REFUNDED']),
+  captureBy: z.iso.datetime(),
 });
+export type ChargeResult = z.infer<typeof ChargeResult>;
+
+/** GET order:/internal/orders/{orderId} — asked by the payment service before voiding a charge. */
+export const OrderExistence = z.object({ orderId: z.uuid(), status: z.string() });
+export type OrderExistence = z.infer<typeof OrderExistence>;

@@ -17,6 +17,8 @@ export const routeTable: readonly Route[] = [
   { prefix: '/api/orders', upstream: 'order' },
   { prefix: '/api/payments', upstream: 'payment' },
   { prefix: '/api/admin/faults/payment', upstream: 'payment' },
+  { prefix: '/api/admin/faults/order', upstream: 'order' },
+  { prefix: '/api/admin/dead-letters', upstream: 'order' },
   { prefix: '/api/stores', upstream: 'store' },
   { prefix: '/api/store/', upstream: 'store' },
   { prefix: '/api/deliveries', upstream: 'delivery' },

@@ -15,7 +15,7 @@ import {
   type Logger,
 } from '@baedal/platform';
 import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
-import type { ChargeRequest } from '@baedal/platform/contracts/internal';
+import { ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
 import { enqueue, type OutboxRelay } from '@baedal/platform/outbox';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
@@ -32,12 +32,15 @@ export interface PlaceOrderInput {
 
 /** How long a customer is asked to wait when payment is unavailable. */
 const PAYMENT_RETRY_AFTER_SECONDS = 5;
+const CAPTURE_SAFETY_MARGIN_MS = 5000;
 
 export class OrderCommands {
   private readonly orm: MikroORM;
   private readonly dapr: DaprSidecar;
   private readonly relay: OutboxRelay;
   private readonly logger: Logger;
+  /** Fault injection: simulate a crash between the commit of an order and the publish of its event. */
+  crashAfterNextCommit = false;
 
   constructor(deps: { orm: MikroORM; dapr: DaprSidecar; relay: OutboxRelay; logger: Logger }) {
     this.orm = deps.orm;
@@ -73,6 +76,12 @@ export class OrderCommands {
     }
 
     const payment = await this.charge({ orderId, customerId, amount: priced.total });
+    // An order saved after its charge's capture deadline could meet a voided charge: refuse,
+    // and let the payment service void it. The margin covers the insert and clock skew.
+    if (Date.now() > Date.parse(payment.captureBy) - CAPTURE_SAFETY_MARGIN_MS) {
+      this.logger.warn({ orderId }, 'charge too close to its capture deadline; not saving the order');
+      throw unavailable('Payment took too long; please try again with a new request.', PAYMENT_RETRY_AFTER_SECONDS);
+    }
 
     const now = new Date();
     try {
@@ -95,6 +104,10 @@ export class OrderCommands {
         this.publish(tx, o, now);
         return o;
       });
+      if (this.crashAfterNextCommit) {
+        this.logger.fatal({ orderId }, 'fault injection: crashing between commit and publish');
+        process.exit(137);
+      }
       this.relay.kick();
       return { order, created: true };
     } catch (e) {
@@ -119,7 +132,7 @@ export class OrderCommands {
   }
 
   /** Calls payment through the sidecar; the Resiliency policy adds timeout, retries and the breaker. */
-  private async charge(req: ChargeRequest): Promise<{ id: string }> {
+  private async charge(req: ChargeRequest): Promise<ChargeResult> {
     let res;
     try {
       res = await this.dapr.invoke('payment', 'internal/payments', { body: req, timeoutMs: 8000 });
@@ -130,11 +143,18 @@ export class OrderCommands {
       }
       throw e;
     }
-    if (res.status === 200 || res.status === 201) return res.body as { id: string };
-    if (res.status === 409) throw conflict('This order was already charged differently.');
+    if (res.status === 200 || res.status === 201) return ChargeResult.parse(res.body);
+    if (res.status === 409) {
+      throw conflict('This request was already charged differently, or its charge has expired; use a new key.');
+    }
     // 5xx from payment, a timeout or an open circuit reported by the sidecar.
     this.logger.warn({ orderId: req.orderId, status: res.status, body: res.body }, 'payment refused the charge');
     throw unavailable('Payment is unavailable right now; please pay a little later.', PAYMENT_RETRY_AFTER_SECONDS);
+  }
+
+  /** Any customer's order, for internal callers. */
+  async find(orderId: string) {
+    return this.orm.em.fork().findOne(Order, { id: orderId });
   }
 
   async get(customerId: string, orderId: string) {

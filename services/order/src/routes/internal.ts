@@ -3,8 +3,8 @@
  * invocation); the edge and the Ingress never route /internal.
  */
 import Router from '@koa/router';
-import { parseIdParam, parseWith } from '@baedal/platform';
-import { OrderTransitionRequest } from '@baedal/platform/contracts/internal';
+import { notFound, parseIdParam, parseWith } from '@baedal/platform';
+import { OrderTransitionRequest, type OrderExistence } from '@baedal/platform/contracts/internal';
 import type { OrderCommands } from '../domain/order-commands.ts';
 
 export function internalRoutes(deps: { commands: OrderCommands }): Router {
@@ -21,6 +21,15 @@ export function internalRoutes(deps: { commands: OrderCommands }): Router {
       req.reason !== undefined ? { reason: req.reason } : {},
     );
     ctx.body = { orderId: order.id, status: order.status, updatedAt: order.updatedAt.toISOString() };
+  });
+
+  /** Does the order exist? Asked by the payment service before it voids an uncaptured charge. */
+  router.get('/orders/:orderId', async (ctx) => {
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
+    const order = await deps.commands.find(orderId);
+    if (!order) throw notFound('The order');
+    const body: OrderExistence = { orderId: order.id, status: order.status };
+    ctx.body = body;
   });
 
   return router;

@@ -14,6 +14,8 @@ export const Payment = defineEntity({
     customerId: p.uuid(),
     amount: p.integer(),
     status: p.string().length(16).$type<PaymentStatus>(),
+    /** Set when the order's OrderPlaced arrives; until then the charge is an authorization. */
+    capturedAt: p.datetime(3).nullable(),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),
   },

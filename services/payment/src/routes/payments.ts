@@ -5,7 +5,7 @@ import { isDuplicateKey } from '@baedal/platform/db';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
 import { FaultsRequest, PaymentsQuery, type FaultsResponse } from '@baedal/platform/contracts/api';
-import { ChargeRequest } from '@baedal/platform/contracts/internal';
+import { ChargeRequest, type ChargeResult } from '@baedal/platform/contracts/internal';
 import { GatewayDeclinedError, type SimulatedGateway } from '../domain/gateway.ts';
 import { Payment, paymentView } from '../entities/payment.ts';
 
@@ -14,8 +14,13 @@ export function paymentRoutes(deps: {
   verifier: TokenVerifier;
   gateway: SimulatedGateway;
   faultInjection: boolean;
+  captureTimeoutSeconds: number;
 }): Router {
   const { orm, verifier, gateway } = deps;
+  const chargeResult = (pay: Payment): ChargeResult => ({
+    ...paymentView(pay),
+    captureBy: new Date(pay.createdAt.getTime() + deps.captureTimeoutSeconds * 1000).toISOString(),
+  });
   const router = new Router();
 
   /**
@@ -30,8 +35,9 @@ export function paymentRoutes(deps: {
       if (existing.amount !== body.amount || existing.customerId !== body.customerId) {
         throw conflict('This order was already charged with a different amount.');
       }
+      if (existing.status !== 'APPROVED') throw conflict('This charge was voided or refunded; start a new order.');
       ctx.status = 200;
-      ctx.body = paymentView(existing);
+      ctx.body = chargeResult(existing);
       return;
     }
     try {
@@ -47,6 +53,7 @@ export function paymentRoutes(deps: {
       customerId: body.customerId,
       amount: body.amount,
       status: 'APPROVED',
+      capturedAt: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -57,11 +64,11 @@ export function paymentRoutes(deps: {
       if (!isDuplicateKey(e)) throw e;
       const winner = await orm.em.fork().findOneOrFail(Payment, { orderId: body.orderId });
       ctx.status = 200;
-      ctx.body = paymentView(winner);
+      ctx.body = chargeResult(winner);
       return;
     }
     ctx.status = 201;
-    ctx.body = paymentView(payment);
+    ctx.body = chargeResult(payment);
   });
 
   router.get('/api/payments', requireRole(verifier, 'customer', 'admin'), async (ctx) => {

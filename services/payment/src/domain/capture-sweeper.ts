@@ -1,0 +1,75 @@
+/**
+ * Voids charges whose order was never saved. A charge is captured when the
+ * order's OrderPlaced arrives; one still uncaptured after the capture timeout
+ * is checked with the order service (through the sidecar): an existing order
+ * captures it, a missing one voids it (refund). If the order service cannot
+ * answer, nothing happens and the next pass asks again.
+ */
+import type { DaprSidecar, Logger } from '@baedal/platform';
+import type { MikroORM } from '@mikro-orm/mysql';
+import { Payment } from '../entities/payment.ts';
+import { refund } from '../events/refunds.ts';
+
+export class CaptureSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly deps: {
+    orm: MikroORM;
+    dapr: DaprSidecar;
+    logger: Logger;
+    timeoutSeconds: number;
+    afterCommit: () => void;
+  };
+
+  constructor(deps: CaptureSweeper['deps']) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    const every = Math.min(10_000, (this.deps.timeoutSeconds * 1000) / 3);
+    const tick = () => {
+      this.sweep()
+        .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'capture sweep failed'))
+        .finally(() => {
+          this.timer = setTimeout(tick, every);
+          this.timer.unref();
+        });
+    };
+    this.timer = setTimeout(tick, every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** One pass; returns how many charges it voided. */
+  async sweep(): Promise<number> {
+    const { orm, dapr, logger } = this.deps;
+    const cutoff = new Date(Date.now() - this.deps.timeoutSeconds * 1000);
+    const stale = await orm.em
+      .fork()
+      .find(Payment, { status: 'APPROVED', capturedAt: null, createdAt: { $lt: cutoff } }, { limit: 50 });
+    let voided = 0;
+    for (const payment of stale) {
+      let status: number;
+      try {
+        status = (await dapr.invoke('order', `internal/orders/${payment.orderId}`, { timeoutMs: 3000 })).status;
+      } catch {
+        return voided; // the order service is unreachable: decide nothing now
+      }
+      await orm.em.fork().transactional(async (em) => {
+        if (status === 200) {
+          await em.nativeUpdate(Payment, { id: payment.id, capturedAt: null }, { capturedAt: new Date() });
+        } else if (status === 404 && (await refund(em, payment))) {
+          voided++;
+          logger.warn(
+            { orderId: payment.orderId, amount: payment.amount },
+            'voided a charge whose order was never saved',
+          );
+        }
+      });
+    }
+    if (voided) this.deps.afterCommit();
+    return voided;
+  }
+}
