@@ -33,6 +33,12 @@ export interface PlaceOrderInput {
 /** How long a customer is asked to wait when payment is unavailable. */
 const PAYMENT_RETRY_AFTER_SECONDS = 5;
 const CAPTURE_SAFETY_MARGIN_MS = 5000;
+/**
+ * The whole payment call, Dapr's retries included. Dapr retries a timed-out
+ * attempt whatever the retry policy matches; this deadline makes a slow payment
+ * a fast 503 instead (the abandoned charge, if any, is voided by the payment service).
+ */
+const PAYMENT_DEADLINE_MS = 2500;
 
 export class OrderCommands {
   private readonly orm: MikroORM;
@@ -135,7 +141,7 @@ export class OrderCommands {
   private async charge(req: ChargeRequest): Promise<ChargeResult> {
     let res;
     try {
-      res = await this.dapr.invoke('payment', 'internal/payments', { body: req, timeoutMs: 8000 });
+      res = await this.dapr.invoke('payment', 'internal/payments', { body: req, timeoutMs: PAYMENT_DEADLINE_MS });
     } catch (e) {
       if (e instanceof SidecarUnavailableError) {
         this.logger.warn({ orderId: req.orderId, err: e.message }, 'payment call failed');
