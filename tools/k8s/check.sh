@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# `npm run test:k8s`: the strongest proof this machine can give that the
+# Kubernetes side is right, without a cluster. Exits non-zero on any failure.
+#
+#   1. charts/baedal/files/ matches components/ and loadtests/ (one source of truth), and
+#      the parameter table of charts/baedal/README.md matches values.yaml
+#   2. helm v4.3.1, kube-apiserver v1.34.4 and skaffold v2.16.1, built from their
+#      Go modules once and cached outside the repo (tools/k8s/build.sh)
+#   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml;
+#      the bare defaults and a misspelt key must be refused with a readable message
+#   4. the rendered output against the repo: Ingress = the edge's route table,
+#      known Dapr annotations, env names the services read, Dapr resources =
+#      components/ (tools/k8s/check-rendered.ts)
+#   5. a real kube-apiserver with etcd (tools/k8s/apiserver.sh), the Dapr CRDs
+#      of the pinned dapr module, a namespace enforcing the `restricted` Pod
+#      Security Standard: `kubectl apply --dry-run=server --validate=strict` of
+#      every rendered object; any error, unknown field or warning fails. First,
+#      known-bad objects must be refused (so the check cannot pass vacuously).
+#   6. skaffold diagnose --yaml-only (skaffold's own schema) of skaffold.yaml,
+#      and a misspelt field must be refused
+#   7. tsc over the k6 scripts (loadtests/tsconfig.json, @types/k6)
+# It stops what it started (etcd, kube-apiserver) and removes its temp files.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
+chart=charts/baedal
+step() { printf '\n\033[1m[k8s] %s\033[0m\n' "$*" >&2; }
+say() { printf '[k8s] %s\n' "$*" >&2; }
+fail() {
+  printf '[k8s] FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/baedal-k8s-check.XXXXXX")"
+apiserver_dir=""
+cleanup() {
+  if [[ -n "$apiserver_dir" ]]; then tools/k8s/apiserver.sh stop "$apiserver_dir" || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# kubectl within one minor version of the server (1.34): the gcloud SDK ships
+# several side by side (kubectl.1.33, ...); fall back to plain kubectl.
+pick_kubectl() {
+  local v dir
+  for v in 1.35 1.34 1.33; do
+    for dir in "" /usr/lib/google-cloud-sdk/bin/; do
+      if command -v "${dir}kubectl.$v" >/dev/null 2>&1; then
+        command -v "${dir}kubectl.$v"
+        return
+      fi
+    done
+  done
+  command -v kubectl || fail "kubectl is not installed"
+}
+
+step "1. generated files: the chart's copies of components/ and loadtests/, its README's parameter table"
+bash tools/k8s/sync-chart-files.sh --check
+node tools/k8s/chart-readme.ts --check
+
+step "2. tools (built once, then cached)"
+timed_build() {
+  local started=$SECONDS out
+  out="$(tools/k8s/build.sh "$1")"
+  say "$1: $out ($((SECONDS - started))s)"
+  printf '%s\n' "$out"
+}
+helm="$(timed_build helm)"
+timed_build kube-apiserver >/dev/null
+skaffold="$(timed_build skaffold)"
+kubectl="$(pick_kubectl)"
+say "kubectl: $kubectl ($("$kubectl" version --client 2>/dev/null | head -n1))"
+gomodcache="$(go env GOMODCACHE)"
+dapr_version="$(awk '$1 == "github.com/dapr/dapr" {print $2; exit}' tools/daprd/go.mod)"
+dapr_dir="$gomodcache/github.com/dapr/dapr@$dapr_version"
+if [[ ! -d "$dapr_dir/charts/dapr/crds" ]]; then
+  say "downloading github.com/dapr/dapr@$dapr_version (its CRDs and injector annotations)"
+  (cd tools/daprd && GOWORK=off GOFLAGS=-mod=mod go mod download "github.com/dapr/dapr@$dapr_version")
+fi
+
+step "3. helm lint and helm template"
+mkdir -p "$work/rendered"
+values_files=("$chart"/ci/*.yaml)
+for values in "${values_files[@]}"; do
+  name="$(basename "$values" .yaml)"
+  "$helm" lint --strict --quiet "$chart" -f "$values" >"$work/lint.log" 2>&1 || {
+    cat "$work/lint.log" >&2
+    fail "helm lint $values"
+  }
+  "$helm" template baedal "$chart" --namespace baedal -f "$values" >"$work/rendered/$name.yaml" ||
+    fail "helm template $values"
+  say "$name: lint ok, $(grep -c '^kind:' "$work/rendered/$name.yaml") objects"
+done
+# The longest release name Helm allows (53 characters): every generated name must still fit.
+long_release=baedal-release-name-as-long-as-helm-allows-53-chars-x
+"$helm" template "$long_release" "$chart" --namespace baedal -f "$chart/ci/04-loadtest-values.yaml" \
+  >"$work/rendered/zz-long-release-name.yaml" || fail "helm template with a ${#long_release}-character release name"
+say "zz-long-release-name (04-loadtest-values, release name of ${#long_release} characters): $(grep -c '^kind:' "$work/rendered/zz-long-release-name.yaml") objects"
+# The bare defaults lack the database and Redis: refused, with the reason.
+if "$helm" template baedal "$chart" >"$work/out" 2>&1; then fail "the bare defaults rendered; validateValues should refuse them"; fi
+grep -q 'database.host: set the external MySQL host' "$work/out" || {
+  cat "$work/out" >&2
+  fail "the bare defaults were refused without validateValues' message"
+}
+say "bare defaults refused by validateValues, as they should be"
+# A misspelt key is refused by values.schema.json (additionalProperties: false).
+if "$helm" template baedal "$chart" -f "${values_files[0]}" --set order.autoscalling.enabled=false >"$work/out" 2>&1; then
+  fail "a misspelt key (order.autoscalling) was accepted"
+fi
+grep -q "autoscalling" "$work/out" || {
+  cat "$work/out" >&2
+  fail "the misspelt key was refused without naming it"
+}
+say "misspelt key refused by the schema: $(grep -o "additional properties 'autoscalling'[^)]*" "$work/out" | head -n1)"
+
+step "4. rendered output against the repo"
+node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
+
+step "5. server-side dry run against kube-apiserver + etcd"
+apiserver_dir="$(tools/k8s/apiserver.sh start)"
+export KUBECONFIG="$apiserver_dir/kubeconfig"
+"$kubectl" apply --server-side -f "$dapr_dir/charts/dapr/crds/" >"$work/crds.log"
+"$kubectl" wait --for condition=established --timeout=60s -f "$dapr_dir/charts/dapr/crds/" >/dev/null
+say "Dapr $dapr_version CRDs installed: $(grep -c serverside-applied "$work/crds.log")"
+"$kubectl" create namespace baedal >/dev/null
+"$kubectl" label namespace baedal >/dev/null \
+  pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
+say "namespace baedal enforces the restricted Pod Security Standard"
+
+# dry_run <file>: prints what the server said; fails on any error or warning.
+dry_run() {
+  "$kubectl" apply --dry-run=server --validate=strict --namespace baedal -f "$1" -o name >"$work/applied" 2>"$work/refused" ||
+    true
+  if [[ -s "$work/refused" ]]; then
+    sed 's/^/    /' "$work/refused" >&2
+    return 1
+  fi
+}
+
+# Controls: objects the server must refuse or warn about.
+cat >"$work/bad.yaml" <<'EOF'
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: control-bad-hpa }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: x }
+  minReplicas: 5
+  maxReplicas: 2
+  metrics:
+    - type: ContainerResource
+      containerResource: { name: cpu, container: x, target: { type: Utilization, averageUtilization: 70 } }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: control-privileged }
+spec:
+  selector: { matchLabels: { app: x } }
+  template:
+    metadata: { labels: { app: x } }
+    spec:
+      containers: [{ name: x, image: x }]
+---
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: { name: control-typo }
+spec:
+  policies: { retries: { r: { policy: constant, maxRetriez: 3 } } }
+  targets: {}
+EOF
+if dry_run "$work/bad.yaml" 2>"$work/control.log"; then fail "the API server accepted the known-bad control objects"; fi
+for expect in 'maxReplicas' 'would violate PodSecurity' 'unknown field "spec.policies.retries.r.maxRetriez"'; do
+  grep -q "$expect" "$work/control.log" || {
+    cat "$work/control.log" >&2
+    fail "the control objects were not refused for: $expect"
+  }
+done
+say "controls refused as expected (a bad HPA, a non-restricted pod, an unknown Dapr field)"
+
+failed=0
+for rendered in "$work"/rendered/*.yaml; do
+  name="$(basename "$rendered" .yaml)"
+  if dry_run "$rendered"; then
+    say "$name: the API server accepted all $(wc -l <"$work/applied") objects"
+  else
+    say "$name: REFUSED (above)"
+    failed=1
+  fi
+done
+((failed == 0)) || fail "the API server refused rendered objects"
+
+step "6. skaffold.yaml against skaffold's schema"
+export SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_INTERACTIVE=false
+diagnose() { "$skaffold" diagnose --yaml-only -f "$1"; }
+diagnose skaffold.yaml >"$work/skaffold.out" 2>&1 || {
+  cat "$work/skaffold.out" >&2
+  fail "skaffold diagnose refused skaffold.yaml"
+}
+say "skaffold.yaml: valid ($(grep -c '^apiVersion:' "$work/skaffold.out") configs: $(grep -A1 '^metadata:' "$work/skaffold.out" | awk '/name:/{printf "%s ", $2}'))"
+sed 's/^  tagPolicy:/  tagPolicee:/' skaffold.yaml >"$work/skaffold-control.yaml"
+if diagnose "$work/skaffold-control.yaml" >"$work/skaffold.out" 2>&1; then fail "skaffold accepted a misspelt field"; fi
+say "control: a misspelt field is refused ($(grep -o 'field tagPolicee not found[^"]*' "$work/skaffold.out" | head -n1))"
+
+step "7. k6 scripts type-check (@types/k6)"
+tsc -p loadtests/tsconfig.json
+say "loadtests/*.js: ok"
+
+printf '\n\033[1m[k8s] all checks passed\033[0m\n' >&2
