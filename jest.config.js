@@ -1,5 +1,6 @@
-// Two projects: unit tests (fast, beside the code, fakes allowed) and
-// integration tests (against the real local stack: daprd, MariaDB, Redis).
+// Three projects: unit tests (fast, beside the code, fakes allowed),
+// integration tests (against the real local stack: daprd, MariaDB, Redis) and
+// fault tests (the same stack while its processes are stopped, killed or slowed).
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2024' }, module: { type: 'es6' } }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -18,5 +19,11 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
+    // Hostile requests against the real local stack (npm run test:fuzz).
+    { ...common, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'] },
+    // Fault tests (npm run test:faults): stop, kill and slow real processes of the local stack.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
+    // Kafka broker restarts mid-flow, on a stack brought up with --broker kafka (npm run test:kafka).
+    { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.test.ts'] },
   ],
 };

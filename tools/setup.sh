@@ -2,7 +2,9 @@
 # Prepare this machine for the local stack (`npm start` runs this first):
 #   1. npm dependencies (npm ci when node_modules is missing or older than the lock);
 #   2. Debian packages mariadb-server and redis-server (only when missing);
-#   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path.
+#   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path
+#      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance).
+# Kafka (`npm start -- --broker kafka`) is fetched by the stack itself, through tools/kafka/fetch.sh.
 # Idempotent; takes about a second when everything is already there.
 set -euo pipefail
 
@@ -76,9 +78,10 @@ if ! daprd="$(bash "$build")" || [[ -z "$daprd" ]]; then
 fi
 daprd="$(printf '%s\n' "$daprd" | tail -n1)"
 [[ -x "$daprd" ]] || die "$build printed '$daprd', which is not an executable"
-mkdir -p .stack
-if [[ "$(cat .stack/daprd-path 2>/dev/null || true)" != "$daprd" ]]; then
-  printf '%s\n' "$daprd" >.stack/daprd-path
+state="${BAEDAL_STACK_DIR:-.stack}"
+mkdir -p "$state"
+if [[ "$(cat "$state/daprd-path" 2>/dev/null || true)" != "$daprd" ]]; then
+  printf '%s\n' "$daprd" >"$state/daprd-path"
 fi
 say "daprd $("$daprd" --version 2>/dev/null || echo '?'): $daprd"
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { StackError } from './proc.ts';
-import { daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
+import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
 import type { AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
@@ -48,9 +48,11 @@ export function daprdBinary(): string {
 }
 
 /**
- * Command-line flags of one app's sidecar. daprd runs with cwd = repo root, so
- * `components/` and the SQLite name-resolution file (.stack/nameresolution.db,
- * set in components/config.yaml) resolve from there.
+ * Command-line flags of one app's sidecar. The resources are the stack's
+ * rendering of components/ (components.ts: <state dir>/components, including
+ * config.yaml). daprd runs with cwd = repo root, so the SQLite name-resolution
+ * file (.stack/nameresolution.db in components/config.yaml, moved to the
+ * instance's state folder by the render) resolves from there.
  *
  * Standalone daprd 1.18 without a control plane (see tools/daprd/README.md):
  * - no `--placement-host-address` / `--scheduler-host-address` at all: raw daprd
@@ -61,7 +63,7 @@ export function daprdBinary(): string {
  *   so invocation between sidecars stays on loopback;
  * - a short graceful shutdown keeps restarts in fault tests quick.
  */
-export function sidecarArgs(app: AppSpec, resourcesPath = 'components'): string[] {
+export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string[] {
   const d = app.dapr;
   if (!d) throw new StackError(`${app.name} has no sidecar`);
   // prettier-ignore
@@ -79,7 +81,7 @@ export function sidecarArgs(app: AppSpec, resourcesPath = 'components'): string[
     '--metrics-port', String(d.metricsPort),
     '--metrics-listen-address', '127.0.0.1',
     '--resources-path', resourcesPath,
-    '--config', 'components/config.yaml',
+    '--config', path.join(resourcesPath, 'config.yaml'),
     '--log-level', 'warn',
     '--enable-app-health-check',
     '--app-health-check-path', '/healthz',

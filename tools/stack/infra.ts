@@ -1,6 +1,6 @@
 /**
- * MariaDB and Redis of the local stack: project-owned processes with their data
- * under .stack/data, listening on 127.0.0.1 only.
+ * MariaDB, Redis and (in a Kafka stack) Kafka of the local stack: project-owned
+ * processes with their data under <state dir>/data, listening on 127.0.0.1 only.
  */
 
 import { execFile, spawn } from 'node:child_process';
@@ -11,9 +11,11 @@ import path from 'node:path';
 import { dataDir, ensureStateDirs, logFile, mariadbSocket, pidFile, rel, repoRoot } from './paths.ts';
 import { StackError, assertPortsFree, runningPid, say, spawnDetached, tailLines, waitUntil } from './proc.ts';
 import type { Marker, ProcSpec } from './proc.ts';
+import { kafkaMarker, kafkaPing, prepareKafka } from './kafka.ts';
 import { apps, infra, localDemoSecrets } from './topology.ts';
 
 export type InfraName = keyof typeof infra;
+/** Every infra process, in start order; a Redis stack runs the first two (processes.ts `stackInfra`). */
 export const infraNames = Object.keys(infra) as InfraName[];
 
 export function isInfraName(name: string): name is InfraName {
@@ -24,7 +26,7 @@ const mariadbDataDir = path.join(dataDir, 'mariadb');
 const redisDataDir = path.join(dataDir, 'redis');
 const isRoot = process.getuid?.() === 0;
 
-/** Grace period of SIGTERM before SIGKILL: MariaDB flushes InnoDB on shutdown. */
+/** Grace period of SIGTERM before SIGKILL: MariaDB flushes InnoDB, Kafka shuts down in a controlled way. */
 export const infraGraceMs = 30_000;
 
 /** Find a server binary on PATH or in the sbin folders (not on a normal user's PATH). */
@@ -46,8 +48,10 @@ function findBinary(names: string[], debPackage: string): string {
 
 /** What identifies each infra process in /proc/<pid>/cmdline. */
 export function infraMarker(name: InfraName): Marker {
+  if (name === 'mariadb') return `--datadir=${mariadbDataDir}`;
+  if (name === 'kafka') return kafkaMarker;
   // redis-server soon rewrites its process title to "redis-server 127.0.0.1:<port>".
-  return name === 'mariadb' ? `--datadir=${mariadbDataDir}` : new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
+  return new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
 }
 
 function mariadbSpec(): ProcSpec {
@@ -212,26 +216,34 @@ function redisPing(): Promise<true | string> {
   });
 }
 
-/** Whether the infra process answers (MariaDB: ping over its socket; Redis: PING). */
+/** Whether the infra process answers (MariaDB: ping over its socket; Redis: PING; Kafka: ApiVersions). */
 export function infraProbe(name: InfraName): Promise<true | string> {
-  return name === 'mariadb' ? mariadbPing() : redisPing();
+  if (name === 'mariadb') return mariadbPing();
+  if (name === 'kafka') return kafkaPing();
+  return redisPing();
 }
 
-export function infraSpec(name: InfraName): ProcSpec {
-  return name === 'mariadb' ? mariadbSpec() : redisSpec();
+/** What to spawn; prepares the data first (MariaDB: system tables; Kafka: jars, config, storage format). */
+async function prepareInfra(name: InfraName): Promise<ProcSpec> {
+  if (name === 'mariadb') {
+    await initMariadb();
+    return mariadbSpec();
+  }
+  if (name === 'kafka') return prepareKafka();
+  fs.mkdirSync(redisDataDir, { recursive: true });
+  return redisSpec();
 }
 
 /** Start (if not running) and wait until it answers; MariaDB also gets the app databases. */
 export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<void> {
   ensureStateDirs();
-  const spec = infraSpec(name);
+  const marker = infraMarker(name);
   const started = Date.now();
-  let pid = runningPid(name, spec.marker);
+  let pid = runningPid(name, marker);
   if (pid === null) {
-    await assertPortsFree(name, [infra[name].port]);
-    if (name === 'mariadb') await initMariadb();
-    else fs.mkdirSync(redisDataDir, { recursive: true });
-    pid = await spawnDetached(spec);
+    const ports: number[] = name === 'kafka' ? [infra.kafka.port, infra.kafka.controllerPort] : [infra[name].port];
+    await assertPortsFree(name, ports);
+    pid = await spawnDetached(await prepareInfra(name));
     say(`started ${name} (pid ${pid}, port ${infra[name].port})`);
   }
   try {
@@ -239,7 +251,7 @@ export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<v
       what: name,
       timeoutMs,
       probe: () => infraProbe(name),
-      mustLive: [{ id: name, marker: spec.marker }],
+      mustLive: [{ id: name, marker }],
       intervalMs: 100,
     });
   } catch (err) {

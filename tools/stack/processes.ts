@@ -3,7 +3,11 @@
  * (fault tests stop and start services and sidecars programmatically).
  *
  * Names: every app of topology.ts (`order`, ..., `edge`), its sidecar alone as
- * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis`.
+ * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis` and, in a
+ * stack brought up with `--broker kafka`, `kafka`.
+ *
+ * Which stack: the instance named by BAEDAL_STACK_DIR and BAEDAL_PORT_OFFSET
+ * (paths.ts, topology.ts), the default `.stack` on the default ports otherwise.
  *
  *   import { stackUp, stopApp, startApp, isRunning } from '../tools/stack/processes.ts';
  *   await stopApp('payment-dapr');   // only the sidecar
@@ -15,10 +19,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { parseBroker, recordBroker, recordedBroker, stackBroker } from './broker.ts';
+import type { Broker } from './broker.ts';
+import { renderComponents } from './components.ts';
 import { daprdBinary, sidecarArgs, sidecarEnv, sidecarPorts } from './daprd.ts';
 import { infraGraceMs, infraMarker, infraNames, infraProbe, isInfraName, startInfra } from './infra.ts';
 import type { InfraName } from './infra.ts';
-import { logFile, rel, repoRoot, stackDir } from './paths.ts';
+import { isDefaultStack, logFile, rel, repoRoot, stackDir } from './paths.ts';
 import {
   StackError,
   assertPortsFree,
@@ -30,11 +37,13 @@ import {
   tailLines,
   waitUntil,
 } from './proc.ts';
-import { appByName, appEnv, apps, entryPort, infra } from './topology.ts';
+import { appByName, appEnv, apps, entryPort, infra, portOffset } from './topology.ts';
 import type { AppSpec } from './topology.ts';
 import type { ProcSpec } from './proc.ts';
 
 export { StackError, setStackLogger } from './proc.ts';
+export { stackBroker } from './broker.ts';
+export type { Broker } from './broker.ts';
 
 /** How long `up`/`start` wait for an app's /readyz. */
 export const appReadyTimeoutMs = 60_000;
@@ -43,6 +52,11 @@ const appGraceMs = 10_000;
 
 export type Target =
   { kind: 'app'; app: AppSpec } | { kind: 'sidecar'; app: AppSpec } | { kind: 'infra'; name: InfraName };
+
+/** Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for Kafka. */
+export function stackInfra(broker: Broker = stackBroker()): InfraName[] {
+  return infraNames.filter((name) => name !== 'kafka' || broker === 'kafka');
+}
 
 /** Every name the stack knows, in start order. */
 export function stackNames(): string[] {
@@ -105,7 +119,7 @@ async function ensureSidecar(app: AppSpec): Promise<void> {
   const pid = await spawnDetached({
     id,
     command: daprdBinary(),
-    args: sidecarArgs(app),
+    args: sidecarArgs(app, renderComponents(stackBroker())),
     cwd: repoRoot,
     env: sidecarEnv(),
     marker: sidecarMarker(app),
@@ -150,41 +164,100 @@ function logTails(app: AppSpec, lines: number): string {
     .join('\n');
 }
 
+/** Attempts at starting a sidecar that lost one of its ports to someone else's connection. */
+const portRaceAttempts = 3;
+
+/**
+ * Whether a sidecar just died because one of its ports was taken between the
+ * free-port check and its listen: the gRPC ports (50101–50205, shifted by the
+ * offset) lie in Linux's ephemeral port range, so any outgoing connection on
+ * the machine may hold one for a moment. Starting it again then works.
+ */
+function lostPortRace(app: AppSpec): boolean {
+  if (!app.dapr || sidecarPid(app) !== null) return false;
+  return tailLines(logFile(sidecarId(app)), 5).includes('bind: address already in use');
+}
+
 /** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
 async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
   const started = Date.now();
   if (appPid(app) === null) assertEntryExists(app);
-  await ensureSidecar(app);
-  await ensureApp(app);
   const mustLive = [{ id: app.name, marker: appMarker(app) }];
   if (app.dapr) mustLive.push({ id: sidecarId(app), marker: sidecarMarker(app) });
-  try {
-    await waitUntil({ what: app.name, timeoutMs, probe: () => appProbe(app), mustLive });
-  } catch (err) {
-    if (err instanceof StackError) err.message += `\n${logTails(app, 20)}`;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    await ensureSidecar(app);
+    await ensureApp(app);
+    try {
+      await waitUntil({ what: app.name, timeoutMs, probe: () => appProbe(app), mustLive });
+      break;
+    } catch (err) {
+      if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
+        say(`${sidecarId(app)} lost a port to another process's connection; starting it again`);
+        continue;
+      }
+      if (err instanceof StackError) err.message += `\n${logTails(app, 20)}`;
+      throw err;
+    }
   }
   say(`${app.name} ready on http://127.0.0.1:${app.appPort} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }
 
 export interface UpOptions {
-  /** Only `redis` runs locally (components/pubsub.yaml). */
+  /**
+   * `redis` (components/pubsub.yaml) or `kafka` (components/pubsub-kafka.yaml).
+   * Default: the broker this stack was last brought up with, else `redis`.
+   */
   broker?: string;
   timeoutMs?: number;
 }
 
+/** Whether any process of this stack runs. */
+function anyRunning(): boolean {
+  return stackNames().some((name) => pidOf(name) !== null);
+}
+
 /**
- * Start everything that is not running (MariaDB and Redis, then every app with
- * its sidecar in parallel) and wait until all are ready. Returns the entry URL.
+ * The broker `up` uses, remembered in the state folder. A running stack never
+ * changes broker (its sidecars hold the other component); a stopped one does,
+ * saying so: events still in the old broker stay there.
+ */
+function chooseBroker(requested: string | undefined): Broker {
+  const recorded = recordedBroker();
+  const current = recorded ?? 'redis';
+  const broker = requested === undefined ? current : parseBroker(requested);
+  if (broker !== current) {
+    if (anyRunning()) {
+      throw new StackError(
+        `this stack (${rel(stackDir)}) runs on ${current}; to switch to ${broker}: ` +
+          `npm run stack -- down, then npm run stack -- up --broker ${broker}`,
+      );
+    }
+    if (recorded) {
+      say(
+        `switching ${rel(stackDir)} from ${recorded} to ${broker}; ` +
+          `events not yet delivered through ${recorded} stay there`,
+      );
+    }
+  }
+  recordBroker(broker);
+  return broker;
+}
+
+/**
+ * Start everything that is not running (MariaDB, Redis and, on Kafka, Kafka;
+ * then every app with its sidecar in parallel) and wait until all are ready.
+ * Returns the entry URL.
  */
 export async function stackUp(opts: UpOptions = {}): Promise<string> {
-  const broker = opts.broker ?? 'redis';
-  if (broker !== 'redis') {
-    throw new StackError(`broker '${broker}' is not available on the local stack (only 'redis')`);
-  }
+  const broker = chooseBroker(opts.broker);
+  // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),
+  // so rendering it here also hands edits of components/ to sidecars already running.
+  renderComponents(broker);
   const started = Date.now();
+  if (!isDefaultStack || portOffset !== 0) say(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${broker}`);
+  else if (broker !== 'redis') say(`broker ${broker}`);
   if (apps.some((a) => a.dapr)) say(`daprd: ${daprdBinary()}`);
-  await Promise.all(infraNames.map((name) => startInfra(name)));
+  await Promise.all(stackInfra(broker).map((name) => startInfra(name)));
   const results = await Promise.allSettled(
     apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)),
   );
@@ -201,7 +274,7 @@ export function entryUrl(): string {
   return `http://127.0.0.1:${entryPort}`;
 }
 
-/** Stop apps, then sidecars, then Redis and MariaDB. Data stays. */
+/** Stop apps, then sidecars, then Kafka, Redis and MariaDB. Data stays. */
 export async function stackDown(): Promise<void> {
   await Promise.all(apps.map((app) => stopProcess(app.name, appMarker(app), appGraceMs)));
   await Promise.all(
@@ -233,24 +306,39 @@ export async function stopApp(name: string): Promise<void> {
  */
 export async function startApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
   const t = resolveName(name);
-  if (t.kind === 'infra') return startInfra(t.name, timeoutMs);
+  if (t.kind === 'infra') {
+    const broker = stackBroker();
+    if (!stackInfra(broker).includes(t.name)) {
+      throw new StackError(
+        `${name} is not part of this stack: its broker is ${broker} (npm run stack -- down, then up --broker ${name})`,
+      );
+    }
+    return startInfra(t.name, timeoutMs);
+  }
   if (t.kind === 'app') return startAppAndWait(t.app, timeoutMs);
   const app = t.app;
   const started = Date.now();
-  await ensureSidecar(app);
-  const withApp = appPid(app) !== null;
-  try {
-    await waitUntil({
-      what: sidecarId(app),
-      timeoutMs,
-      probe: () => sidecarProbe(app, withApp),
-      mustLive: [{ id: sidecarId(app), marker: sidecarMarker(app) }],
-    });
-  } catch (err) {
-    if (err instanceof StackError) {
-      err.message += `\n--- last 20 lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
+  for (let attempt = 1; ; attempt++) {
+    await ensureSidecar(app);
+    const withApp = appPid(app) !== null;
+    try {
+      await waitUntil({
+        what: sidecarId(app),
+        timeoutMs,
+        probe: () => sidecarProbe(app, withApp),
+        mustLive: [{ id: sidecarId(app), marker: sidecarMarker(app) }],
+      });
+      break;
+    } catch (err) {
+      if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
+        say(`${name} lost a port to another process's connection; starting it again`);
+        continue;
+      }
+      if (err instanceof StackError) {
+        err.message += `\n--- last 20 lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
+      }
+      throw err;
     }
-    throw err;
   }
   say(`${name} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }
@@ -298,8 +386,10 @@ async function probeText(p: Promise<number | null>, ok: number): Promise<string>
 /** One row per process: infra, then each app followed by its sidecar. */
 export async function stackStatus(): Promise<StatusRow[]> {
   const rows: Promise<StatusRow>[] = [];
+  const ours = stackInfra();
   for (const name of infraNames) {
     const pid = runningPid(name, infraMarker(name));
+    if (!ours.includes(name) && pid === null) continue;
     rows.push(
       (async (): Promise<StatusRow> => {
         const r = pid === null ? '-' : await infraProbe(name);

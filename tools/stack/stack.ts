@@ -1,18 +1,21 @@
 /**
- * npm run stack -- <verb>: the local stack (MariaDB, Redis, every service beside
- * its Dapr sidecar) as detached processes with state under .stack/.
+ * npm run stack -- <verb>: the local stack (MariaDB, Redis, Kafka when chosen,
+ * every service beside its Dapr sidecar) as detached processes with state under
+ * .stack/ (or BAEDAL_STACK_DIR, on ports shifted by BAEDAL_PORT_OFFSET).
  */
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-import { rel, repoRoot } from './paths.ts';
+import { rel, repoRoot, stackDir } from './paths.ts';
 import { tailLines } from './proc.ts';
+import { portOffset } from './topology.ts';
 import {
   StackError,
   logFilesOf,
   restartApp,
   stackDown,
+  stackBroker,
   stackNames,
   stackStatus,
   stackUp,
@@ -22,15 +25,17 @@ import {
 
 const usage = `usage: npm run stack -- <verb>
 
-  up [--broker redis]   start everything that is not running; wait until ready; print the entry URL
-  down                  stop every app, sidecar, Redis and MariaDB (data stays in .stack/data)
-  status                table of processes, pids, ports and readiness
-  stop <name>           stop one (an app stops with its sidecar)
-  start <name>          start one and wait until it is ready
-  restart <name>        stop, then start
-  logs <name> [-f]      last 200 lines of its logs (app and sidecar); -f follows
+  up [--broker redis|kafka]  start everything that is not running; wait until ready; print the entry URL
+                             (the broker is remembered; switching one takes a down first)
+  down                       stop every app, sidecar, Kafka, Redis and MariaDB (data stays in ${rel(stackDir)}/data)
+  status                     table of processes, pids, ports and readiness
+  stop <name>                stop one (an app stops with its sidecar)
+  start <name>               start one and wait until it is ready
+  restart <name>             stop, then start
+  logs <name> [-f]           last 200 lines of its logs (app and sidecar); -f follows
 
-names: ${stackNames().join(', ')}`;
+names: ${stackNames().join(', ')}
+another instance: BAEDAL_STACK_DIR=.stack-kafka BAEDAL_PORT_OFFSET=1000 npm run stack -- up --broker kafka`;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`[stack] ${message}\n`);
@@ -57,6 +62,7 @@ function printTable(rows: string[][]): void {
 
 async function status(): Promise<void> {
   const rows = await stackStatus();
+  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stackBroker()}\n`);
   printTable([
     ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY'],
     ...rows.map((r) => [r.name, r.kind, r.pid === null ? '-' : String(r.pid), r.state, String(r.port), r.ready]),
@@ -87,10 +93,10 @@ async function main(argv: string[]): Promise<void> {
   const [verb, ...args] = argv;
   switch (verb) {
     case 'up': {
-      let broker = 'redis';
+      let broker: string | undefined;
       for (let i = 0; i < args.length; i++) {
         const a = args[i] ?? '';
-        if (a === '--broker' && args[i + 1]) broker = args[++i] ?? broker;
+        if (a === '--broker' && args[i + 1]) broker = args[++i];
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }

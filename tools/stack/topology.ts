@@ -5,14 +5,54 @@
  *
  * Ports sit in ranges that servers a developer may already run do not use
  * (MariaDB on 13306 rather than 3306, Redis on 16379 rather than 6379).
+ *
+ * `BAEDAL_PORT_OFFSET` (default 0, read once) shifts every port below, the entry
+ * port included, so a second stack instance (paths.ts: `BAEDAL_STACK_DIR`) runs
+ * beside the default one: with 1000, the edge is on 9080, order on 4101, its
+ * sidecar on 4501, MariaDB on 14306. `GATEWAY_PORT` (or `PORT`) still sets the
+ * entry port outright.
  */
 
-export const entryPort = Number(process.env.GATEWAY_PORT ?? process.env.PORT ?? 8080);
+function readPortOffset(): number {
+  const raw = process.env.BAEDAL_PORT_OFFSET?.trim() || '0';
+  const n = Number(raw);
+  // The highest base port is 50205; keep every shifted port below 65536.
+  if (!Number.isInteger(n) || n < 0 || n > 15_000) {
+    throw new Error(`BAEDAL_PORT_OFFSET must be an integer from 0 to 15000, not '${raw}'`);
+  }
+  return n;
+}
 
+/** Added to every port of this stack instance. */
+export const portOffset = readPortOffset();
+
+/** A base port of the default stack, shifted for this instance. */
+export function port(base: number): number {
+  return base + portOffset;
+}
+
+export const entryPort = Number(process.env.GATEWAY_PORT ?? process.env.PORT ?? port(8080));
+
+/**
+ * Infrastructure processes. Kafka (broker and KRaft controller in one process)
+ * runs only in a stack brought up with `--broker kafka`; Redis runs in every
+ * stack (the state store; also the pub/sub of a Redis stack).
+ */
 export const infra = {
-  mariadb: { port: 13306 },
-  redis: { port: 16379 },
+  mariadb: { port: port(13306) },
+  redis: { port: port(16379) },
+  kafka: { port: port(19092), controllerPort: port(19093) },
 } as const;
+
+/**
+ * Base (offset 0) `127.0.0.1:<port>` endpoints as written in the repo's
+ * components/*.yaml, and what they become in this instance (components.ts).
+ */
+export const componentEndpoints: ReadonlyMap<number, number> = new Map([
+  [13306, infra.mariadb.port],
+  [16379, infra.redis.port],
+  [19092, infra.kafka.port],
+]);
 
 /** Local demo credentials: clearly not secrets, only ever used on 127.0.0.1. */
 export const localDemoSecrets = {
@@ -37,22 +77,42 @@ export interface AppSpec {
 
 function sidecar(i: number): NonNullable<AppSpec['dapr']> {
   return {
-    httpPort: 3500 + i,
-    grpcPort: 50100 + i,
-    internalGrpcPort: 50200 + i,
-    metricsPort: 9100 + i,
+    httpPort: port(3500 + i),
+    grpcPort: port(50100 + i),
+    internalGrpcPort: port(50200 + i),
+    metricsPort: port(9100 + i),
   };
 }
 
 export const apps: AppSpec[] = [
-  { name: 'order', appPort: 3101, dapr: sidecar(1), database: 'baedal_order' },
-  { name: 'payment', appPort: 3102, dapr: sidecar(2), database: 'baedal_payment' },
-  { name: 'store', appPort: 3103, dapr: sidecar(3), database: 'baedal_store' },
-  { name: 'delivery', appPort: 3104, dapr: sidecar(4), database: 'baedal_delivery' },
+  { name: 'order', appPort: port(3101), dapr: sidecar(1), database: 'baedal_order' },
+  { name: 'payment', appPort: port(3102), dapr: sidecar(2), database: 'baedal_payment' },
+  { name: 'store', appPort: port(3103), dapr: sidecar(3), database: 'baedal_store' },
+  { name: 'delivery', appPort: port(3104), dapr: sidecar(4), database: 'baedal_delivery' },
   // The customer service keeps its read model in the Dapr state store, not in SQL.
-  { name: 'customer', appPort: 3105, dapr: sidecar(5), database: null },
+  { name: 'customer', appPort: port(3105), dapr: sidecar(5), database: null },
   { name: 'edge', appPort: entryPort, dapr: null, database: null },
 ];
+
+/**
+ * Ports that fetch() refuses to connect to (the Fetch standard's "bad ports"),
+ * from 3000 up: an offset that moves an HTTP port onto one of them would make
+ * the tests and every Node client fail with "bad port".
+ */
+const fetchBadPorts = new Set([
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+for (const app of apps) {
+  const http = [app.appPort, ...(app.dapr ? [app.dapr.httpPort, app.dapr.metricsPort] : [])];
+  const bad = http.find((p) => fetchBadPorts.has(p));
+  if (bad !== undefined) {
+    throw new Error(
+      `BAEDAL_PORT_OFFSET=${portOffset} puts an HTTP port of ${app.name} on ${bad}, which fetch() refuses ` +
+        `(a "bad port" of the Fetch standard): choose another offset`,
+    );
+  }
+}
 
 export function appByName(name: string): AppSpec | undefined {
   return apps.find((a) => a.name === name);

@@ -1,0 +1,95 @@
+/**
+ * The Dapr resources a stack's sidecars load. The repo's components/ is the one
+ * source (and what the Helm chart copies); a stack instance renders it into
+ * <state dir>/components/ before a sidecar starts, changing only what differs
+ * between instances:
+ *
+ * - `127.0.0.1:<port>` endpoints of the local infra (Redis, Kafka) move by
+ *   BAEDAL_PORT_OFFSET (topology.ts `componentEndpoints`);
+ * - `.stack/` paths (the sqlite name-resolution file in config.yaml, the
+ *   notification files) move to the instance's state folder;
+ * - of the pub/sub files, only the chosen broker's is kept (broker.ts
+ *   `pubsubFiles`: pubsub.yaml for Redis, pubsub-kafka.yaml for Kafka).
+ *
+ * For the default stack on Redis the rendered files equal the sources apart
+ * from a header line.
+ */
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { pubsubFiles } from './broker.ts';
+import type { Broker } from './broker.ts';
+import { componentsDir, rel, repoRoot, stackDir } from './paths.ts';
+import { StackError } from './proc.ts';
+import { componentEndpoints } from './topology.ts';
+
+/** The repo's components/ folder: the single source of truth. */
+export const componentsSourceDir = path.join(repoRoot, 'components');
+
+/** How the state folder is written in rendered files: repo-relative when inside the repo (daprd runs there). */
+function stateRef(): string {
+  const r = rel(stackDir);
+  return path.isAbsolute(r) ? stackDir : r;
+}
+
+/** One source file rendered for this instance. */
+export function renderComponent(file: string, text: string): string {
+  const body = text
+    .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
+      const to = componentEndpoints.get(Number(p));
+      if (to === undefined) {
+        throw new StackError(
+          `components/${file}: ${whole} is not an endpoint of the local stack ` +
+            `(add it to componentEndpoints in tools/stack/topology.ts)`,
+        );
+      }
+      return `127.0.0.1:${to}`;
+    })
+    .replace(/(^|[\s'"=])\.stack\//gm, (_m, before: string) => `${before}${stateRef()}/`);
+  return `# Rendered by tools/stack/components.ts from components/${file} for ${rel(stackDir)}: edit the source.\n${body}`;
+}
+
+/** Names of the source files a stack on `broker` loads. */
+export function componentFiles(broker: Broker): string[] {
+  const otherPubsubs = new Set(Object.values(pubsubFiles).filter((f) => f !== pubsubFiles[broker]));
+  const files = fs
+    .readdirSync(componentsSourceDir)
+    .filter((f) => /\.ya?ml$/.test(f) && !otherPubsubs.has(f))
+    .sort();
+  if (!files.includes(pubsubFiles[broker])) {
+    throw new StackError(`components/${pubsubFiles[broker]} is missing (the ${broker} pub/sub component)`);
+  }
+  return files;
+}
+
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not there yet
+  }
+  // Not a .yaml name, so a sidecar starting meanwhile never loads a half-written file.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Render components/ for this instance into <state dir>/components/ and return
+ * that folder (daprd's `--resources-path`; its config.yaml is `--config`).
+ * Files are replaced atomically and only when they change; a stale file (the
+ * other broker's pub/sub after a switch) is removed.
+ */
+export function renderComponents(broker: Broker): string {
+  const files = componentFiles(broker);
+  fs.mkdirSync(componentsDir, { recursive: true });
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(componentsSourceDir, file), 'utf8');
+    writeIfChanged(path.join(componentsDir, file), renderComponent(file, text));
+  }
+  for (const file of fs.readdirSync(componentsDir)) {
+    if (/\.ya?ml$/.test(file) && !files.includes(file)) fs.rmSync(path.join(componentsDir, file), { force: true });
+  }
+  return componentsDir;
+}
