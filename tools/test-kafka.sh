@@ -47,7 +47,9 @@ step "Kafka stack up ($BAEDAL_STACK_DIR, port offset $BAEDAL_PORT_OFFSET, $BAEDA
 node tools/stack/stack.ts up --broker kafka
 
 step "integration tests on Kafka"
-node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects integration --runInBand
+node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects integration --runInBand \
+  ${BAEDAL_TEST_RESULTS:+--json --outputFile="$BAEDAL_TEST_RESULTS/kafka-integration.json"}
 
 step "broker restart mid-flow (test/kafka)"
-node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects kafka --runInBand
+node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects kafka --runInBand \
+  ${BAEDAL_TEST_RESULTS:+--json --outputFile="$BAEDAL_TEST_RESULTS/kafka.json"}
