@@ -12,7 +12,11 @@
  *    read (packages/platform/src/config.ts, services/edge/src/config.ts);
  * 4. the Resiliency, Configuration and Component resources say what
  *    components/*.yaml says, except for the values a cluster must differ in
- *    (hosts, passwords, the notification sink, name resolution).
+ *    (hosts, brokers, credentials, the notification sink, name resolution).
+ *    Several files may define one resource (`pubsub`: pubsub.yaml for Redis
+ *    Streams, pubsub-kafka.yaml for Kafka); a rendered Component is compared
+ *    with the file of its type, and every Component file must be rendered by
+ *    at least one of the values files.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -51,14 +55,33 @@ const envNames = new Set(
 const runtimeEnv = new Set(['NODE_OPTIONS']);
 const services = ['order', 'payment', 'store', 'delivery', 'customer', 'edge'];
 
-const local = new Map<string, K8sObject>();
-for (const f of readdirSync(join(root, 'components')).filter((n) => n.endsWith('.yaml'))) {
-  const doc = parse(readFileSync(join(root, 'components', f), 'utf8')) as K8sObject;
-  local.set(`${doc.kind}/${doc.metadata.name}`, doc);
+interface Source {
+  file: string;
+  doc: K8sObject;
+}
+const sources: Source[] = readdirSync(join(root, 'components'))
+  .filter((n) => n.endsWith('.yaml'))
+  .sort()
+  .map((file) => ({ file, doc: parse(readFileSync(join(root, 'components', file), 'utf8')) as K8sObject }));
+const idOf = (d: K8sObject) => `${d.kind}/${d.metadata.name}`;
+/** Component files rendered by at least one values file (by the type they were compared as). */
+const renderedSources = new Set<string>();
+
+/** The source of a rendered resource: among the files defining it, the one of its type if any. */
+function sourceOf(res: K8sObject): Source | undefined {
+  const candidates = sources.filter((s) => idOf(s.doc) === idOf(res));
+  return candidates.find((s) => s.doc.spec?.type === res.spec?.type) ?? candidates[0];
 }
 
-/** Metadata items a cluster legitimately sets differently from the local stack. */
-const substituted = new Set(['redisHost', 'redisPassword', 'enableTLS', 'rootPath']);
+/** Metadata items a cluster legitimately sets differently from the local stack, per component type. */
+const redisSubstituted = ['redisHost', 'redisPassword', 'enableTLS'];
+const substituted: Record<string, string[]> = {
+  'pubsub.redis': redisSubstituted,
+  'state.redis': redisSubstituted,
+  'bindings.localstorage': ['rootPath'],
+  'pubsub.kafka': ['brokers', 'authType', 'saslUsername', 'saslPassword', 'saslMechanism', 'initialOffset'],
+};
+const saslItems = ['saslUsername', 'saslPassword', 'saslMechanism'];
 
 function metadataMap(spec: Obj | undefined): Map<string, unknown> {
   const items = (spec?.metadata ?? []) as { name: string }[];
@@ -116,12 +139,13 @@ function checkFile(file: string): string[] {
 
   // 4. Dapr resources against components/.
   for (const res of docs.filter((d) => d.apiVersion.startsWith('dapr.io/'))) {
-    const id = `${res.kind}/${res.metadata.name}`;
-    const src = local.get(id);
-    if (!src) {
+    const id = idOf(res);
+    const source = sourceOf(res);
+    if (!source) {
       problems.push(`${id} has no counterpart in components/`);
       continue;
     }
+    const src = source.doc;
     if (res.kind === 'Resiliency' && !isDeepStrictEqual(res.spec, src.spec)) {
       problems.push(`${id}: spec differs from components/`);
     }
@@ -134,21 +158,50 @@ function checkFile(file: string): string[] {
     }
     if (res.kind === 'Component') {
       if (!isDeepStrictEqual(res.scopes, src.scopes)) problems.push(`${id}: scopes differ from components/`);
-      // A component whose type the values switched (Kafka, HTTP sink) has its own metadata.
+      // A component whose type the values switched (HTTP sink) has its own metadata.
       if (res.spec?.type !== src.spec?.type) continue;
+      renderedSources.add(source.file);
+      const type = String(src.spec?.type);
+      if (res.spec?.version !== src.spec?.version)
+        problems.push(`${id}: version ${String(res.spec?.version)} differs from components/${source.file}`);
       const want = metadataMap(src.spec);
       const got = metadataMap(res.spec);
       for (const [name, item] of want) {
-        if (substituted.has(name)) continue;
-        if (!got.has(name)) problems.push(`${id}: metadata "${name}" of components/ is missing`);
+        if (substituted[type]?.includes(name)) continue;
+        if (!got.has(name)) problems.push(`${id}: metadata "${name}" of components/${source.file} is missing`);
         else if (!isDeepStrictEqual(got.get(name), item))
-          problems.push(`${id}: metadata "${name}" differs from components/`);
+          problems.push(`${id}: metadata "${name}" differs from components/${source.file}`);
       }
+      if (type === 'pubsub.kafka') problems.push(...checkKafka(id, got));
     }
   }
-  for (const id of local.keys()) {
-    if (!docs.some((d) => `${d.kind}/${d.metadata.name}` === id))
-      problems.push(`components/ has ${id}; the chart does not`);
+  for (const id of new Set(sources.map((s) => idOf(s.doc)))) {
+    if (!docs.some((d) => idOf(d) === id)) problems.push(`components/ has ${id}; the chart does not`);
+  }
+  return problems;
+}
+
+/**
+ * What the chart substitutes in the Kafka pub/sub must still make a component
+ * Dapr 1.18 accepts (components-contrib common/component/kafka/metadata.go):
+ * brokers, the SASL items exactly with authType password, the password from a
+ * Secret, a saslMechanism Dapr knows.
+ */
+function checkKafka(id: string, got: Map<string, unknown>): string[] {
+  const problems: string[] = [];
+  const item = (name: string) => got.get(name) as { value?: unknown; secretKeyRef?: unknown } | undefined;
+  if (!item('brokers')?.value) problems.push(`${id}: no brokers`);
+  const authType = item('authType')?.value;
+  if (authType === 'password') {
+    if (!item('saslUsername')?.value) problems.push(`${id}: authType password without saslUsername`);
+    if (!item('saslPassword')?.secretKeyRef) problems.push(`${id}: saslPassword is not read from a Secret`);
+    const mechanism = item('saslMechanism')?.value;
+    if (mechanism !== undefined && !['SHA-512', 'SHA-256'].includes(String(mechanism)))
+      problems.push(`${id}: saslMechanism ${String(mechanism)} is not SHA-512 or SHA-256`);
+  } else if (authType === 'none') {
+    for (const name of saslItems) if (got.has(name)) problems.push(`${id}: ${name} with authType none`);
+  } else {
+    problems.push(`${id}: authType ${String(authType)} is not one the chart offers (none, password)`);
   }
   return problems;
 }
@@ -162,5 +215,14 @@ for (const file of files) {
   } else {
     console.error(`[check-rendered] ${basename(file)}: routes, Dapr annotations, env names, Dapr resources ok`);
   }
+}
+// Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).
+const componentFiles = sources.filter((s) => s.doc.kind === 'Component').map((s) => s.file);
+const unrendered = componentFiles.filter((f) => !renderedSources.has(f));
+if (unrendered.length) {
+  failed = true;
+  console.error(
+    `[check-rendered] no values file renders ${unrendered.map((f) => `components/${f}`).join(', ')}: add a charts/baedal/ci/*.yaml case`,
+  );
 }
 process.exit(failed ? 1 : 0);

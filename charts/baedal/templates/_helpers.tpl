@@ -109,6 +109,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $raw -}}
 {{- end -}}
 
+{{/*
+File under components/ of the pub/sub the release uses, as the local stack
+picks it per broker (tools/stack/broker.ts `pubsubFiles`): pubsub.yaml for
+Redis Streams, pubsub-kafka.yaml for Kafka. Both name the component `pubsub`.
+*/}}
+{{- define "baedal.pubsubFile" -}}
+{{- ternary "pubsub-kafka.yaml" "pubsub.yaml" (eq .Values.pubsub.type "kafka") -}}
+{{- end -}}
+
 {{/* Name of the Dapr Configuration the sidecars use (metadata.name of components/config.yaml). */}}
 {{- define "baedal.daprConfigName" -}}
 {{- (include "baedal.localComponent" (dict "root" . "file" "config.yaml") | fromYaml).metadata.name -}}
@@ -278,7 +287,7 @@ dapr.io/api-token-secret: {{ . | quote }}
       key: token
 {{- end }}
 - name: PUBSUB_NAME
-  value: {{ (include "baedal.localComponent" (dict "root" .root "file" "pubsub.yaml") | fromYaml).metadata.name | quote }}
+  value: {{ (include "baedal.localComponent" (dict "root" .root "file" (include "baedal.pubsubFile" .root)) | fromYaml).metadata.name | quote }}
 {{- end }}
 {{- if .db }}
 - name: DB_HOST
@@ -744,6 +753,9 @@ listing every problem. Called from order.yaml, so it runs on every render.
 {{- end -}}
 {{- if and (eq $v.pubsub.type "kafka") (eq $v.pubsub.kafka.authType "password") (not $v.pubsub.kafka.saslUsername) -}}
 {{- $errors = append $errors "pubsub.kafka.saslUsername: authType=password needs a SASL user (and saslPassword or existingSecret)" -}}
+{{- end -}}
+{{- if and (eq $v.pubsub.type "kafka") (ne $v.pubsub.kafka.authType "password") $v.pubsub.kafka.saslMechanism -}}
+{{- $errors = append $errors (printf "pubsub.kafka.saslMechanism: SASL is used only with authType=password (authType is %q)" $v.pubsub.kafka.authType) -}}
 {{- end -}}
 {{- if and (eq $v.notifications.type "http") (not $v.notifications.http.url) -}}
 {{- $errors = append $errors "notifications.http.url: notifications.type=http needs the URL the notifications are POSTed to" -}}
