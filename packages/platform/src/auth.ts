@@ -4,11 +4,13 @@
  * HS256 with a demo secret; in production every service verifies against the
  * OIDC provider's JWKS (JWT_JWKS_URL) and the login route can be switched off.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { CommonConfig } from './config.ts';
 import { forbidden, unauthorized } from './problem.ts';
+import { limitUser } from './ratelimit.ts';
 
 export const roles = ['customer', 'owner', 'rider', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -36,18 +38,31 @@ export function userOf(ctx: { state: { user?: AuthUser } }): AuthUser {
 
 export const TOKEN_TTL_SECONDS = 3600;
 
+/**
+ * A token whose signature and claims were checked is trusted again for this
+ * long (never past its `exp`) without a second check: a client sends the same
+ * token with every request, and the check (HMAC or RSA through WebCrypto, off
+ * the event loop and back) costs more than the rest of a small request.
+ */
+const VERIFIED_TTL_MS = 60_000;
+/** Bound of that memory: past it the oldest entry goes first. */
+const VERIFIED_MAX = 10_000;
+
 export class TokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
+  // A KeyObject rather than raw bytes: jose imports a KeyObject into WebCrypto once
+  // and keeps it, raw bytes are imported again for every token.
+  private readonly key: KeyObject | JWTVerifyGetKey;
   private readonly algorithms: string[];
   private readonly issuer: string;
   private readonly audience: string;
+  private readonly verified = new Map<string, { user: AuthUser; until: number }>();
 
   constructor(auth: CommonConfig['auth']) {
     if (auth.jwksUrl) {
       this.key = createRemoteJWKSet(new URL(auth.jwksUrl));
       this.algorithms = ['RS256', 'ES256'];
     } else if (auth.secret) {
-      this.key = new TextEncoder().encode(auth.secret);
+      this.key = createSecretKey(Buffer.from(auth.secret, 'utf8'));
       this.algorithms = ['HS256'];
     } else {
       throw new Error('no JWT key configured');
@@ -57,19 +72,39 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthUser> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.until > now) return known.user;
+      this.verified.delete(token);
+    }
+    let user: AuthUser;
+    let exp: number;
     try {
-      const { payload } = await jwtVerify(token, this.key as Uint8Array, {
+      const { payload } = await jwtVerify(token, this.key as KeyObject, {
         algorithms: this.algorithms,
         issuer: this.issuer,
         audience: this.audience,
         requiredClaims: ['exp', 'sub'],
       });
       const c = claims.parse(payload);
-      return { id: c.sub, username: c.username, role: c.role, ...(c.storeId ? { storeId: c.storeId } : {}) };
+      user = Object.freeze({
+        id: c.sub,
+        username: c.username,
+        role: c.role,
+        ...(c.storeId ? { storeId: c.storeId } : {}),
+      });
+      exp = Number(payload.exp) * 1000;
     } catch {
       // Never tell an attacker which check failed.
       throw unauthorized('The bearer token is missing, malformed, expired or badly signed.');
     }
+    if (this.verified.size >= VERIFIED_MAX) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { user, until: Math.min(now + VERIFIED_TTL_MS, exp) });
+    return user;
   }
 }
 
@@ -93,6 +128,8 @@ export function requireRole(verifier: TokenVerifier, ...allowed: Role[]): Middle
     const m = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
     if (!m?.[1]) throw unauthorized();
     const user = await verifier.verify(m[1]);
+    // The per-user rate limit, counted only once the token is verified.
+    await limitUser(ctx, user.id);
     if (!allowed.includes(user.role)) throw forbidden(`This needs the role ${allowed.join(' or ')}.`);
     ctx.state.user = user;
     await next();

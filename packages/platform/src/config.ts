@@ -3,6 +3,7 @@
  * and frozen. Env names match the Helm chart's.
  */
 import { z } from 'zod';
+import { defaultRateLimits, type Rate, type RateLimitConfig } from './ratelimit.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -89,5 +90,46 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
     auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     demoData: e.DEMO_DATA,
     faultInjection: e.FAULT_INJECTION,
+  });
+}
+
+/** `<per second>` or `<per second>,burst=<n>`, e.g. `100,burst=200`. */
+const rate = (fallback: Rate) =>
+  z
+    .string()
+    .regex(/^\s*(?:\d+\s*(?:,\s*burst\s*=\s*\d+\s*)?)?$/, 'give <requests per second>[,burst=<n>], e.g. 100,burst=200')
+    .optional()
+    .transform((v): Rate => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const [perSecond, burst] = v.split(',').map((part) => Number(part.replace(/^\s*burst\s*=/, '')));
+      return { perSecond: perSecond ?? fallback.perSecond, burst: burst ?? 0 };
+    })
+    .refine((r) => r.perSecond >= 1, 'at least 1 request per second');
+
+const rateLimitEnv = z.object({
+  RATE_LIMIT_ENABLED: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('true')
+    .transform((v) => v !== 'false' && v !== '0'),
+  RATE_LIMIT_PER_USER: rate(defaultRateLimits.perUser),
+  RATE_LIMIT_PER_ADDRESS: rate(defaultRateLimits.perAddress),
+});
+
+/**
+ * The rate limits (ratelimit.ts) every service applies: RATE_LIMIT_ENABLED
+ * (default true; load tests and benchmarks turn it off), RATE_LIMIT_PER_USER
+ * and RATE_LIMIT_PER_ADDRESS as `<requests per second>[,burst=<n>]`.
+ */
+export function readRateLimitConfig(env: NodeJS.ProcessEnv): RateLimitConfig {
+  const parsed = rateLimitEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    enabled: e.RATE_LIMIT_ENABLED,
+    perUser: e.RATE_LIMIT_PER_USER,
+    perAddress: e.RATE_LIMIT_PER_ADDRESS,
   });
 }

@@ -1,15 +1,19 @@
 /**
- * The Koa app every service builds on: problem answers, JSON-only bodies of at
- * most 64 KiB, request logging, metrics, and /healthz, /readyz, /metrics.
- * Services add their routers to it; `src/index.ts` does the listening.
+ * The Koa app every service builds on: problem answers, rate limits per client
+ * address and per user, JSON-only bodies of at most 64 KiB, request logging,
+ * metrics, and /healthz, /readyz, /metrics. Services add their routers to it;
+ * `src/index.ts` does the listening.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { readRateLimitConfig } from './config.ts';
 import { badRequest, payloadTooLarge, problemMiddleware, unsupportedMediaType } from './problem.ts';
+import { rateLimitMiddleware, type RateLimitConfig, type RateLimitOptions } from './ratelimit.ts';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -20,6 +24,8 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
+  /** Rate limits; by default read from RATE_LIMIT_* in the environment (config.ts). */
+  rateLimit?: RateLimitOptions & { config?: RateLimitConfig };
 }
 
 declare module 'koa' {
@@ -30,6 +36,17 @@ declare module 'koa' {
 }
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/*+json'];
+
+/** Reads and drops the rest of a refused body, at most 1 MiB of it; past that the connection is closed. */
+function discardRest(req: IncomingMessage, maxBytes = 1024 * 1024): void {
+  if (req.complete) return;
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) req.socket.destroy();
+  });
+  req.resume();
+}
 
 /**
  * A tiny JSON body reader instead of a body-parser package: we need exactly
@@ -45,6 +62,9 @@ function jsonBody(): Koa.Middleware {
     try {
       raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8', length: ctx.request.length });
     } catch (e) {
+      // raw-body leaves a body it gave up on paused and half read: the
+      // connection would hang, and so would the next request on it.
+      discardRest(ctx.req);
       if ((e as { type?: string }).type === 'entity.too.large') throw payloadTooLarge(BODY_LIMIT_BYTES);
       throw badRequest('The body could not be read.');
     }
@@ -62,6 +82,10 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
   const { logger, metrics, readiness } = opts;
   const app = new Koa();
   app.proxy = true;
+  // Trust one proxy hop: ctx.ip is the address the edge (locally) or the
+  // Ingress controller (in the cluster) appended to X-Forwarded-For, not an
+  // entry the client wrote itself. It keys the per-address rate limit.
+  app.maxIpsCount = 1;
   app.silent = true;
   const router = new Router();
 
@@ -98,12 +122,27 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
   });
   app.use(metrics.middleware());
   app.use(problemMiddleware(logger));
+  const { config: limits = readRateLimitConfig(process.env), ...limitOpts } = opts.rateLimit ?? {};
+  app.use(rateLimitMiddleware(limits, limitOpts));
   app.use(jsonBody());
   return { app, router };
 }
 
 /** Mounts the router last, after the service's own middleware. */
 export function finishApp(app: Koa, router: Router): Koa {
+  // A method the router knows nowhere (PROPFIND, PURGE, ...) gets 501 from
+  // allowedMethods: a client's mistake is not a server error. It becomes 405
+  // (with Allow) where the path exists, else 404; the problem middleware
+  // writes either as a problem answer.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 501 || ctx.body !== undefined) return;
+    if (ctx.response.get('Allow')) ctx.status = 405;
+    else {
+      ctx.remove('Allow');
+      ctx.status = 404;
+    }
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -2,6 +2,7 @@
 import { createServiceApp, finishApp, type Logger, type Metrics } from '@baedal/platform';
 import type { Config } from './config.ts';
 import type { Credentials } from './domain/credentials.ts';
+import { matchRoute } from './domain/route-table.ts';
 import { upstreamHealth } from './domain/upstreams.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -14,6 +15,11 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
     logger,
     metrics,
     readiness: () => upstreamHealth(config.upstreams),
+    // Proxied /api requests are rate-limited by the service that answers
+    // them, by the client address the edge forwards (as in the cluster, where
+    // the Ingress routes straight to the services); the edge limits only what
+    // it answers itself (login, pages).
+    rateLimit: { exempt: (ctx) => matchRoute(ctx.path) !== undefined },
   });
 
   // createServiceApp's last middleware is its JSON body reader. Proxied

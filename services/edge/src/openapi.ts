@@ -162,6 +162,18 @@ const retryAfter = {
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
 };
 const unavailable = { ...problem('An upstream service is unavailable'), headers: retryAfter };
+const rateLimited = {
+  ...problem('Too many requests from this client address or user (the limits are per service process)'),
+  headers: retryAfter,
+};
+
+/** Every operation may answer 429: the rate limits apply to all of /api. */
+function withRateLimit(all: Record<string, unknown>): Record<string, unknown> {
+  for (const ops of Object.values(all) as Record<string, { responses: Record<string, unknown> }>[]) {
+    for (const op of Object.values(ops)) op.responses['429'] = rateLimited;
+  }
+  return all;
+}
 
 /** The errors every authenticated route may answer. */
 const authErrors = {
@@ -431,7 +443,7 @@ function paths(): Record<string, unknown> {
 }
 
 export function openApiDocument(opts: { loginEnabled: boolean }): Record<string, unknown> {
-  const allPaths = paths();
+  const allPaths = withRateLimit(paths());
   if (!opts.loginEnabled) delete allPaths['/api/auth/login'];
   return sortKeys({
     openapi: '3.1.0',

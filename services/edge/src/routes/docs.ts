@@ -58,6 +58,11 @@ export const problemTypes: Record<string, ProblemType> = {
     title: 'Request refused',
     text: 'The request could not be handled as sent; the detail says why.',
   },
+  'rate-limited': {
+    status: 429,
+    title: 'Too many requests',
+    text: 'This client address or this account sent more requests than the limit allows (a rate per second plus a burst, counted by each service process). Nothing was done. Try again after the number of seconds in the Retry-After header.',
+  },
   unavailable: {
     status: 503,
     title: 'Temporarily unavailable',

@@ -9,13 +9,28 @@
  * X-Request-Id is passed on.
  */
 import http from 'node:http';
-import { unavailable, type Logger } from '@baedal/platform';
+import { badRequest, unavailable, type Logger } from '@baedal/platform';
 import { createProxyServer } from 'http-proxy-3';
 import type { Middleware } from 'koa';
 import type { UpstreamName } from '../config.ts';
 import { matchRoute, routeTable, type Route } from '../domain/route-table.ts';
 
 export const RETRY_AFTER_SECONDS = 5;
+
+/** Methods no route of ours takes a body with. */
+const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * Request smuggling guard: http-proxy-3 gives a DELETE or OPTIONS without
+ * Content-Length a `Content-Length: 0` and drops Transfer-Encoding, yet still
+ * streams the body, which the upstream then reads as a second request (one
+ * that could reach /internal). No route takes a body with these methods, so
+ * such a request is refused before it reaches the proxy.
+ */
+function carriesBody(req: http.IncomingMessage): boolean {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return req.headers['transfer-encoding'] !== undefined || length > 0;
+}
 const CONNECT_TIMEOUT_MS = 3000;
 
 export interface ProxyMiddleware extends Middleware {
@@ -50,6 +65,9 @@ export function proxyMiddleware(deps: {
   const middleware: Middleware = async (ctx, next) => {
     const route = matchRoute(ctx.path, routes);
     if (!route) return next();
+    if (BODILESS.has(ctx.method) && carriesBody(ctx.req)) {
+      throw badRequest(`A ${ctx.method} request takes no body.`);
+    }
     const upstream = route.upstream;
     // Bounded label for the request metric: the route prefix, not the path.
     (ctx as { _matchedRoute?: string })._matchedRoute = `proxy ${route.prefix}`;
