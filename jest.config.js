@@ -22,7 +22,14 @@ export default {
     // Hostile requests against the real local stack (npm run test:fuzz).
     { ...common, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'] },
     // Fault tests (npm run test:faults): stop, kill and slow real processes of the local stack.
-    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      // The 1,000-saga chaos run does not yet fit its time budget reliably: `npm run test:chaos`.
+      testPathIgnorePatterns: ['/chaos\\.test\\.ts$'],
+    },
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/faults/chaos.test.ts'] },
     // Kafka broker restarts mid-flow, on a stack brought up with --broker kafka (npm run test:kafka).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.test.ts'] },
   ],

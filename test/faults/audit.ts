@@ -1,0 +1,273 @@
+/**
+ * The end-to-end audit of the fault tests: read-only, after the faults are
+ * healed. For a set of orders the tests placed (each with the end states it
+ * may legally reach), it checks every place the order left a trace:
+ * - order service (SQL): the order exists (nothing lost), its status is an
+ *   intended end state, its history is a legal path of the lifecycle, and each
+ *   lifecycle event was written to the outbox once (nothing duplicated);
+ * - payment (SQL): one charge per order; charged = approved − refunded is 0
+ *   for CANCELLED/REJECTED and the order total otherwise;
+ * - store (SQL): the inbox has the order once, at the order's status;
+ * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
+ * - customer view (the customer sidecar's state API, read only): its status
+ *   and history are the order's, every event of the order was applied, one
+ *   notification per status;
+ * - sent notifications (the notifications binding's files under
+ *   .stack/notifications): exactly one per status of the order's history;
+ * - dead letters (SQL): none for any event of these orders.
+ * Orders are eventually consistent: `settle` re-runs the audit until it is
+ * clean or the time is up, and returns the last one with the time it took.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stackDir } from '../../tools/stack/paths.ts';
+import { port } from '../../tools/stack/topology.ts';
+import { illegalStep } from './saga.ts';
+import { sleep, sql, sqlList, sqlTime } from './support.ts';
+
+export interface Tracked {
+  id: string;
+  /** End states this order may legally be in once its saga was driven. */
+  intended: readonly string[];
+}
+
+export interface AuditResult {
+  orders: number;
+  /** Problems by kind; each entry names the order and what is wrong. */
+  problems: Record<string, string[]>;
+  /** Final status → count. */
+  byStatus: Record<string, number>;
+  events: number;
+  notificationFiles: number;
+  deadLetters: number;
+}
+
+/** The customer sidecar's bulk state read (ports follow BAEDAL_PORT_OFFSET like the rest of the stack). */
+const CUSTOMER_STATE_URL = `http://127.0.0.1:${port(3505)}/v1.0/state/statestore/bulk`;
+const NOTIFICATIONS_DIR = path.join(stackDir, 'notifications');
+/** Statuses after which a delivery exists. */
+const COOKED_OR_LATER = new Set(['COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
+
+interface View {
+  status: string;
+  history: { status: string }[];
+  appliedEventIds: string[];
+  notifications: { id: string; status: string }[];
+}
+
+async function chunked<T>(ids: readonly string[], size: number, f: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(...(await f(ids.slice(i, i + size))));
+  return out;
+}
+
+/** The customer's views of these orders, read through the customer's sidecar (bulk state GET). */
+async function views(ids: readonly string[]): Promise<Map<string, View>> {
+  const rows = await chunked(ids, 200, async (part) => {
+    const res = await fetch(CUSTOMER_STATE_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: part.map((id) => `order-view:${id}`), parallelism: 10 }),
+    });
+    if (res.status !== 200) throw new Error(`customer state bulk read: ${res.status}`);
+    return (await res.json()) as { key: string; data?: View; error?: string }[];
+  });
+  const out = new Map<string, View>();
+  for (const r of rows) if (r.data) out.set(r.key.slice('order-view:'.length), r.data);
+  return out;
+}
+
+export interface SentNotification {
+  status: string;
+  sentAt: string;
+}
+
+/** Sent notifications (binding files) of these orders, written since `sinceMs`, by order. */
+export function notificationFiles(ids: ReadonlySet<string>, sinceMs: number): Map<string, SentNotification[]> {
+  const out = new Map<string, SentNotification[]>();
+  for (const name of fs.readdirSync(NOTIFICATIONS_DIR)) {
+    const file = path.join(NOTIFICATIONS_DIR, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      continue; // being rewritten
+    }
+    if (stat.mtimeMs < sinceMs - 5_000) continue;
+    let n: { orderId?: string; status?: string; sentAt?: string };
+    try {
+      n = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof n;
+    } catch {
+      continue; // half-written right now; the next audit reads it
+    }
+    if (!n.orderId || !n.status || !ids.has(n.orderId)) continue;
+    out.set(n.orderId, [...(out.get(n.orderId) ?? []), { status: n.status, sentAt: n.sentAt ?? '' }]);
+  }
+  return out;
+}
+
+const dupes = (xs: readonly string[]) => [...new Set(xs.filter((x, i) => xs.indexOf(x) !== i))];
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/** One pass of the audit. `sinceMs`: when the test began (dead letters and notification files after it). */
+export async function audit(tracked: readonly Tracked[], sinceMs: number): Promise<AuditResult> {
+  const problems: Record<string, string[]> = {};
+  const flag = (kind: string, what: string) => (problems[kind] ??= []).push(what);
+  const ids = tracked.map((t) => t.id);
+  const q = (query: (part: string) => string) => chunked(ids, 500, (part) => sql(query(sqlList(part))));
+
+  const orders = new Map(
+    (await q((l) => `select id, status, total_amount, history from baedal_order.orders where id in ${l}`)).map((r) => [
+      r[0]!,
+      { status: r[1]!, total: Number(r[2]), history: JSON.parse(r[3]!) as { status: string }[] },
+    ]),
+  );
+  const payments = new Map<string, { status: string; amount: number }[]>();
+  for (const r of await q(
+    (l) => `select order_id, status, amount from baedal_payment.payment where order_id in ${l}`,
+  )) {
+    payments.set(r[0]!, [...(payments.get(r[0]!) ?? []), { status: r[1]!, amount: Number(r[2]) }]);
+  }
+  const outbox = new Map<string, { id: string; type: string }[]>();
+  for (const r of await q(
+    (l) => `select partition_key, id, type from baedal_order.outbox where topic = 'orders' and partition_key in ${l}`,
+  )) {
+    outbox.set(r[0]!, [...(outbox.get(r[0]!) ?? []), { id: r[1]!, type: r[2]! }]);
+  }
+  const inbox = new Map<string, string[]>();
+  for (const r of await q((l) => `select order_id, status from baedal_store.inbox_order where order_id in ${l}`)) {
+    inbox.set(r[0]!, [...(inbox.get(r[0]!) ?? []), r[1]!]);
+  }
+  const deliveries = new Map<string, number>();
+  for (const r of await q(
+    (l) => `select order_id, count(*) from baedal_delivery.delivery where order_id in ${l} group by order_id`,
+  )) {
+    deliveries.set(r[0]!, Number(r[1]));
+  }
+  const deliveryEvents = await q(
+    (l) => `select id from baedal_delivery.outbox where topic = 'deliveries' and partition_key in ${l}`,
+  );
+  const eventIds = new Set([...[...outbox.values()].flat().map((e) => e.id), ...deliveryEvents.map((r) => r[0]!)]);
+  const dead = (
+    await sql(`select event_id, type from baedal_order.dead_letter where received_at >= ${sqlTime(sinceMs - 5_000)}`)
+  ).filter((r) => eventIds.has(r[0]!));
+  for (const [eventId, type] of dead) flag('dead-lettered', `${type} ${eventId}`);
+
+  const viewOf = await views(ids);
+  const files = notificationFiles(new Set(ids), sinceMs);
+  const byStatus: Record<string, number> = {};
+
+  for (const t of tracked) {
+    const o = orders.get(t.id);
+    if (!o) {
+      flag('lost', t.id);
+      continue;
+    }
+    byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+    const statuses = o.history.map((h) => h.status);
+    if (!t.intended.includes(o.status)) flag('not at an intended end', `${t.id} ${o.status} (intended ${t.intended})`);
+    const illegal = illegalStep(statuses);
+    if (illegal || statuses.at(-1) !== o.status) flag('illegal history', `${t.id} ${statuses.join('→')}`);
+
+    const events = outbox.get(t.id) ?? [];
+    const types = events.map((e) => e.type);
+    if (dupes(types).length) flag('event published twice', `${t.id} ${dupes(types).join(',')}`);
+    if (events.length !== statuses.length) flag('events ≠ history', `${t.id} ${types.join(',')} vs ${statuses}`);
+
+    const pay = payments.get(t.id) ?? [];
+    const charged = pay.reduce((sum, p) => sum + (p.status === 'APPROVED' ? p.amount : 0), 0);
+    const owed = o.status === 'CANCELLED' || o.status === 'REJECTED' ? 0 : o.total;
+    if (pay.length !== 1) flag('not one charge', `${t.id} ${pay.length} charges`);
+    else if (charged !== owed || pay[0]!.amount !== o.total) {
+      flag('charged ≠ owed', `${t.id} ${o.status}: charged ${charged}, owed ${owed}`);
+    }
+
+    const inboxRows = inbox.get(t.id) ?? [];
+    if (inboxRows.length !== 1) flag('store inbox not once', `${t.id} ${inboxRows.length} rows`);
+    else if (inboxRows[0] !== o.status) flag('store inbox behind', `${t.id} inbox ${inboxRows[0]} order ${o.status}`);
+
+    const d = deliveries.get(t.id) ?? 0;
+    const wantDelivery = statuses.some((s) => COOKED_OR_LATER.has(s)) ? 1 : 0;
+    if (d !== wantDelivery) flag('deliveries ≠ 1 per cooked order', `${t.id} ${d} deliveries (${o.status})`);
+
+    const v = viewOf.get(t.id);
+    if (!v) flag('view missing', t.id);
+    else {
+      const vh = v.history.map((h) => h.status);
+      if (dupes(vh).length) flag('view history duplicates', `${t.id} ${vh}`);
+      if (v.status !== o.status || !sameSet(vh, statuses)) {
+        flag('view ≠ order', `${t.id} view ${v.status} ${vh} vs ${o.status} ${statuses}`);
+      }
+      const missing = events.filter((e) => !v.appliedEventIds.includes(e.id));
+      if (missing.length) flag('view missed events', `${t.id} ${missing.map((e) => e.type)}`);
+      if (dupes(v.appliedEventIds).length) flag('view applied an event twice', t.id);
+      const ns = v.notifications.map((n) => n.status);
+      if (dupes(ns).length || !sameSet(ns, statuses)) flag('listed notifications ≠ 1 per status', `${t.id} ${ns}`);
+    }
+
+    const sent = (files.get(t.id) ?? []).map((n) => n.status);
+    if (dupes(sent).length) flag('notification sent twice', `${t.id} ${dupes(sent)}`);
+    if (!sameSet([...new Set(sent)], statuses)) flag('notification not sent', `${t.id} sent ${sent} vs ${statuses}`);
+  }
+
+  return {
+    orders: tracked.length,
+    problems,
+    byStatus,
+    events: eventIds.size,
+    notificationFiles: [...files.values()].reduce((n, s) => n + s.length, 0),
+    deadLetters: dead.length,
+  };
+}
+
+/** Kinds of problem that waiting cannot fix (the rest may be events still on their way). */
+const FINAL = ['lost', 'illegal history', 'event published twice', 'not one charge', 'dead-lettered'];
+
+/** Audits until clean or `timeoutMs` passed; returns the last audit and how long it took. */
+export async function settle(tracked: readonly Tracked[], sinceMs: number, timeoutMs: number) {
+  const started = Date.now();
+  for (;;) {
+    const result = await audit(tracked, sinceMs);
+    const kinds = Object.keys(result.problems);
+    const elapsedMs = Date.now() - started;
+    if (kinds.length === 0 || elapsedMs > timeoutMs || kinds.every((k) => FINAL.includes(k))) {
+      return { result, elapsedMs };
+    }
+    await sleep(1000);
+  }
+}
+
+/** A short text of the problems: count per kind and the first few examples. */
+export function describeProblems(problems: Record<string, string[]>, examples = 3): string[] {
+  return Object.entries(problems).map(
+    ([kind, list]) => `${kind}: ${list.length} (e.g. ${list.slice(0, examples).join(' | ')})`,
+  );
+}
+
+/**
+ * Charges taken for idempotency keys that never became orders: each must end
+ * voided (REFUNDED) or never have been made. Waits for the capture sweeper.
+ */
+export async function orphanCharges(customerKeys: readonly string[], timeoutMs: number) {
+  const started = Date.now();
+  for (;;) {
+    const rows = await chunked(customerKeys, 500, (part) =>
+      sql(`select r.order_id, coalesce(p.status, 'none'), (select count(*) from baedal_order.orders o where o.id = r.order_id)
+             from baedal_order.order_request r left join baedal_payment.payment p on p.order_id = r.order_id
+            where r.idempotency_key in ${sqlList(part)}`),
+    );
+    const orphans = rows.filter((r) => r[2] === '0');
+    const charged = orphans.filter((r) => r[1] === 'APPROVED');
+    if (charged.length === 0 || Date.now() - started > timeoutMs) {
+      return {
+        reserved: rows.length,
+        orphans: orphans.length,
+        orphanCharges: orphans.filter((r) => r[1] !== 'none').length,
+        stillCharged: charged.map((r) => r[0]!),
+        elapsedMs: Date.now() - started,
+      };
+    }
+    await sleep(1000);
+  }
+}

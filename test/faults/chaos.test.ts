@@ -1,0 +1,222 @@
+/**
+ * At least 1,000 sagas while faults are injected at random moments: payment
+ * failures and delays (the payment fault endpoint), graceful restarts and
+ * SIGKILLs of the store, delivery, customer and payment services. Each saga
+ * is a random walk (complete, complete with an early confirm, cancel before
+ * or after acceptance, reject, cancel racing start-cooking), driven by a
+ * patient client (retries transient answers, honours Retry-After, a new
+ * Idempotency-Key when a key's charge was voided). Concurrency and time are
+ * bounded. Then the faults are healed and everything is audited (audit.ts):
+ * no order lost, no illegal transition, charged = approved − refunded as the
+ * final state says, every charge without an order voided, nothing duplicated.
+ *
+ *   FAULT_CHAOS_SAGAS (1000), FAULT_CHAOS_CONCURRENCY (8), FAULT_CHAOS_BUDGET_MS
+ *   (600000: no saga starts after that), FAULT_SEED (printed).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { startApp, stopApp } from '../../tools/stack/processes.ts';
+import { describeProblems, orphanCharges, settle, type Tracked } from './audit.ts';
+import { between, plans, rng, weighted } from './plans.ts';
+import { casts, SagaDriver, SagaError } from './saga.ts';
+import {
+  clearPaymentFaults,
+  gone,
+  healStack,
+  killNine,
+  percentile,
+  pool,
+  report,
+  secs,
+  setPaymentFaults,
+  sleep,
+  sql,
+  sqlList,
+} from './support.ts';
+
+const SAGAS = Number(process.env.FAULT_CHAOS_SAGAS ?? 1000);
+const CONCURRENCY = Number(process.env.FAULT_CHAOS_CONCURRENCY ?? 8);
+const BUDGET_MS = Number(process.env.FAULT_CHAOS_BUDGET_MS ?? 600_000);
+
+const walkWeights = { complete: 40, completeEarly: 10, cancelPaid: 12, cancelAccepted: 12, reject: 12, race: 14 };
+const faultWeights = {
+  'payment failures': 2,
+  'payment delay': 2,
+  'restart store': 1,
+  'restart delivery': 1,
+  'restart customer': 1,
+  'restart payment': 1,
+  'kill -9 store': 1,
+  'kill -9 delivery': 1,
+  'kill -9 customer': 1,
+  'kill -9 payment': 1,
+};
+type FaultKind = keyof typeof faultWeights;
+
+const countBy = (xs: readonly string[]) =>
+  xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
+const show = (o: Record<string, number>) =>
+  Object.entries(o)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
+describe('fault: 1,000 sagas with random faults', () => {
+  beforeAll(async () => {
+    await healStack();
+    await clearPaymentFaults();
+  }, 120_000);
+  afterAll(async () => {
+    await clearPaymentFaults();
+    await healStack();
+  }, 120_000);
+
+  it(`${SAGAS} random sagas, ${CONCURRENCY} at a time, under payment faults and service restarts: nothing lost, duplicated or charged wrongly`, async () => {
+    const both = await casts();
+    const driver = new SagaDriver({ stepDeadlineMs: 240_000 });
+    const run = randomUUID().slice(0, 8);
+    const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
+    const random = rng(seed);
+    const walks = Array.from({ length: SAGAS }, () => weighted(random, walkWeights));
+    const t0 = Date.now();
+
+    const tracked: (Tracked & { walk: string })[] = [];
+    const keys: string[] = [];
+    const failures: string[] = [];
+    const durations: number[] = [];
+    let notStarted = 0;
+    let done = false;
+
+    // The fault injector: one fault at a time, every 3–8 s, until the sagas are done.
+    const faults: { kind: FaultKind; atMs: number; tookMs: number; detail: string }[] = [];
+    const faultErrors: string[] = [];
+    const injector = (async () => {
+      const faultRandom = rng(seed + 1);
+      while (!done) {
+        await sleep(between(faultRandom, 3000, 8000));
+        if (done) break;
+        const kind = weighted(faultRandom, faultWeights);
+        const at = Date.now();
+        let detail = '';
+        try {
+          if (kind === 'payment failures' || kind === 'payment delay') {
+            const failureRate =
+              kind === 'payment failures' ? Math.round(between(faultRandom, 0.3, 0.7) * 100) / 100 : 0;
+            const delayMs = kind === 'payment delay' ? Math.round(between(faultRandom, 1000, 4500)) : 0;
+            const forMs = between(faultRandom, 3000, 8000);
+            detail = kind === 'payment failures' ? `rate ${failureRate}` : `${delayMs} ms`;
+            await setPaymentFaults(delayMs, failureRate);
+            await sleep(forMs);
+            await clearPaymentFaults();
+          } else {
+            const verb = kind.split(' ')[0]!;
+            const name = kind.split(' ').at(-1)!;
+            const downMs = between(faultRandom, 0, 3000);
+            detail = `down ${secs(downMs)}`;
+            try {
+              if (verb === 'restart') await stopApp(name);
+              else {
+                killNine(name);
+                await gone(name);
+              }
+              await sleep(downMs);
+            } finally {
+              await startApp(name);
+            }
+          }
+          faults.push({ kind, atMs: at - t0, tookMs: Date.now() - at, detail });
+        } catch (e) {
+          // e.g. the fault endpoint while payment restarts: counted, not fatal.
+          faultErrors.push(`${kind}: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+    })();
+
+    try {
+      await pool(walks, CONCURRENCY, async (walk, i) => {
+        if (Date.now() - t0 > BUDGET_MS) {
+          notStarted++;
+          return;
+        }
+        const cast = both[i % 2]!;
+        const started = Date.now();
+        let id = '';
+        try {
+          // A third of the customers who get a 503 give up on that attempt and order again with a new key.
+          const placed = await driver.placePatiently(cast, `chaos-${run}-${i}`, {
+            abandonAfter503: () => Math.random() < 1 / 3,
+          });
+          keys.push(...placed.keys);
+          id = placed.order.id;
+          tracked.push({ id, intended: plans[walk]!.intended, walk });
+          await plans[walk]!.run(driver, cast, id);
+          durations.push(Date.now() - started);
+        } catch (e) {
+          if (!(e instanceof SagaError)) throw e;
+          failures.push(`${walk} ${id || '(not placed)'}: ${e.message}`);
+        }
+      });
+    } finally {
+      done = true;
+      await injector;
+      await clearPaymentFaults();
+      await healStack();
+    }
+    const sagasMs = Date.now() - t0;
+
+    const { result, elapsedMs } = await settle(tracked, t0, 180_000);
+    const orphans = await orphanCharges(keys, 90_000);
+    const raceWalks = new Set(tracked.filter((t) => t.walk === 'race').map((t) => t.id));
+    const finals = raceWalks.size
+      ? await sql(`select status from baedal_order.orders where id in ${sqlList([...raceWalks])}`)
+      : [];
+
+    const lossKinds = [
+      'lost',
+      'view missing',
+      'view missed events',
+      'notification not sent',
+      'store inbox not once',
+      'dead-lettered',
+    ];
+    const dupKinds = [
+      'event published twice',
+      'notification sent twice',
+      'view history duplicates',
+      'view applied an event twice',
+      'not one charge',
+    ];
+    const sum = (kinds: string[]) => kinds.reduce((n, k) => n + (result.problems[k]?.length ?? 0), 0);
+    report(`${SAGAS} sagas with random faults`, [
+      `seed ${seed}; walks: ${show(countBy(tracked.map((t) => t.walk)))}; ${CONCURRENCY} at a time over alice and bob`,
+      `sagas run: ${tracked.length} in ${secs(sagasMs)} (not started within the ${secs(BUDGET_MS)} budget: ${notStarted});` +
+        ` saga time p50 ${secs(percentile(durations, 50))}, p99 ${secs(percentile(durations, 99))},` +
+        ` max ${secs(Math.max(...durations))}`,
+      `faults injected: ${faults.length} (${show(countBy(faults.map((f) => f.kind)))})` +
+        (faultErrors.length
+          ? `; could not inject: ${faultErrors.length} (${faultErrors.slice(0, 2).join(' | ')})`
+          : ''),
+      `race of cancel and start-cooking: ${show(countBy(finals.map((r) => r[0]!)))}`,
+      `final states: ${show(result.byStatus)}; events ${result.events}; notifications sent ${result.notificationFiles}`,
+      `idempotency keys: ${orphans.reserved}; keys whose order was never saved: ${orphans.orphans}, charged:` +
+        ` ${orphans.orphanCharges}, all voided ${secs(orphans.elapsedMs)} after the audit began (still charged:` +
+        ` ${orphans.stillCharged.length})`,
+      `client requests: ${driver.counters.requests} (peak ${Math.max(...driver.counters.perSecond.values())}/s over` +
+        ` both customers, owners and riders), retried: ${driver.counters.retries}, keys abandoned after a 503:` +
+        ` ${driver.counters.abandonedKeys}; rate limited (429): ${show(driver.counters.rateLimited) || 'none'};` +
+        ` time waited as Retry-After asked: ${secs(driver.counters.retryAfterWaitMs)} (all sagas together)`,
+      `losses: ${sum(lossKinds)}, duplicates: ${sum(dupKinds)}, failed sagas: ${failures.length};` +
+        ` audit settled ${secs(elapsedMs)} after healing`,
+      ...(failures.length ? [`failures: ${failures.slice(0, 5).join(' | ')}`] : []),
+      ...(Object.keys(result.problems).length
+        ? ['PROBLEMS:', ...describeProblems(result.problems, 5)]
+        : ['problems: none']),
+      `fault log: ${faults.map((f) => `${secs(f.atMs)} ${f.kind} (${f.detail})`).join('; ')}`,
+    ]);
+    expect(tracked.length + failures.filter((f) => f.includes('(not placed)')).length).toBe(SAGAS);
+    expect(notStarted).toBe(0);
+    expect(failures).toEqual([]);
+    expect(describeProblems(result.problems)).toEqual([]);
+    expect(orphans.stillCharged).toEqual([]);
+  }, 1_200_000);
+});

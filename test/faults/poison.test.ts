@@ -1,0 +1,152 @@
+/**
+ * Poison events, published straight into topic `orders` through a sidecar's
+ * publish API (as a buggy or hostile publisher would):
+ * - a malformed event: every subscriber answers DROP at once and it lands in
+ *   the `deadletters` topic, visible at GET /api/admin/dead-letters;
+ * - a well-formed CookingStarted for an order nobody knows: the store's
+ *   handler fails every time, the sidecar retries it as the inbound policy
+ *   says (components/resiliency.yaml eventRetry: 10 retries, exponential
+ *   200 ms → 10 s, about 50 s), then dead-letters it, once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { port } from '../../tools/stack/topology.ts';
+import { call, scrapeCounter } from '../integration/client.ts';
+import { admin, healStack, ms, report, secs, sleep, until } from './support.ts';
+
+/** The store's sidecar (any sidecar may publish to `orders`: the publisher is not scoped). */
+const PUBLISH_URL = `http://127.0.0.1:${port(3503)}/v1.0/publish/pubsub/orders`;
+const STORE_METRICS = `http://127.0.0.1:${port(3103)}/metrics`;
+/** Subscribers of `orders`: store, payment, delivery, customer. */
+const ORDERS_SUBSCRIBERS = 4;
+
+interface DeadLetter {
+  eventId: string;
+  topic: string;
+  type: string;
+  source: string;
+  receivedAt: string;
+}
+
+async function publish(cloudEvent: Record<string, unknown>): Promise<number> {
+  const res = await fetch(PUBLISH_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify(cloudEvent),
+  });
+  return res.status;
+}
+
+async function deadLettersOf(eventId: string): Promise<DeadLetter[]> {
+  const r = await call<DeadLetter[]>('GET', '/api/admin/dead-letters', { token: await admin() });
+  expect(r.status).toBe(200);
+  return r.body.filter((d) => d.eventId === eventId);
+}
+
+const cloudEvent = (id: string, type: string, data: unknown) => ({
+  specversion: '1.0',
+  id,
+  source: 'fault-test',
+  type,
+  time: new Date().toISOString(),
+  datacontenttype: 'application/json',
+  data,
+});
+
+describe('fault: poison events', () => {
+  beforeAll(healStack, 120_000);
+  afterAll(healStack, 120_000);
+
+  it('a malformed event is dropped by every subscriber and dead-lettered at once, once per subscriber', async () => {
+    const id = randomUUID();
+    const t0 = Date.now();
+    expect(
+      await publish(cloudEvent(id, 'OrderPlaced', { id: 'not-a-uuid', type: 'OrderPlaced', totalAmount: -1 })),
+    ).toBe(204);
+    const first = await until(
+      'first dead letter',
+      async () => ((await deadLettersOf(id)).length ? true : undefined),
+      30_000,
+    );
+    const all = await until(
+      'a dead letter from each subscriber',
+      async () => {
+        const found = await deadLettersOf(id);
+        return found.length >= ORDERS_SUBSCRIBERS ? found : undefined;
+      },
+      30_000,
+    );
+    const allMs = Date.now() - t0;
+    await sleep(3000);
+    const settled = await deadLettersOf(id);
+    expect(settled).toHaveLength(ORDERS_SUBSCRIBERS);
+    expect(settled.every((d) => d.type === 'OrderPlaced')).toBe(true);
+    report('poison event: malformed', [
+      `published ${id} (fails the OrderPlaced schema) through the store's sidecar`,
+      `dead letters: ${settled.length} (one per subscriber of orders); first after ${ms(first.elapsedMs)},` +
+        ` all ${all.value.length} after ${ms(allMs)}; none more 3 s later`,
+    ]);
+  }, 90_000);
+
+  it('an event whose handler keeps failing is retried at most 1 + 10 times (resiliency eventRetry), then dead-lettered once', async () => {
+    const id = randomUUID();
+    const orderId = randomUUID();
+    const retries = () =>
+      scrapeCounter(STORE_METRICS, 'events_handled_total', {
+        topic: 'orders',
+        type: 'CookingStarted',
+        outcome: 'retry',
+      });
+    const retriesBefore = await retries();
+    const t0 = Date.now();
+    const event = {
+      id,
+      type: 'CookingStarted',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      orderId,
+      data: { customerId: randomUUID(), storeId: randomUUID() },
+    };
+    expect(await publish(cloudEvent(id, 'CookingStarted', event))).toBe(204);
+    const dead = await until(
+      'the failing event in the dead letters',
+      async () => {
+        const found = await deadLettersOf(id);
+        return found.length ? found : undefined;
+      },
+      150_000,
+      250,
+    );
+    const deadAfterMs = Date.now() - t0;
+    // Watch until the handler has been left alone for QUIET_MS (longer than the policy's
+    // 10 s max interval plus the Redis component's 5 s redeliver interval).
+    const QUIET_MS = 25_000;
+    const attemptAt: number[] = [];
+    let count = await retries();
+    let lastChange = Date.now();
+    while (Date.now() - lastChange < QUIET_MS && Date.now() - t0 < 150_000) {
+      await sleep(250);
+      const now = await retries();
+      if (now !== count) {
+        count = now;
+        lastChange = Date.now();
+        attemptAt.push(lastChange - t0);
+      }
+    }
+    const attempts = count - retriesBefore;
+    const settled = await deadLettersOf(id);
+    report('poison event: handler keeps failing', [
+      `published CookingStarted ${id} for unknown order ${orderId}`,
+      `policy: 10 retries, exponential 200 ms → 10 s (≈ 50 s), then the dead-letter topic`,
+      `store handler attempts (all failed): ${attempts}; first dead letter after ${secs(deadAfterMs)};` +
+        ` attempts seen after it at ${attemptAt.map(secs).join(', ') || 'none'}`,
+      `dead letters for it: ${settled.length} (at ${settled.map((d) => d.receivedAt).join(', ')})`,
+    ]);
+    expect(dead.value[0]!.type).toBe('CookingStarted');
+    expect(deadAfterMs).toBeLessThan(90_000);
+    expect(attempts).toBeGreaterThan(1);
+    // Bounded as configured: the first delivery plus at most 10 retries, and one dead letter.
+    expect(attempts).toBeLessThanOrEqual(11);
+    expect(settled).toHaveLength(1);
+  }, 240_000);
+});
