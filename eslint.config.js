@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tools/**/*.ts', 'test/**/*.ts', 'services/*/test/**/*.ts', 'loadtests/**/*.ts'],
+    files: ['tools/**/*.ts', 'test/**/*.ts', 'services/*/test/**/*.ts', 'loadtests/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -13,6 +13,10 @@
  * entry port outright.
  */
 
+import path from 'node:path';
+
+import { stackDir } from './paths.ts';
+
 function readPortOffset(): number {
   const raw = process.env.BAEDAL_PORT_OFFSET?.trim() || '0';
   const n = Number(raw);
@@ -129,7 +133,25 @@ export function appEnv(app: AppSpec): Record<string, string> {
     JWT_AUDIENCE: 'baedal',
     DEMO_DATA: 'true',
     FAULT_INJECTION: 'true',
+    // Node's compile cache keeps each module's type-stripped source and V8 code, keyed by
+    // content: a start after the first one neither loads the TypeScript stripper (a WASM
+    // module of about 18 MB that stays resident) nor strips and compiles again.
+    NODE_COMPILE_CACHE: path.join(stackDir, 'compile-cache'),
+    // glibc raises its mmap threshold after the first large free, so later large blocks
+    // (scrypt's 16 MB for each login hash, on libuv's threads) come from per-thread arenas
+    // and stay resident once freed: the edge kept ~30 MB that way. A fixed threshold
+    // keeps blocks of 128 KiB and up in their own mappings, returned when freed.
+    MALLOC_MMAP_THRESHOLD_: '131072',
   };
+  // Handed through from the shell that starts the instance: the rate limits (benchmarks
+  // and load tests turn them off) and extra Node flags (BAEDAL_NODE_OPTIONS, e.g. --cpu-prof).
+  for (const name of ['RATE_LIMIT_ENABLED', 'RATE_LIMIT_PER_USER', 'RATE_LIMIT_PER_ADDRESS']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
+  // instead of after minutes of idling; BAEDAL_NODE_OPTIONS adds flags (e.g. --cpu-prof).
+  env.NODE_OPTIONS = ['--expose-gc', process.env.BAEDAL_NODE_OPTIONS].filter(Boolean).join(' ');
   if (app.dapr) {
     env.DAPR_HOST = '127.0.0.1';
     env.DAPR_HTTP_PORT = String(app.dapr.httpPort);

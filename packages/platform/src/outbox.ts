@@ -72,6 +72,10 @@ export function toCloudEvent(source: string, event: Record<string, unknown>): Re
   };
 }
 
+/** Events read per pass, and how many partition keys publish at the same time. */
+const BATCH_SIZE = 100;
+const PUBLISH_PARALLELISM = 16;
+
 interface RelayDeps {
   orm: MikroORM;
   dapr: DaprSidecar;
@@ -128,30 +132,64 @@ export class OutboxRelay {
       });
   }
 
+  /**
+   * One pass: publishes pending events oldest first, in batches. Events of one
+   * partition key (one order, one store) leave one after the other, in order;
+   * different keys go out side by side (at most `PUBLISH_PARALLELISM` at a time),
+   * and a batch is marked published with one UPDATE. A failed publish stops its
+   * key for this pass (its later events wait, so they never overtake it) and
+   * ends the pass; the next poll tries again.
+   */
   private async drain(): Promise<void> {
     for (;;) {
       const em = this.deps.orm.em.fork();
-      const batch = await em.find(OutboxMessage, { state: 'pending' }, { orderBy: { createdAt: 'asc' }, limit: 100 });
+      const batch = await em.find(
+        OutboxMessage,
+        { state: 'pending' },
+        { orderBy: { createdAt: 'asc' }, limit: BATCH_SIZE },
+      );
       if (batch.length === 0) return;
+      const byKey = new Map<string, typeof batch>();
       for (const msg of batch) {
-        try {
-          await this.deps.dapr.publish(this.deps.pubsub, msg.topic, toCloudEvent(this.deps.source, msg.payload), {
-            partitionKey: msg.partitionKey,
-          });
-          await em.nativeUpdate(OutboxMessage, { id: msg.id }, { state: 'published', publishedAt: new Date() });
-          this.deps.metrics.eventsPublished.inc({ topic: msg.topic });
-        } catch (e) {
-          await em.nativeUpdate(
-            OutboxMessage,
-            { id: msg.id },
-            { attempts: msg.attempts + 1, lastError: String((e as Error).message).slice(0, 1000) },
-          );
-          // Keep order: stop this pass at the first failure and try again on the next poll.
-          this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err: e }, 'publish failed; will retry');
-          return;
-        }
+        const same = byKey.get(msg.partitionKey);
+        if (same) same.push(msg);
+        else byKey.set(msg.partitionKey, [msg]);
       }
-      if (batch.length < 100) return;
+      const published: string[] = [];
+      let failed = false;
+      const sendKey = async (msgs: typeof batch) => {
+        for (const msg of msgs) {
+          try {
+            await this.deps.dapr.publish(this.deps.pubsub, msg.topic, toCloudEvent(this.deps.source, msg.payload), {
+              partitionKey: msg.partitionKey,
+            });
+            published.push(msg.id);
+            this.deps.metrics.eventsPublished.inc({ topic: msg.topic });
+          } catch (e) {
+            failed = true;
+            await em.nativeUpdate(
+              OutboxMessage,
+              { id: msg.id },
+              { attempts: msg.attempts + 1, lastError: String((e as Error).message).slice(0, 1000) },
+            );
+            this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err: e }, 'publish failed; will retry');
+            return;
+          }
+        }
+      };
+      const keys = [...byKey.values()];
+      const worker = async () => {
+        for (let next = keys.shift(); next; next = keys.shift()) await sendKey(next);
+      };
+      await Promise.all(Array.from({ length: Math.min(PUBLISH_PARALLELISM, keys.length) }, worker));
+      if (published.length > 0) {
+        await em.nativeUpdate(
+          OutboxMessage,
+          { id: { $in: published } },
+          { state: 'published', publishedAt: new Date() },
+        );
+      }
+      if (failed || batch.length < BATCH_SIZE) return;
     }
   }
 }
