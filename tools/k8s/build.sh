@@ -61,67 +61,8 @@ case "$tool" in
     ;;
 esac
 
-hash="$(cd "$dir" && LC_ALL=C sha256sum -- go.mod go.sum VERSION *.go | sha256sum | cut -c1-12)"
-cache_root="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}"
-out_dir="$cache_root/$tool/$version-$hash"
-out="$out_dir/$tool"
-if [[ -x "$out" ]]; then
-  printf '%s\n' "$(cd "$out_dir" && pwd -P)/$tool"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  log "error: go is not installed (needed once to build $tool $version; see tools/k8s/README.md)"
-  exit 1
-fi
-mkdir -p "$out_dir"
-out_dir="$(cd "$out_dir" && pwd -P)"
-out="$out_dir/$tool"
-
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$out_dir/.lock"
-  if ! flock -n 9; then
-    log "another build.sh is building $out; waiting..."
-    flock 9
-  fi
-  if [[ -x "$out" ]]; then
-    printf '%s\n' "$out"
-    exit 0
-  fi
-fi
-
-tmp="$(mktemp "$out_dir/.$tool.XXXXXX")"
-trap 'rm -f "$tmp"' EXIT
-
-log "building $tool $version ($(go env GOVERSION)) -> $out"
-log "a cold build takes a few minutes on 2 cores; package progress follows"
-start=$SECONDS
-# `go build -v` prints each package it compiles on stderr, one import path per
-# line; count those and pass anything else (downloads, errors) straight through.
-if ! (
-  cd "$dir"
-  GOWORK=off GOFLAGS= CGO_ENABLED=0 go build -mod=readonly -trimpath -buildvcs=false -v \
-    -ldflags "-s -w $ldflags" -o "$tmp" "$pkg" 2>&1
-) | awk -v tag="$tool" '
-  /^[A-Za-z0-9._~+\/-]+$/ {
-    n++
-    if (n % 100 == 0) { printf "[%s] compiled %d packages...\n", tag, n; fflush() }
-    next
-  }
-  { print; fflush() }
-  END { printf "[%s] compiled %d packages\n", tag, n; fflush() }
-' >&2; then
-  log "error: go build failed"
-  exit 1
-fi
-
-chmod 0755 "$tmp"
-got="$(version_of "$tmp" 2>/dev/null || true)"
-if [[ "$got" != "$version" ]]; then
-  log "error: built binary reports version '$got', expected '$version'"
-  exit 1
-fi
-mv -f "$tmp" "$out"
-trap - EXIT
-log "built in $((SECONDS - start))s ($(du -h "$out" | cut -f1))"
-printf '%s\n' "$out"
+# shellcheck source=../lib/go-build-cached.sh
+source "$here/../lib/go-build-cached.sh"
+hash_inputs=(go.mod go.sum VERSION)
+for f in "$dir"/*.go; do hash_inputs+=("$(basename "$f")"); done
+go_build_cached "$tool" "$dir" "$version" "$pkg" "$ldflags" "${hash_inputs[@]}"

@@ -86,7 +86,7 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
     '--enable-app-health-check',
     '--app-health-check-path', '/healthz',
     // A dead app is noticed within ~4 s (2 failed probes, 2 s apart); the sidecar then
-    // pauses its subscriptions, well inside the ~50 s inbound retry window, so events
+    // pauses its subscriptions, well inside the ~18 s inbound retry window, so events
     // wait for the app instead of running out of retries.
     '--app-health-probe-interval', '2',
     '--app-health-threshold', '2',
