@@ -13,7 +13,16 @@ export interface InvokeResult {
   body: unknown;
 }
 
+interface SidecarAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
 export class SidecarUnavailableError extends Error {}
+
+/** The sidecar has no bulk publish API (404/405). */
+export class BulkPublishUnsupportedError extends SidecarUnavailableError {}
 
 export class DaprSidecar {
   readonly baseUrl: string;
@@ -24,16 +33,29 @@ export class DaprSidecar {
     this.headers = cfg.apiToken ? { 'dapr-api-token': cfg.apiToken } : {};
   }
 
-  private async call(path: string, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
+  /**
+   * One request to the sidecar, its body read in full within `timeoutMs`. The
+   * timer is cleared when the answer is in (AbortSignal.timeout would fire
+   * later for every call, long after it finished, and build an error each time).
+   */
+  private async call(path: string, init: RequestInit & { timeoutMs?: number }): Promise<SidecarAnswer> {
     const { timeoutMs = 10_000, ...rest } = init;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      timeoutMs,
+    );
     try {
-      return await fetch(`${this.baseUrl}${path}`, {
+      const res = await fetch(`${this.baseUrl}${path}`, {
         ...rest,
         headers: { ...this.headers, ...(rest.headers as Record<string, string> | undefined) },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: controller.signal,
       });
+      return { status: res.status, headers: res.headers, text: await res.text() };
     } catch (e) {
       throw new SidecarUnavailableError(`sidecar call ${path} failed: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -49,7 +71,7 @@ export class DaprSidecar {
       ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
-    const text = await res.text();
+    const text = res.text;
     let body: unknown = text;
     if (text && (res.headers.get('content-type') ?? '').includes('json')) {
       try {
@@ -78,15 +100,70 @@ export class DaprSidecar {
       body: JSON.stringify(cloudEvent),
     });
     if (res.status !== 204 && res.status !== 200) {
-      throw new SidecarUnavailableError(`publish to ${topic} failed: ${res.status} ${await res.text()}`);
+      throw new SidecarUnavailableError(`publish to ${topic} failed: ${res.status} ${res.text}`);
     }
+  }
+
+  /**
+   * Publishes several CloudEvents to one topic in one sidecar call (the bulk
+   * publish API). Each entry keeps its own metadata (partition key). Returns the
+   * entries that were not published (entry id → the sidecar's error); throws
+   * when the sidecar could not be reached or refused the whole request.
+   */
+  async publishBulk(
+    pubsub: string,
+    topic: string,
+    entries: { entryId: string; event: Record<string, unknown>; metadata?: Record<string, string> }[],
+  ): Promise<Map<string, string>> {
+    const res = await this.call(`/v1.0-alpha1/publish/bulk/${pubsub}/${topic}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        entries.map((e) => ({
+          entryId: e.entryId,
+          event: e.event,
+          contentType: 'application/cloudevents+json',
+          ...(e.metadata ? { metadata: e.metadata } : {}),
+        })),
+      ),
+    });
+    if (res.status === 204 || res.status === 200) return new Map();
+    const text = res.text;
+    if (res.status === 404 || res.status === 405) {
+      throw new BulkPublishUnsupportedError(`bulk publish to ${topic}: ${res.status} ${text.slice(0, 200)}`);
+    }
+    let failed: { entryId?: unknown; error?: unknown }[] | undefined;
+    try {
+      failed = (JSON.parse(text) as { failedEntries?: { entryId?: unknown; error?: unknown }[] }).failedEntries;
+    } catch {
+      failed = undefined;
+    }
+    if (!Array.isArray(failed) || failed.length === 0) {
+      throw new SidecarUnavailableError(`bulk publish to ${topic} failed: ${res.status} ${text.slice(0, 500)}`);
+    }
+    return new Map(failed.map((f) => [String(f.entryId), `${res.status} ${String(f.error ?? 'not published')}`]));
   }
 
   async getState<T>(store: string, key: string): Promise<{ value: T; etag: string } | null> {
     const res = await this.call(`/v1.0/state/${store}/${encodeURIComponent(key)}`, { method: 'GET' });
     if (res.status === 204) return null;
     if (res.status !== 200) throw new SidecarUnavailableError(`state get failed: ${res.status}`);
-    return { value: (await res.json()) as T, etag: res.headers.get('etag') ?? '' };
+    return { value: JSON.parse(res.text) as T, etag: res.headers.get('etag') ?? '' };
+  }
+
+  /** POST /v1.0/state/{store}/bulk: many keys in one call, each with its etag. */
+  async getBulkState<T>(
+    store: string,
+    keys: string[],
+    parallelism = 16,
+  ): Promise<{ key: string; data?: T; etag?: string; error?: string }[]> {
+    const res = await this.call(`/v1.0/state/${store}/bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys, parallelism }),
+    });
+    if (res.status !== 200) throw new SidecarUnavailableError(`state bulk get failed: ${res.status}`);
+    return JSON.parse(res.text) as { key: string; data?: T; etag?: string; error?: string }[];
   }
 
   /** Saves with first-write-wins concurrency when an etag is given; returns false on an etag conflict. */
@@ -103,7 +180,7 @@ export class DaprSidecar {
     });
     if (res.status === 204 || res.status === 200) return true;
     if (res.status === 409) return false;
-    throw new SidecarUnavailableError(`state save failed: ${res.status} ${await res.text()}`);
+    throw new SidecarUnavailableError(`state save failed: ${res.status} ${res.text}`);
   }
 
   async invokeBinding(name: string, operation: string, data: unknown, metadata: Record<string, string> = {}) {

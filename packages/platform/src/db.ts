@@ -1,10 +1,12 @@
 /**
  * MikroORM (mysql2 driver) for a service's own database: migrations from code
- * at start (never schema.update()), and one forked EntityManager per request.
+ * at start (never schema.update()). Each unit of work forks its own
+ * EntityManager (`orm.em.fork()`, a fresh identity map); there is no global
+ * context (allowGlobalContext: false) and no per-request one either, since no
+ * code reads `orm.em` without forking it.
  */
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, RequestContext, type Options } from '@mikro-orm/mysql';
-import type { Middleware } from 'koa';
+import { MikroORM, type Options } from '@mikro-orm/mysql';
 import type { CommonConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -46,11 +48,6 @@ export async function openDatabase(opts: {
   const applied = await orm.migrator.up();
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
-}
-
-/** Every request works in its own identity map. */
-export function requestContext(orm: MikroORM): Middleware {
-  return (_ctx, next) => RequestContext.create(orm.em, next);
 }
 
 export async function databaseReachable(orm: MikroORM): Promise<boolean> {

@@ -4,9 +4,9 @@
  * publishes it through the sidecar after commit. A rolled-back change publishes
  * nothing; a crash between commit and publish is healed by the relay on restart.
  */
-import { defineEntity, p, type EntityManager } from '@mikro-orm/mysql';
+import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/mysql';
 import type { AnyEvent } from './contracts/events.ts';
-import type { DaprSidecar } from './dapr.ts';
+import { BulkPublishUnsupportedError, type DaprSidecar } from './dapr.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { MikroORM } from '@mikro-orm/mysql';
@@ -43,9 +43,8 @@ export const outboxTableSql = `create table outbox (
   index outbox_pending (state, created_at)
 ) engine=InnoDB default charset=utf8mb4`;
 
-/** Adds an event to the outbox in the caller's transaction (flushed with it). */
-export function enqueue(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string): void {
-  em.create(OutboxMessage, {
+function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
+  return {
     id: event.id,
     topic,
     type: event.type,
@@ -56,7 +55,21 @@ export function enqueue(em: EntityManager, topic: string, event: AnyEvent, parti
     lastError: null,
     createdAt: new Date(),
     publishedAt: null,
-  });
+  };
+}
+
+/** Adds an event to the outbox in the caller's transaction (flushed with it). */
+export function enqueue(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string): void {
+  em.create(OutboxMessage, outboxRow(topic, event, partitionKey));
+}
+
+/**
+ * Writes an event to the outbox at once, with one INSERT in the caller's
+ * transaction: for callers that write their state change with em.insert too
+ * and have nothing for the unit of work to flush.
+ */
+export async function insertEvent(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string) {
+  await em.insert(OutboxMessage, outboxRow(topic, event, partitionKey));
 }
 
 /** The CloudEvent we hand to the sidecar: its id is our event id. */
@@ -92,6 +105,8 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** False once the sidecar turned out to lack the bulk publish API. */
+  private bulk = true;
 
   private readonly deps: RelayDeps;
 
@@ -134,11 +149,13 @@ export class OutboxRelay {
 
   /**
    * One pass: publishes pending events oldest first, in batches. Events of one
-   * partition key (one order, one store) leave one after the other, in order;
-   * different keys go out side by side (at most `PUBLISH_PARALLELISM` at a time),
-   * and a batch is marked published with one UPDATE. A failed publish stops its
-   * key for this pass (its later events wait, so they never overtake it) and
-   * ends the pass; the next poll tries again.
+   * partition key (one order, one store) leave one after the other, in order:
+   * a batch goes out in rounds, round n carrying the n-th pending event of each
+   * key, one bulk publish per topic (one sidecar call for many events), and a
+   * round starts when the one before it is done. A batch is marked published
+   * with one UPDATE. A failed publish stops its key for this pass (its later
+   * events wait, so they never overtake it) and ends the pass; the next poll
+   * tries again.
    */
   private async drain(): Promise<void> {
     for (;;) {
@@ -157,31 +174,29 @@ export class OutboxRelay {
       }
       const published: string[] = [];
       let failed = false;
-      const sendKey = async (msgs: typeof batch) => {
-        for (const msg of msgs) {
-          try {
-            await this.deps.dapr.publish(this.deps.pubsub, msg.topic, toCloudEvent(this.deps.source, msg.payload), {
-              partitionKey: msg.partitionKey,
-            });
+      let queues = [...byKey.values()];
+      for (let round = 0; queues.length > 0; round++) {
+        const heads = queues.map((q) => q[round]).filter((m) => m !== undefined);
+        if (heads.length === 0) break;
+        const errors = await this.publishRound(heads);
+        for (const msg of heads) {
+          const err = errors.get(msg.id);
+          if (err === undefined) {
             published.push(msg.id);
             this.deps.metrics.eventsPublished.inc({ topic: msg.topic });
-          } catch (e) {
-            failed = true;
-            await em.nativeUpdate(
-              OutboxMessage,
-              { id: msg.id },
-              { attempts: msg.attempts + 1, lastError: String((e as Error).message).slice(0, 1000) },
-            );
-            this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err: e }, 'publish failed; will retry');
-            return;
+            continue;
           }
+          failed = true;
+          await em.nativeUpdate(
+            OutboxMessage,
+            { id: msg.id },
+            { attempts: msg.attempts + 1, lastError: String(err.message).slice(0, 1000) },
+          );
+          this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err }, 'publish failed; will retry');
         }
-      };
-      const keys = [...byKey.values()];
-      const worker = async () => {
-        for (let next = keys.shift(); next; next = keys.shift()) await sendKey(next);
-      };
-      await Promise.all(Array.from({ length: Math.min(PUBLISH_PARALLELISM, keys.length) }, worker));
+        // A key whose event failed stops here; the others go on with their next event.
+        queues = queues.filter((q) => q.length > round + 1 && !errors.has(q[round]?.id ?? ''));
+      }
       if (published.length > 0) {
         await em.nativeUpdate(
           OutboxMessage,
@@ -192,4 +207,70 @@ export class OutboxRelay {
       if (failed || batch.length < BATCH_SIZE) return;
     }
   }
+
+  /**
+   * Publishes events of different keys side by side: one bulk call per topic
+   * (a single event goes out alone). Returns the error of each event that was
+   * not published.
+   */
+  private async publishRound(msgs: OutboxMessageRow[]): Promise<Map<string, Error>> {
+    const { dapr, pubsub, source } = this.deps;
+    const byTopic = new Map<string, OutboxMessageRow[]>();
+    for (const msg of msgs) {
+      const same = byTopic.get(msg.topic);
+      if (same) same.push(msg);
+      else byTopic.set(msg.topic, [msg]);
+    }
+    const errors = new Map<string, Error>();
+    await Promise.all(
+      [...byTopic].map(async ([topic, group]) => {
+        try {
+          if (group.length === 1 || !this.bulk) {
+            await mapLimit(group, PUBLISH_PARALLELISM, async (msg) => {
+              try {
+                await dapr.publish(pubsub, topic, toCloudEvent(source, msg.payload), {
+                  partitionKey: msg.partitionKey,
+                });
+              } catch (e) {
+                errors.set(msg.id, e as Error);
+              }
+            });
+            return;
+          }
+          const notPublished = await dapr.publishBulk(
+            pubsub,
+            topic,
+            group.map((msg) => ({
+              entryId: msg.id,
+              event: toCloudEvent(source, msg.payload),
+              metadata: { partitionKey: msg.partitionKey },
+            })),
+          );
+          for (const msg of group) {
+            const error = notPublished.get(msg.id);
+            if (error !== undefined) errors.set(msg.id, new Error(`bulk publish to ${topic} failed: ${error}`));
+          }
+        } catch (e) {
+          if (e instanceof BulkPublishUnsupportedError) {
+            // An older sidecar without the bulk API: publish one by one from now on.
+            this.bulk = false;
+            this.deps.logger.warn({ err: e.message }, 'bulk publish unsupported; publishing events one by one');
+          }
+          for (const msg of group) errors.set(msg.id, e as Error);
+        }
+      }),
+    );
+    return errors;
+  }
+}
+
+type OutboxMessageRow = InferEntity<typeof OutboxMessage>;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -10,7 +10,7 @@ import {
   type Metrics,
 } from '@baedal/platform';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
-import { databaseReachable, requestContext } from '@baedal/platform/db';
+import { databaseReachable } from '@baedal/platform/db';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
@@ -31,7 +31,6 @@ export function buildApp(deps: {
     metrics,
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
   });
-  app.use(requestContext(orm));
   const verifier = new TokenVerifier(config.auth);
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e)),

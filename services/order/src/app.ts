@@ -10,11 +10,12 @@ import {
   type Metrics,
 } from '@baedal/platform';
 import { DeliveryEvent, StoreCatalogPublished, topics } from '@baedal/platform/contracts/events';
-import { databaseReachable, requestContext } from '@baedal/platform/db';
+import { databaseReachable } from '@baedal/platform/db';
 import { deadLetterRoutes } from '@baedal/platform/deadletters';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
+import { CatalogCache } from './domain/catalog-cache.ts';
 import { OrderCommands } from './domain/order-commands.ts';
 import { CatalogStore } from './entities/catalog.ts';
 import { onCatalogPublished, onDeliveryEvent } from './events/handlers.ts';
@@ -41,12 +42,14 @@ export function buildApp(deps: {
       catalog: (await orm.em.fork().count(CatalogStore, {})) > 0,
     }),
   });
-  app.use(requestContext(orm));
-  const commands = new OrderCommands({ orm, dapr, relay, logger });
+  const catalog = new CatalogCache(orm);
+  const commands = new OrderCommands({ orm, dapr, relay, logger, catalog });
   const verifier = new TokenVerifier(config.auth);
   const deadLetters = deadLetterRoutes({ orm, pubsub: config.dapr.pubsub, verifier, logger, metrics });
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics, extra: [deadLetters.subscription] }, [
-    subscription(topics.catalog, StoreCatalogPublished, (e) => onCatalogPublished(orm, e)),
+    subscription(topics.catalog, StoreCatalogPublished, (e) =>
+      onCatalogPublished(orm, e, (storeId) => catalog.invalidate(storeId)),
+    ),
     subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e, () => relay.kick())),
   ]);
   router.use(orderRoutes({ commands, verifier }).routes());

@@ -10,7 +10,7 @@ import {
   type Metrics,
 } from '@baedal/platform';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
-import { databaseReachable, requestContext } from '@baedal/platform/db';
+import { databaseReachable } from '@baedal/platform/db';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
 import { onOrderEvent } from './events/orders.ts';
@@ -24,7 +24,6 @@ export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSideca
     metrics,
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
   });
-  app.use(requestContext(orm));
   const verifier = new TokenVerifier(config.auth);
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e)),

@@ -47,6 +47,10 @@ class FakeStore implements ViewStore {
   putIndex(customerId: string, index: CustomerIndex, etag: string | null) {
     return this.put(`index:${customerId}`, index, etag);
   }
+  async getViewAndIndex(orderId: string, customerId: string) {
+    const [view, index] = await Promise.all([this.getView(orderId), this.getIndex(customerId)]);
+    return { view, index };
+  }
   async ping() {}
 }
 

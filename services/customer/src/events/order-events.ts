@@ -12,7 +12,7 @@ import type { Logger } from '@baedal/platform';
 import type { OrderEvent } from '@baedal/platform/contracts/events';
 import { notificationId } from '../domain/notification.ts';
 import { applyEvent, type OrderView } from '../domain/view.ts';
-import type { ViewStore } from '../state/view-store.ts';
+import type { CustomerIndex, Versioned, ViewStore } from '../state/view-store.ts';
 import type { Notifier } from './notifier.ts';
 import type { ViewChanges } from './view-changes.ts';
 
@@ -47,8 +47,15 @@ export class OrderStatusProjector {
 
   async handle(event: OrderEvent): Promise<void> {
     const { store, logger } = this.deps;
+    // A new order (its first event) needs the customer's index too: read both in one call.
+    let index: Versioned<CustomerIndex> | null | undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const current = await store.getView(event.orderId);
+      let current: Versioned<OrderView> | null;
+      if (attempt === 1 && event.type === 'OrderPlaced' && store.getViewAndIndex) {
+        ({ view: current, index } = await store.getViewAndIndex(event.orderId, event.data.customerId));
+      } else {
+        current = await store.getView(event.orderId);
+      }
       if (current && current.value.customerId !== event.data.customerId) {
         // Never mix two customers' data; an event like this can never be applied.
         logger.error({ eventId: event.id, orderId: event.orderId }, 'event names another customer; ignored');
@@ -60,7 +67,8 @@ export class OrderStatusProjector {
         return;
       }
       // The index first: a view that exists is always listed.
-      if (!current) await this.addToIndex(event.data.customerId, event.orderId, event.occurredAt);
+      if (!current) await this.addToIndex(event.data.customerId, event.orderId, event.occurredAt, index);
+      index = undefined;
       if (!(await store.putView(result.view, current?.etag ?? null))) {
         this.deps.onConflict?.();
         await pause(attempt);
@@ -86,11 +94,16 @@ export class OrderStatusProjector {
     this.deps.onSent?.();
   }
 
-  /** Adds the order to the customer's index, newest first; idempotent. */
-  private async addToIndex(customerId: string, orderId: string, at: string): Promise<void> {
+  /** Adds the order to the customer's index, newest first; idempotent. `read`: the index just read, if any. */
+  private async addToIndex(
+    customerId: string,
+    orderId: string,
+    at: string,
+    read?: Versioned<CustomerIndex> | null,
+  ): Promise<void> {
     const { store } = this.deps;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const current = await store.getIndex(customerId);
+      const current = attempt === 1 && read !== undefined ? read : await store.getIndex(customerId);
       const orders = current?.value.orders ?? [];
       if (orders.some((o) => o.orderId === orderId)) return;
       const i = orders.findIndex((o) => Date.parse(o.at) < Date.parse(at));

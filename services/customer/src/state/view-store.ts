@@ -36,6 +36,11 @@ export interface ViewStore {
   /** etag null: create, only if the key does not exist. False on a conflict. */
   putView(view: OrderView, etag: string | null): Promise<boolean>;
   getIndex(customerId: string): Promise<Versioned<CustomerIndex> | null>;
+  /** The view and the customer's index in one read (a new order needs both). */
+  getViewAndIndex?(
+    orderId: string,
+    customerId: string,
+  ): Promise<{ view: Versioned<OrderView> | null; index: Versioned<CustomerIndex> | null }>;
   putIndex(customerId: string, index: CustomerIndex, etag: string | null): Promise<boolean>;
   /** Resolves when the state store answers a read. */
   ping(): Promise<void>;
@@ -48,15 +53,11 @@ const PROBE_KEY = 'readiness-probe';
 export class DaprViewStore implements ViewStore {
   private readonly dapr: DaprSidecar;
   private readonly store: string;
-  private readonly headers: Record<string, string>;
 
-  constructor(dapr: DaprSidecar, opts: { store: string; dapr: CommonConfig['dapr'] }) {
+  /** `opts.dapr` is accepted for compatibility; the sidecar client carries the API token. */
+  constructor(dapr: DaprSidecar, opts: { store: string; dapr?: CommonConfig['dapr'] }) {
     this.dapr = dapr;
     this.store = opts.store;
-    this.headers = {
-      'content-type': 'application/json',
-      ...(opts.dapr.apiToken ? { 'dapr-api-token': opts.dapr.apiToken } : {}),
-    };
   }
 
   getView(orderId: string) {
@@ -68,8 +69,16 @@ export class DaprViewStore implements ViewStore {
     const found = await this.getBulk<OrderView>(orderIds.map(viewKey));
     return orderIds.flatMap((id) => {
       const v = found.get(viewKey(id));
-      return v ? [v] : [];
+      return v ? [v.value] : [];
     });
+  }
+
+  async getViewAndIndex(orderId: string, customerId: string) {
+    const found = await this.getBulk<OrderView | CustomerIndex>([viewKey(orderId), indexKey(customerId)]);
+    return {
+      view: (found.get(viewKey(orderId)) as Versioned<OrderView> | undefined) ?? null,
+      index: (found.get(indexKey(customerId)) as Versioned<CustomerIndex> | undefined) ?? null,
+    };
   }
 
   putView(view: OrderView, etag: string | null) {
@@ -101,25 +110,13 @@ export class DaprViewStore implements ViewStore {
     }
   }
 
-  /** POST /v1.0/state/{store}/bulk: one round trip for many keys. */
-  private async getBulk<T>(keys: string[]): Promise<Map<string, T>> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.dapr.baseUrl}/v1.0/state/${this.store}/bulk`, {
-        method: 'POST',
-        headers: this.headers,
-        body: JSON.stringify({ keys, parallelism: 16 }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (e) {
-      throw new SidecarUnavailableError(`state bulk get failed: ${(e as Error).message}`);
-    }
-    if (res.status !== 200) throw new SidecarUnavailableError(`state bulk get failed: ${res.status}`);
-    const items = (await res.json()) as { key: string; data?: T; error?: string }[];
-    const out = new Map<string, T>();
+  /** One round trip for many keys (with their etags). */
+  private async getBulk<T>(keys: string[]): Promise<Map<string, Versioned<T>>> {
+    const items = await this.dapr.getBulkState<T>(this.store, keys);
+    const out = new Map<string, Versioned<T>>();
     for (const item of items) {
       if (item.error) throw new SidecarUnavailableError(`state bulk get of ${item.key} failed: ${item.error}`);
-      if (item.data !== undefined && item.data !== null) out.set(item.key, item.data);
+      if (item.data !== undefined && item.data !== null) out.set(item.key, { value: item.data, etag: item.etag ?? '' });
     }
     return out;
   }

@@ -14,8 +14,6 @@ import { Delivery } from '../entities/delivery.ts';
 export async function onOrderEvent(orm: MikroORM, event: OrderEvent): Promise<void> {
   if (event.type !== 'CookingFinished') return;
   await handleOnce(orm, event, async (em) => {
-    const existing = await em.findOne(Delivery, { orderId: event.orderId });
-    if (existing) return;
     const now = new Date();
     try {
       await em.insert(Delivery, {
@@ -35,7 +33,8 @@ export async function onOrderEvent(orm: MikroORM, event: OrderEvent): Promise<vo
         deliveredAt: null,
       });
     } catch (e) {
-      // A concurrent CookingFinished of the same order (another event id) won the insert.
+      // The order already has its delivery (another CookingFinished event id, maybe concurrent):
+      // one INSERT decides, and MySQL keeps the transaction usable after the failed statement.
       if (!isDuplicateKey(e)) throw e;
     }
   });

@@ -17,12 +17,14 @@ import {
 import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
 import { ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
-import { enqueue, type OutboxRelay } from '@baedal/platform/outbox';
+import { enqueue, insertEvent, type OutboxRelay } from '@baedal/platform/outbox';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
-import { CatalogStore } from '../entities/catalog.ts';
 import { Order, OrderRequest, type DeliveryAddress } from '../entities/order.ts';
+import type { CatalogCache } from './catalog-cache.ts';
 import { eventTypeOfStatus, IllegalTransitionError, statusRank, transition } from './lifecycle.ts';
 import { priceOrder } from './pricing.ts';
+
+type EventExtra = { reason?: string | undefined; pickup?: { lat: number; lng: number } | undefined };
 
 export interface PlaceOrderInput {
   storeId: string;
@@ -45,11 +47,13 @@ export class OrderCommands {
   private readonly dapr: DaprSidecar;
   private readonly relay: OutboxRelay;
   private readonly logger: Logger;
+  private readonly catalog: CatalogCache;
   /** Fault injection: simulate a crash between the commit of an order and the publish of its event. */
   crashAfterNextCommit = false;
 
-  constructor(deps: { orm: MikroORM; dapr: DaprSidecar; relay: OutboxRelay; logger: Logger }) {
+  constructor(deps: { orm: MikroORM; dapr: DaprSidecar; relay: OutboxRelay; logger: Logger; catalog: CatalogCache }) {
     this.orm = deps.orm;
+    this.catalog = deps.catalog;
     this.dapr = deps.dapr;
     this.relay = deps.relay;
     this.logger = deps.logger;
@@ -62,8 +66,7 @@ export class OrderCommands {
    * idempotent replay of an earlier request.
    */
   async place(customerId: string, input: PlaceOrderInput, idempotencyKey: string | undefined) {
-    const em = this.orm.em.fork();
-    const catalog = await em.findOne(CatalogStore, { storeId: input.storeId });
+    const catalog = await this.catalog.get(input.storeId);
     if (!catalog) throw badRequest('Unknown store.', [{ path: 'storeId', message: 'No such store.' }]);
     if (!catalog.open) throw conflict('This store is closed right now.');
     const priced = priceOrder(catalog.items, input.items);
@@ -76,9 +79,12 @@ export class OrderCommands {
       if (claimed.requestHash !== requestHash) {
         throw conflict('This Idempotency-Key was already used with a different request.');
       }
-      orderId = claimed.orderId;
-      const existing = await this.orm.em.fork().findOne(Order, { id: orderId });
-      if (existing) return { order: existing, created: false };
+      if (claimed.orderId !== orderId) {
+        // A replay: the key was claimed before, with the order id of that first request.
+        orderId = claimed.orderId;
+        const existing = await this.orm.em.fork().findOne(Order, { id: orderId });
+        if (existing) return { order: existing, created: false };
+      }
     }
 
     const payment = await this.charge({ orderId, customerId, amount: priced.total });
@@ -90,25 +96,26 @@ export class OrderCommands {
     }
 
     const now = new Date();
+    const order: Order = {
+      id: orderId,
+      customerId,
+      storeId: catalog.storeId,
+      storeName: catalog.name,
+      items: priced.lines,
+      totalAmount: priced.total,
+      status: 'PAID',
+      history: [{ status: 'PAID', at: now.toISOString() }],
+      deliveryAddress: input.deliveryAddress,
+      paymentId: payment.id,
+      riderId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
-      const order = await this.orm.em.fork().transactional(async (tx) => {
-        const o = tx.create(Order, {
-          id: orderId,
-          customerId,
-          storeId: catalog.storeId,
-          storeName: catalog.name,
-          items: priced.lines,
-          totalAmount: priced.total,
-          status: 'PAID',
-          history: [{ status: 'PAID', at: now.toISOString() }],
-          deliveryAddress: input.deliveryAddress,
-          paymentId: payment.id,
-          riderId: null,
-          createdAt: now,
-          updatedAt: now,
-        });
-        this.publish(tx, o, now);
-        return o;
+      // The order and its OrderPlaced, two INSERTs in one transaction (no unit of work to compute).
+      await this.orm.em.fork().transactional(async (tx) => {
+        await tx.insert(Order, order);
+        await insertEvent(tx, topics.orders, this.eventOf(order, now), order.id);
       });
       if (this.crashAfterNextCommit) {
         this.logger.fatal({ orderId }, 'fault injection: crashing between commit and publish');
@@ -123,13 +130,15 @@ export class OrderCommands {
     }
   }
 
-  /** Records the key's first use, or returns the earlier record for a replay. */
+  /**
+   * Records the key's first use (one INSERT), or returns the earlier record for
+   * a replay (the INSERT meets the key, then one SELECT).
+   */
   private async claimKey(customerId: string, idempotencyKey: string, requestHash: string, orderId: string) {
-    const em = this.orm.em.fork();
-    const found = await em.findOne(OrderRequest, { customerId, idempotencyKey });
-    if (found) return found;
     try {
-      await em.insert(OrderRequest, { customerId, idempotencyKey, requestHash, orderId, createdAt: new Date() });
+      await this.orm.em
+        .fork()
+        .insert(OrderRequest, { customerId, idempotencyKey, requestHash, orderId, createdAt: new Date() });
       return { requestHash, orderId };
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
@@ -210,7 +219,7 @@ export class OrderCommands {
       o.history = next.history;
       o.updatedAt = now;
       if (extra.riderId) o.riderId = extra.riderId;
-      const store = to === 'COOKED' ? await tx.findOne(CatalogStore, { storeId: o.storeId }) : null;
+      const store = to === 'COOKED' ? await this.catalog.get(o.storeId) : null;
       this.publish(tx, o, now, {
         reason: extra.reason,
         pickup: store ? { lat: store.lat, lng: store.lng } : undefined,
@@ -247,13 +256,13 @@ export class OrderCommands {
     }
   }
 
-  /** Writes the lifecycle event for the order's current status to the outbox. */
-  private publish(
-    em: EntityManager,
-    o: Order,
-    at: Date,
-    extra: { reason?: string | undefined; pickup?: { lat: number; lng: number } | undefined } = {},
-  ): void {
+  /** Writes the lifecycle event for the order's current status to the outbox (flushed with the order). */
+  private publish(em: EntityManager, o: Order, at: Date, extra: EventExtra = {}): void {
+    enqueue(em, topics.orders, this.eventOf(o, at, extra), o.id);
+  }
+
+  /** The lifecycle event for the order's current status. */
+  private eventOf(o: Order, at: Date, extra: EventExtra = {}): OrderEvent {
     const base = { orderId: o.id, data: { customerId: o.customerId, storeId: o.storeId } };
     const type = eventTypeOfStatus[o.status];
     let event: OrderEvent;
@@ -305,6 +314,6 @@ export class OrderCommands {
       default:
         event = makeEvent(type, base, at);
     }
-    enqueue(em, topics.orders, event, o.id);
+    return event;
   }
 }

@@ -6,7 +6,11 @@ import type { OrderCommands } from '../domain/order-commands.ts';
 import { CatalogStore } from '../entities/catalog.ts';
 
 /** Keeps the newest snapshot of each store (older or repeated revisions change nothing). */
-export async function onCatalogPublished(orm: MikroORM, event: StoreCatalogPublished): Promise<void> {
+export async function onCatalogPublished(
+  orm: MikroORM,
+  event: StoreCatalogPublished,
+  afterCommit: (storeId: string) => void = () => {},
+): Promise<void> {
   await handleOnce(orm, event, async (em) => {
     const d = event.data;
     const current = await em.findOne(CatalogStore, { storeId: d.storeId });
@@ -22,6 +26,7 @@ export async function onCatalogPublished(orm: MikroORM, event: StoreCatalogPubli
       updatedAt: new Date(),
     });
   });
+  afterCommit(event.data.storeId);
 }
 
 export async function onDeliveryEvent(
