@@ -1,15 +1,19 @@
 /**
- * `npm run bench -- [--quick] [--keep] [--connections N] [--profile]`: every
+ * `npm run bench -- [--quick] [--keep] [--broker both|redis|kafka] [--connections N] [--profile]`: every
  * speed figure of baedal, each against a floor measured in the same run on the
  * same machine (machines here are noisy; a ratio travels, a raw number does not).
  *
- * It runs on its own stack instance (state in .stack-bench, every port shifted
- * by 3000: entry point http://127.0.0.1:11080), never on the default stack.
- * Every run empties that instance's databases and Redis, then (re)starts its
- * apps and sidecars with the rate limits off (RATE_LIMIT_ENABLED=false), so it
- * measures the code as it is now, from the same data, and idle memory right
- * after a start (a second start when Node's compile cache was cold for some
- * module). At the end the instance is stopped again, unless --keep.
+ * It runs on its own stack instances, never on the default stack: the Redis
+ * one (state in .stack-bench, every port shifted by 3000: entry point
+ * http://127.0.0.1:11080) for every phase, and a second one whose pub/sub is
+ * Kafka (.stack-bench-kafka, ports shifted by 11000: http://127.0.0.1:19080)
+ * for event to view on Kafka (apart from the Kafka test stack at 1000 and the
+ * default stack, which may all run at once). Every run empties an instance's databases and
+ * Redis (and Kafka's data), then (re)starts its apps and sidecars with the rate
+ * limits off (RATE_LIMIT_ENABLED=false), so it measures the code as it is now,
+ * from the same data, and idle memory right after a start (a second start when
+ * Node's compile cache was cold for some module). At the end the instances are
+ * stopped again, unless --keep.
  *
  * Phases (one run):
  *   1. orders: POST /api/orders through the entry point (edge, order, payment
@@ -24,26 +28,45 @@
  *      connections for 40 s (--quick: 10 s), the seed's siege; its floor, a bare
  *      Koa hello, in halves around it likewise;
  *   3. one sidecar hop: payment's GET /healthz directly and through service
- *      invocation (order-dapr -> payment-dapr -> payment), one connection;
+ *      invocation (order-dapr -> payment-dapr -> payment), one connection
+ *      (latency); then the same two at 32 connections for 10 s each (--quick: 5 s),
+ *      interleaved in two rounds (throughput): an order needs at least that one
+ *      invocation, so orderCeilingRatio = (rps through two sidecars) / (insert
+ *      floor) is how far orderRatio could go at best on this machine;
  *   4. event to view: owner actions (accept, start-cooking, finish-cooking)
  *      through the API while orders are placed in the background at a quarter
  *      of the max rate; the time from the order service's status change (its
  *      history timestamp) to the status arriving on the customer's live stream
- *      (SSE, through the entry point);
+ *      (SSE, through the entry point). Then, once the Redis instance's load has
+ *      stopped (and the instance with it, unless --keep), the same phase with the
+ *      same background rate on the Kafka instance, after a short warm-up round
+ *      (its apps start cold; the Redis instance's have run every phase before);
  *   5. memory: RSS (and PSS, anonymous, file-backed) of every service and
- *      sidecar idle (after the start, before any load) and after the load.
+ *      sidecar idle (after the start, before any load) and after the load
+ *      (Redis instance).
  * Beside them: CPU milliseconds per order and per view read by process,
  * MariaDB statements per order, and the CPU other processes of the machine
  * used meanwhile.
  *
- * Output: a table, bench/results/<timestamp>.json, and a closing line
+ * Output: a table, bench/results/<timestamp>.json, the elapsed time, and the
+ * closing lines (the first only when Kafka ran, the second only when Redis did)
+ *   bench: kafka eventP50Ms=… eventP99Ms=…
  *   bench: orderRatio=… readRatio=… hopP50Ms=… eventP99Ms=… maxServiceRssMb=… maxSidecarRssMb=…
  *
- * Options: --quick (shorter phases, under 3 minutes), --keep (leave the bench
- * stack running), --connections N (orders and insert floor, default 32),
- * --profile (services run with --cpu-prof; profiles land in
- * .stack-bench/profiles when they stop). Instance: BAEDAL_BENCH_STACK_DIR,
- * BAEDAL_BENCH_PORT_OFFSET.
+ * Options:
+ *   --quick          shorter phases: the whole run on both brokers in under 3 minutes
+ *   --keep           leave the bench stacks running
+ *   --broker B       both (default): everything on Redis, then event to view on Kafka;
+ *                    redis: everything on Redis, no Kafka instance;
+ *                    kafka: only event to view on Kafka, with background orders at
+ *                    --event-rate N per second (default: the rate of the newest Redis
+ *                    run in bench/results, so the figures stay comparable)
+ *   --connections N  orders, insert floor and hop throughput (default 32)
+ *   --profile        services run with --cpu-prof; profiles land in <state dir>/profiles when they stop
+ *   --report-to F    (internal) the Kafka part of a run on both: write its result to F, print no report
+ * Instances: BAEDAL_BENCH_STACK_DIR, BAEDAL_BENCH_PORT_OFFSET (Redis), BAEDAL_BENCH_KAFKA_STACK_DIR,
+ * BAEDAL_BENCH_KAFKA_PORT_OFFSET (Kafka). Kafka's jars come through Maven once (tools/kafka/fetch.sh,
+ * cached in ~/.cache/baedal/kafka).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -65,11 +88,23 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     connections: { type: 'string', default: '32' },
+    broker: { type: 'string', default: 'both' },
+    'event-rate': { type: 'string' },
+    'report-to': { type: 'string' },
   },
 });
 const quick = opts.quick;
 const connections = Number(opts.connections);
 if (!Number.isInteger(connections) || connections < 1) throw new Error('--connections must be a positive integer');
+const brokerChoices = ['both', 'redis', 'kafka'] as const;
+type BrokerChoice = (typeof brokerChoices)[number];
+const isBrokerChoice = (v: string): v is BrokerChoice => (brokerChoices as readonly string[]).includes(v);
+if (!isBrokerChoice(opts.broker)) throw new Error(`--broker must be one of ${brokerChoices.join(', ')}`);
+const brokerChoice = opts.broker;
+const eventRateSetting = opts['event-rate'] === undefined ? undefined : Number(opts['event-rate']);
+if (eventRateSetting !== undefined && !(Number.isInteger(eventRateSetting) && eventRateSetting >= 1)) {
+  throw new Error('--event-rate must be a positive integer (orders per second)');
+}
 
 // Seconds of each phase: [quick, full].
 const durations = {
@@ -78,10 +113,14 @@ const durations = {
   view: quick ? 10 : 40,
   hopRound: quick ? 3 : 5,
   hopRounds: quick ? 2 : 3,
+  // Hop throughput: two interleaved rounds of this many seconds each, directly and through the sidecars.
+  hopLoadRound: quick ? 2.5 : 5,
   idle: quick ? 6 : 10,
 };
 // Three samples per order: at least 100 in --quick, so p99 is not simply the maximum.
 const eventOrders = quick ? 34 : 100;
+/** Orders of the Kafka instance's warm-up round of the event phase (samples discarded). */
+const eventWarmupOrders = 3;
 /** Synthetic customers whose tokens the order load rotates through. */
 const customers = 500;
 
@@ -89,31 +128,59 @@ const customers = 500;
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
-const stackDirSetting = process.env.BAEDAL_BENCH_STACK_DIR?.trim() || '.stack-bench';
-const offsetSetting = process.env.BAEDAL_BENCH_PORT_OFFSET?.trim() || '3000';
-if (path.resolve(repoRoot, stackDirSetting) === path.join(repoRoot, '.stack') || offsetSetting === '0') {
-  console.error('[bench] refusing to run on the default stack (.stack, port offset 0)');
+const instances = {
+  redis: {
+    dir: process.env.BAEDAL_BENCH_STACK_DIR?.trim() || '.stack-bench',
+    offset: process.env.BAEDAL_BENCH_PORT_OFFSET?.trim() || '3000',
+  },
+  kafka: {
+    dir: process.env.BAEDAL_BENCH_KAFKA_STACK_DIR?.trim() || '.stack-bench-kafka',
+    offset: process.env.BAEDAL_BENCH_KAFKA_PORT_OFFSET?.trim() || '11000',
+  },
+};
+for (const [name, i] of Object.entries(instances)) {
+  if (path.resolve(repoRoot, i.dir) === path.join(repoRoot, '.stack') || Number(i.offset) === 0) {
+    console.error(`[bench] refusing to run the ${name} instance on the default stack (.stack, port offset 0)`);
+    process.exit(2);
+  }
+}
+if (
+  path.resolve(repoRoot, instances.redis.dir) === path.resolve(repoRoot, instances.kafka.dir) ||
+  Number(instances.redis.offset) === Number(instances.kafka.offset)
+) {
+  console.error('[bench] the Redis and Kafka bench instances need their own state folders and port offsets');
   process.exit(2);
 }
-process.env.BAEDAL_STACK_DIR = stackDirSetting;
-process.env.BAEDAL_PORT_OFFSET = offsetSetting;
+/**
+ * The broker of the instance this process drives. The stack modules bind to one
+ * instance when they load, so a run on both brokers does the Kafka part in a
+ * second process of this same script (--broker kafka --report-to FILE).
+ */
+const instanceBroker: 'redis' | 'kafka' = brokerChoice === 'kafka' ? 'kafka' : 'redis';
+const instance = instances[instanceBroker];
+process.env.BAEDAL_STACK_DIR = instance.dir;
+process.env.BAEDAL_PORT_OFFSET = instance.offset;
 process.env.RATE_LIMIT_ENABLED = 'false';
 delete process.env.RATE_LIMIT_PER_USER;
 delete process.env.RATE_LIMIT_PER_ADDRESS;
 delete process.env.GATEWAY_PORT;
 delete process.env.PORT;
-const profileDir = path.resolve(repoRoot, stackDirSetting, 'profiles');
+const profileDir = path.resolve(repoRoot, instance.dir, 'profiles');
 if (opts.profile) process.env.BAEDAL_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
 
 const stack = await import('../tools/stack/processes.ts');
 const topology = await import('../tools/stack/topology.ts');
 const paths = await import('../tools/stack/paths.ts');
+const brokerState = await import('../tools/stack/broker.ts');
+const kafka = await import('../tools/stack/kafka.ts');
 const scenarios = await import('../loadtests/local/scenarios.ts');
 const { demoStores } = await import('@baedal/platform/contracts/demo');
 
-const t0 = performance.now();
+// The Kafka part of a run on both counts from the run's start (BAEDAL_BENCH_T0, epoch ms), so the log reads as one.
+const t0 = Number(process.env.BAEDAL_BENCH_T0) || Date.now();
+const logTag = instanceBroker === 'kafka' ? 'bench kafka' : 'bench';
 const log = (line: string) =>
-  console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+  console.error(`[${logTag} ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 stack.setStackLogger((line) => log(`stack: ${line}`));
 
 const entry = `http://127.0.0.1:${topology.entryPort}`;
@@ -168,6 +235,11 @@ interface LoadSpec {
   seconds: number;
   /** Requests per second over all connections (autocannon's overallRate); unset: as fast as possible. */
   rate?: number;
+  /**
+   * A number of requests instead of `seconds`: the run ends when the last answer
+   * is in, with nothing in flight (a timed run drops the requests in flight).
+   */
+  amount?: number;
 }
 
 /** One autocannon run; returns its instance (to stop it early) and the result. */
@@ -190,12 +262,16 @@ function load(spec: LoadSpec): { stop: () => void; done: Promise<LoadResult> } {
       : {}),
   };
   let instance: autocannon.Instance | undefined;
+  const started = performance.now();
+  let lastAnswer = started;
   const done = new Promise<LoadResult>((resolve, reject) => {
     instance = autocannon(
       {
         url: spec.url,
         connections: spec.connections,
-        duration: spec.seconds,
+        // autocannon notices the end of a run by amount only at its next sample tick (a second by
+        // default): tick every 100 ms so it ends soon after, and time the run from the answers.
+        ...(spec.amount ? { amount: spec.amount, sampleInt: 100 } : { duration: spec.seconds }),
         timeout: 10,
         requests: [request],
         ...(spec.rate ? { overallRate: spec.rate } : {}),
@@ -210,16 +286,18 @@ function load(spec: LoadSpec): { stop: () => void; done: Promise<LoadResult> } {
         }
         if (res.timeouts) failures.timeouts = res.timeouts;
         if (res.errors > res.timeouts) failures.errors = res.errors - res.timeouts;
+        const seconds = spec.amount ? round((lastAnswer - started) / 1000, 2) : res.duration;
         resolve({
-          rps: round(ok / res.duration),
+          rps: round(ok / seconds),
           ok,
           failures,
-          seconds: res.duration,
+          seconds,
           latency: percentiles(latencies),
         });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      lastAnswer = performance.now();
       latencies.push(responseTime);
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
     });
@@ -527,6 +605,9 @@ async function eventsCaughtUp(db: mysql.Connection): Promise<boolean> {
       .join(' union all '),
   );
   if ((rows as { n: number }[]).some((r) => Number(r.n) > 0)) return false;
+  // On Kafka the consumer groups' lag is not read (that would take a Kafka client): the
+  // outboxes, then settle()'s idle CPU, tell when the events are handled.
+  if (instanceBroker === 'kafka') return true;
   for (const topic of topicsToWatch) {
     let groups: unknown;
     try {
@@ -765,11 +846,17 @@ async function stopApps(): Promise<void> {
 }
 
 /**
- * Every run starts from empty service databases and an empty Redis (streams,
- * the view's state): data earlier runs left would make later runs slower
- * (tables outgrow the buffer pool) and the figures depend on history.
+ * Every run starts from empty service databases, an empty Redis (streams, the
+ * view's state) and, on Kafka, an empty broker (formatted again at the start):
+ * data earlier runs left would make later runs slower (tables outgrow the buffer
+ * pool) and the figures depend on history; events of an earlier run would reach
+ * consumers whose databases no longer know them.
  */
 async function resetData(): Promise<void> {
+  if (instanceBroker === 'kafka') {
+    if (stack.isRunning('kafka')) await stack.stopApp('kafka');
+    fs.rmSync(kafka.kafkaDataDir, { recursive: true, force: true });
+  }
   await stack.startApp('mariadb');
   await stack.startApp('redis');
   const db = await rootDb();
@@ -784,23 +871,42 @@ async function resetData(): Promise<void> {
   if (flushed !== 'OK') throw new Error(`redis FLUSHALL: ${String(flushed)}`);
 }
 
-async function ensureStack(): Promise<{ wasRunning: boolean; restartedForCache: boolean }> {
+interface StackStart {
+  wasRunning: boolean;
+  restartedForCache: boolean;
+  /** Whether the state folder was new (MariaDB initialised, migrations from scratch). */
+  newStateDir: boolean;
+  /** Seconds of `up` (infra, apps and sidecars until every /readyz answers), the first start when there were two. */
+  upSeconds: number;
+}
+
+async function ensureStack(): Promise<StackStart> {
+  const newStateDir = !fs.existsSync(path.join(paths.dataDir, 'mariadb'));
+  // A stack remembers its broker and refuses to switch while any of it runs (a
+  // bench folder reused with another broker): take it down first, then switch.
+  if (brokerState.recordedBroker() !== instanceBroker) {
+    await stack.stackDown();
+    brokerState.recordBroker(instanceBroker);
+  }
   const wasRunning = stack.isRunning('mariadb') || stack.isRunning('redis');
   // Apps and sidecars start fresh every run: the code as it is now, rate limits off, idle memory after a start.
   await stopApps();
-  log('emptying the databases and Redis of the instance');
+  log(`emptying the databases and Redis${instanceBroker === 'kafka' ? ' and Kafka' : ''} of the instance`);
   await resetData();
   const cached = compileCacheEntries();
-  await stack.stackUp({ broker: 'redis' });
+  const upStarted = performance.now();
+  await stack.stackUp({ broker: instanceBroker });
+  const upSeconds = round((performance.now() - upStarted) / 1000, 1);
   // A module new to Node's compile cache (changed code, first run) was type-stripped at this
   // start, which loads the stripper for good: start once more so idle memory is a warm start's.
+  // The Kafka instance measures no memory, so it keeps its first start.
   const added = [...compileCacheEntries()].filter((f) => !cached.has(f)).length;
-  if (added > 0) {
+  if (added > 0 && instanceBroker === 'redis') {
     log(`${added} compile cache entries were new (changed code): starting the apps once more`);
     await stopApps();
-    await stack.stackUp({ broker: 'redis' });
+    await stack.stackUp({ broker: instanceBroker });
   }
-  return { wasRunning, restartedForCache: added > 0 };
+  return { wasRunning, restartedForCache: added > 0 && instanceBroker === 'redis', newStateDir, upSeconds };
 }
 
 /** Two load results of the same spec as one (a floor measured in halves around its route). */
@@ -969,8 +1075,71 @@ async function phaseHop() {
   };
 }
 
-async function phaseEvents(tokens: string[], backgroundRate: number) {
-  log(`event to view: ${eventOrders} orders x 3 owner actions, orders placed at ${backgroundRate}/s meanwhile`);
+/**
+ * The structural ceiling of an order: the throughput of the hop measurement's
+ * small handler (payment's GET /healthz) directly and through order-dapr ->
+ * payment-dapr -> payment, at the order route's connections. Every order makes
+ * at least that one invocation, so no order rate beats it on this machine. Two
+ * interleaved rounds per target, so a burst of other load weighs on both alike.
+ *
+ * Every run is a number of requests, sized from the run before, never a timed
+ * run: a timed run ends by dropping the requests in flight, and the sidecar
+ * counts each one its caller gave up on as a failed call to payment. Thirty-two
+ * of them in a row trip the order -> payment circuit breaker (5 consecutive
+ * failures; open for 15 s, components/resiliency.yaml): every call after that
+ * is a 500, and orders placed meanwhile are refused.
+ */
+async function phaseHopThroughput() {
+  const sidecar = orderApp.dapr;
+  if (!sidecar) throw new Error('order has no sidecar');
+  const direct = `http://127.0.0.1:${paymentApp.appPort}/healthz`;
+  const viaDapr = `http://127.0.0.1:${sidecar.httpPort}/v1.0/invoke/payment/method/healthz`;
+  log(
+    `sidecar hop throughput: ${connections} connections, 2 rounds of about ${durations.hopLoadRound}s each, ` +
+      'directly and through order-dapr',
+  );
+  const rates = { direct: 0, viaDapr: 0 };
+  const runs = { direct: [] as LoadResult[], viaDapr: [] as LoadResult[] };
+  const once = async (target: 'direct' | 'viaDapr', warmup = false) => {
+    const url = target === 'direct' ? direct : viaDapr;
+    const amount = warmup
+      ? connections * 100
+      : Math.max(connections, Math.round(rates[target] * durations.hopLoadRound));
+    const r = await run({ url, connections, seconds: durations.hopLoadRound, amount });
+    rates[target] = r.rps;
+    if (failed(r) > 0) {
+      const res = await fetch(url).catch((e: unknown) => e as Error);
+      const answer =
+        res instanceof Error ? res.message : `${res.status} ${(await res.text()).slice(0, 200).replace(/\s+/g, ' ')}`;
+      log(`sidecar hop throughput, ${target}: ${fails(r)}; one more call now answers ${answer}`);
+    }
+    if (!warmup) runs[target].push(r);
+  };
+  await once('direct', true);
+  await once('viaDapr', true);
+  for (let i = 0; i < 2; i++) {
+    await once('direct');
+    await once('viaDapr');
+  }
+  const [d1, d2] = runs.direct;
+  const [v1, v2] = runs.viaDapr;
+  if (!d1 || !d2 || !v1 || !v2) throw new Error('the hop throughput rounds did not happen');
+  const d = combine(d1, d2);
+  const v = combine(v1, v2);
+  // Should the breaker have opened anyway, the orders of the next phase must not meet it.
+  const deadline = Date.now() + 20_000;
+  const viaAnswers = () =>
+    fetch(viaDapr)
+      .then(async (r) => (await r.arrayBuffer(), r.status === 200))
+      .catch(() => false);
+  while (!(await viaAnswers()) && Date.now() < deadline) await sleep(500);
+  return { connections, direct: d, viaDapr: v, ratio: round(v.rps / Math.max(1, d.rps), 2) };
+}
+
+async function phaseEvents(tokens: string[], backgroundRate: number, orders = eventOrders, what = 'event to view') {
+  log(
+    `${what} on ${instanceBroker}: ${orders} orders x 3 owner actions, orders placed at ${backgroundRate}/s meanwhile`,
+  );
   const alice = (
     await api<{ accessToken: string }>('POST', '/api/auth/login', undefined, {
       username: 'alice',
@@ -984,7 +1153,7 @@ async function phaseEvents(tokens: string[], backgroundRate: number) {
     })
   ).body.accessToken;
   const orderIds: string[] = [];
-  for (let i = 0; i < eventOrders; i++) {
+  for (let i = 0; i < orders; i++) {
     const r = await api<{ id: string }>('POST', '/api/orders', alice, orderBody(`event ${i}`));
     if (r.status !== 201) throw new Error(`placing an order: ${r.status} ${JSON.stringify(r.body)}`);
     orderIds.push(r.body.id);
@@ -1072,6 +1241,152 @@ const fails = (r: LoadResult) => {
         .join(', ')})`;
 };
 
+// ---- the Kafka part -------------------------------------------------------------
+
+type EventsResult = Awaited<ReturnType<typeof phaseEvents>>;
+
+/** Event to view on the Kafka instance, as a Kafka part reports it (to the run on both, or printed alone). */
+interface KafkaPart {
+  events: EventsResult;
+  /** The warm-up round before it; its samples are not part of the figures. */
+  warmup: { n: number; p50: number; p99: number; misses: number };
+  stack: { dir: string; portOffset: number; infraWasRunning: boolean; newStateDir: boolean; upSeconds: number };
+  /** From the part's start until its instance was stopped (or left running, --keep). */
+  seconds: number;
+}
+
+/** In a process bound to the Kafka instance: start it from empty, warm it up, measure, stop it (unless --keep). */
+async function kafkaPart(rate: number): Promise<KafkaPart> {
+  const started = Date.now();
+  log(`event to view on Kafka: ${paths.rel(paths.stackDir)} (port offset ${topology.portOffset}, ${entry})`);
+  const stackStart = await ensureStack();
+  log(
+    `Kafka instance up in ${stackStart.upSeconds}s ` +
+      `(${stackStart.newStateDir ? 'cold: new state folder' : 'state folder kept'}, Kafka storage formatted afresh)`,
+  );
+  const tokens = await customerTokens(customers);
+  // Fresh apps, consumer groups and topics: a small round first, so the figures are not their first requests.
+  const warm = await phaseEvents(tokens, rate, eventWarmupOrders, 'warm-up round of event to view');
+  await settle();
+  const events = await phaseEvents(tokens, rate);
+  await cleanup();
+  return {
+    events,
+    warmup: { n: warm.n, p50: warm.p50, p99: warm.p99, misses: warm.misses.length },
+    stack: {
+      dir: paths.rel(paths.stackDir),
+      portOffset: topology.portOffset,
+      infraWasRunning: stackStart.wasRunning,
+      newStateDir: stackStart.newStateDir,
+      upSeconds: stackStart.upSeconds,
+    },
+    seconds: round((Date.now() - started) / 1000, 1),
+  };
+}
+
+let kafkaChild: ChildProcess | undefined;
+
+/**
+ * The Kafka part of a run on both brokers: this script again, in a second
+ * process bound to the Kafka instance (the stack modules bind to one instance
+ * when they load). Its log lines go to stderr like ours; its result comes back
+ * through a file. A failure there does not lose the Redis figures.
+ */
+async function runKafkaPart(rate: number): Promise<KafkaPart | { error: string }> {
+  const report = path.join(os.tmpdir(), `baedal-bench-kafka-${process.pid}.json`);
+  fs.rmSync(report, { force: true });
+  const args = [
+    fileURLToPath(import.meta.url),
+    ...['--broker', 'kafka', '--event-rate', String(rate), '--report-to', report],
+    ...['--connections', String(connections)],
+    ...(quick ? ['--quick'] : []),
+    ...(opts.keep ? ['--keep'] : []),
+    ...(opts.profile ? ['--profile'] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, BAEDAL_BENCH_T0: String(t0) },
+    // Its stdout too goes to our stderr, with the log: our stdout is the report alone.
+    stdio: ['ignore', 2, 2],
+  });
+  kafkaChild = child;
+  const failure = await new Promise<string | null>((resolve) => {
+    child.once('error', (e) => resolve(e.message));
+    child.once('exit', (code, signal) => resolve(code === 0 ? null : `exit ${code ?? signal}`));
+  });
+  kafkaChild = undefined;
+  try {
+    if (failure) return { error: `the Kafka part failed (${failure}); its log lines above say why` };
+    return JSON.parse(fs.readFileSync(report, 'utf8')) as KafkaPart;
+  } finally {
+    fs.rmSync(report, { force: true });
+  }
+}
+
+/** --broker kafka alone: the background rate of the newest Redis run in bench/results (comparable figures). */
+function lastRedisEventRate(): number | undefined {
+  const dir = path.join(benchDir, 'results');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  for (const f of files.sort().reverse()) {
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+        eventToView?: { redis?: { background?: { rate?: number } } };
+        events?: { background?: { rate?: number } };
+      };
+      const rate = r.eventToView?.redis?.background?.rate ?? r.events?.background?.rate;
+      if (typeof rate === 'number' && rate >= 1) return rate;
+    } catch {
+      // not a result file
+    }
+  }
+  return undefined;
+}
+
+// ---- report helpers ---------------------------------------------------------------
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const lat = (l: LoadResult['latency']) => `p50 ${ms(l.p50)} p90 ${ms(l.p90)} p99 ${ms(l.p99)}`;
+const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+/** Target of event to view, on either broker: the status on the customer's screen within 100 ms at p99. */
+const eventTargetMs = 100;
+const eventRow = (label: string, e: EventsResult, target: string) => [
+  `${label} (${e.n} changes, SSE)`,
+  `p50 ${ms(e.p50)}`,
+  `p99 ${ms(e.p99)}, max ${ms(e.max)}; bg ${e.background.rps}/s orders (rate ${e.background.rate}/s)`,
+  target,
+];
+/** The Kafka figures in the shape of the Redis ones (side by side in the JSON), with what else the part knows. */
+const kafkaJson = (k: KafkaPart | { error: string }) =>
+  'error' in k ? k : { ...k.events, warmup: k.warmup, stack: k.stack, seconds: k.seconds };
+const kafkaLine = (k: KafkaPart | { error: string }) =>
+  'error' in k
+    ? 'bench: kafka failed'
+    : `bench: kafka eventP50Ms=${Math.round(k.events.p50)} eventP99Ms=${Math.round(k.events.p99)}`;
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memGb: round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+  };
+}
+
+function elapsedText(seconds: number, kafkaSeconds?: number): string {
+  const s = Math.round(seconds);
+  const budget = quick && s > 180 ? ', over the 3 minutes --quick is meant to take' : '';
+  const kafkaText = kafkaSeconds === undefined ? '' : `; Kafka part ${Math.round(kafkaSeconds)} s`;
+  return `elapsed: ${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s (${s} s${kafkaText}${budget})`;
+}
+
+function writeResult(result: object): string {
+  const file = path.join(benchDir, 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
 // ---- main ---------------------------------------------------------------------
 
 let stopStackAtEnd = !opts.keep;
@@ -1084,15 +1399,77 @@ async function cleanup(): Promise<void> {
     await stack.stackDown();
   }
 }
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  log('interrupted; cleaning up');
-  void cleanup().finally(() => process.exit(130));
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C leaves at once. The Kafka part gets Ctrl-C from the terminal and
+    // then our SIGTERM as well: that one is not a second Ctrl-C.
+    if (interrupted) {
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
+    interrupted = true;
+    log(`${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; cleaning up`);
+    const child = kafkaChild;
+    // A signal to this process alone is handed on, so the Kafka part stops its instance too.
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    const childGone = new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    void Promise.all([childGone, cleanup()]).finally(() => process.exit(130));
+  });
+}
 
-const startedAt = new Date();
-try {
+/** --broker kafka: event to view on the Kafka instance only (or, with --report-to, the Kafka part of a run on both). */
+async function mainKafka(): Promise<void> {
+  let rate = eventRateSetting;
+  if (rate === undefined) {
+    rate = lastRedisEventRate() ?? 20;
+    log(`background orders at ${rate}/s: the newest Redis run's rate in bench/results or 20 (--event-rate sets it)`);
+  }
+  const part = await kafkaPart(rate);
+  const reportTo = opts['report-to'];
+  if (reportTo !== undefined) {
+    fs.writeFileSync(reportTo, JSON.stringify(part));
+    return;
+  }
+  const machine = machineInfo();
+  const line = kafkaLine(part);
+  const elapsedSeconds = round((Date.now() - t0) / 1000, 1);
+  const summary = { kafkaEventP50Ms: Math.round(part.events.p50), kafkaEventP99Ms: Math.round(part.events.p99) };
+  const file = writeResult({
+    startedAt: startedAt.toISOString(),
+    quick,
+    broker: brokerChoice,
+    machine,
+    settings: { customers, eventOrders, eventWarmupOrders, eventRate: rate },
+    eventToView: { kafka: kafkaJson(part) },
+    summary,
+    targets: { kafkaEventP99Ms: summary.kafkaEventP99Ms <= eventTargetMs },
+    line,
+    elapsedSeconds,
+  });
+  console.log(
+    `\nbaedal bench --broker kafka${quick ? ' (--quick)' : ''}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGb} GiB, Node ${machine.node}\n`,
+  );
+  console.log(
+    table([
+      ['measure', 'value', 'detail', 'target'],
+      eventRow(
+        'event to view, Kafka',
+        part.events,
+        `eventP99Ms ${summary.kafkaEventP99Ms} (<= ${eventTargetMs} ${mark(summary.kafkaEventP99Ms <= eventTargetMs)})`,
+      ),
+    ]),
+  );
+  if (part.events.misses.length) console.log(`\nevent to view misses: ${part.events.misses.slice(0, 5).join('; ')}`);
+  console.log(`\nresults: ${paths.rel(file)}`);
+  console.log(`${elapsedText(elapsedSeconds)}\n`);
+  console.log(line);
+}
+
+/** --broker redis or both: every phase on the Redis instance, then (both) event to view on Kafka. */
+async function mainRedis(): Promise<void> {
   log(`bench ${quick ? '--quick ' : ''}on ${paths.rel(paths.stackDir)} (port offset ${topology.portOffset}, ${entry})`);
   if (opts.profile) fs.mkdirSync(profileDir, { recursive: true });
   const stackStart = await ensureStack();
@@ -1107,15 +1484,35 @@ try {
   const helloFloor = view.floor;
   await settle();
   const hop = await phaseHop();
-  const events = await phaseEvents(tokens, Math.max(1, Math.round(orders.max.completed / 4)));
+  const hopThroughput = await phaseHopThroughput();
+  const eventRate = Math.max(1, Math.round(orders.max.completed / 4));
+  const events = await phaseEvents(tokens, eventRate);
   await settle(15);
   const memAfter = memorySnapshot();
 
+  let kafkaResult: KafkaPart | { error: string } | undefined;
+  if (brokerChoice === 'both') {
+    // The Redis instance's load ended with its event phase; stopping the instance too
+    // leaves the machine to the Kafka one (with --keep it stays, idle).
+    await cleanup();
+    kafkaResult = await runKafkaPart(eventRate);
+    if ('error' in kafkaResult) {
+      log(kafkaResult.error);
+      process.exitCode = 1;
+    }
+  }
+  await cleanup();
+  const kafkaOk = kafkaResult && !('error' in kafkaResult) ? kafkaResult : undefined;
+
   const summary = {
     orderRatio: round(orders.max.completed / insertFloor.rps, 2),
+    orderCeilingRatio: round(hopThroughput.viaDapr.rps / insertFloor.rps, 2),
     readRatio: round(view.result.rps / helloFloor.rps, 2),
     hopP50Ms: round(hop.p50Ms, 1),
     eventP99Ms: Math.round(events.p99),
+    ...(kafkaOk
+      ? { kafkaEventP50Ms: Math.round(kafkaOk.events.p50), kafkaEventP99Ms: Math.round(kafkaOk.events.p99) }
+      : {}),
     maxServiceRssMb: Math.round(maxRss(memIdle.services)),
     maxSidecarRssMb: Math.round(maxRss(memIdle.sidecars)),
   };
@@ -1123,22 +1520,26 @@ try {
     orderRatio: summary.orderRatio >= 0.35,
     readRatio: summary.readRatio >= 0.5,
     hopP50Ms: summary.hopP50Ms <= 1.5,
-    eventP99Ms: summary.eventP99Ms <= 100,
+    eventP99Ms: summary.eventP99Ms <= eventTargetMs,
+    ...(kafkaOk ? { kafkaEventP99Ms: Math.round(kafkaOk.events.p99) <= eventTargetMs } : {}),
     maxServiceRssMb: summary.maxServiceRssMb <= 80,
     maxSidecarRssMb: summary.maxSidecarRssMb <= 40,
   };
-  const cpus = os.cpus();
-  const machine = {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memGb: round(os.totalmem() / 2 ** 30),
-    kernel: os.release(),
-    node: process.version,
-  };
+  const machine = machineInfo();
 
-  const ms = (v: number) => `${v.toFixed(1)} ms`;
-  const lat = (l: LoadResult['latency']) => `p50 ${ms(l.p50)} p90 ${ms(l.p90)} p99 ${ms(l.p99)}`;
-  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const times = (a: number, b: number) => `x${round(a / Math.max(0.1, b), 1)}`;
+  const kafkaRow = (): string[] => {
+    if (kafkaResult === undefined) return [];
+    if ('error' in kafkaResult) return ['event to view, Kafka', 'failed', kafkaResult.error, ''];
+    const k = kafkaResult.events;
+    const p99 = Math.round(k.p99);
+    return eventRow(
+      'event to view, Kafka',
+      k,
+      `eventP99Ms ${p99} (<= ${eventTargetMs} ${mark(p99 <= eventTargetMs)}), ` +
+        `vs Redis p50 ${times(k.p50, events.p50)} p99 ${times(k.p99, events.p99)}`,
+    );
+  };
   const rows: string[][] = [
     ['measure', 'value', 'floor / detail', 'ratio / target'],
     [
@@ -1176,12 +1577,25 @@ try {
       `hopP50Ms ${summary.hopP50Ms} (<= 1.5 ${mark(targets.hopP50Ms)})`,
     ],
     [
-      `event to view (${events.n} changes, SSE)`,
-      `p50 ${ms(events.p50)}`,
-      `p99 ${ms(events.p99)}, max ${ms(events.max)}; bg ${events.background.rps}/s orders`,
-      `eventP99Ms ${summary.eventP99Ms} (<= 100 ${mark(targets.eventP99Ms)})`,
+      `payment /healthz direct, ${hopThroughput.connections} conn`,
+      `${hopThroughput.direct.rps}/s`,
+      `rounds ${hopThroughput.direct.halves.join(' / ')}, errors ${fails(hopThroughput.direct)}`,
+      '',
     ],
-  ];
+    [
+      `... through order-dapr -> payment-dapr, ${hopThroughput.connections} conn`,
+      `${hopThroughput.viaDapr.rps}/s`,
+      `rounds ${hopThroughput.viaDapr.halves.join(' / ')}, errors ${fails(hopThroughput.viaDapr)}; ` +
+        `${hopThroughput.ratio} of direct`,
+      `orderCeilingRatio ${summary.orderCeilingRatio} (vs insert floor)`,
+    ],
+    eventRow(
+      'event to view, Redis Streams',
+      events,
+      `eventP99Ms ${summary.eventP99Ms} (<= ${eventTargetMs} ${mark(targets.eventP99Ms)})`,
+    ),
+    kafkaRow(),
+  ].filter((r) => r.length > 0);
   const memRows: string[][] = [['process', 'RSS idle', 'PSS idle', 'anon idle', 'file idle', 'RSS after load']];
   for (const [group, idle, after] of [
     ['services', memIdle.services, memAfter.services],
@@ -1201,18 +1615,22 @@ try {
     memRows.push([`max ${group}`, `${maxRss(idle)} MB`, '', '', '', `${maxRss(after)} MB`]);
   }
   const line = `bench: orderRatio=${summary.orderRatio.toFixed(2)} readRatio=${summary.readRatio.toFixed(2)} hopP50Ms=${summary.hopP50Ms.toFixed(1)} eventP99Ms=${summary.eventP99Ms} maxServiceRssMb=${summary.maxServiceRssMb} maxSidecarRssMb=${summary.maxSidecarRssMb}`;
+  const elapsedSeconds = round((Date.now() - t0) / 1000, 1);
 
-  const result = {
+  const file = writeResult({
     startedAt: startedAt.toISOString(),
     quick,
+    broker: brokerChoice,
     machine,
     stack: {
       dir: paths.rel(paths.stackDir),
       portOffset: topology.portOffset,
       infraWasRunning: stackStart.wasRunning,
       restartedForCompileCache: stackStart.restartedForCache,
+      newStateDir: stackStart.newStateDir,
+      upSeconds: stackStart.upSeconds,
     },
-    settings: { connections, customers, durations, eventOrders },
+    settings: { connections, customers, durations, eventOrders, eventWarmupOrders },
     floors: { insert: insertFloor, hello: helloFloor },
     orders: {
       max: orders.max,
@@ -1223,14 +1641,15 @@ try {
     },
     view: { ...view.result, cpu: view.cpu, cpuMsPerRequest: view.cpuMsPerRequest },
     hop,
-    events,
+    hopThroughput: { ...hopThroughput, orderCeilingRatio: summary.orderCeilingRatio },
+    eventToView: { redis: events, ...(kafkaResult ? { kafka: kafkaJson(kafkaResult) } : {}) },
     memory: { idle: memIdle, afterLoad: memAfter },
     summary,
     targets,
+    ...(kafkaResult ? { kafkaLine: kafkaLine(kafkaResult) } : {}),
     line,
-  };
-  const file = path.join(benchDir, 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    elapsedSeconds,
+  });
 
   console.log(
     `\nbaedal bench${quick ? ' (--quick)' : ''}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGb} GiB, Node ${machine.node}\n`,
@@ -1241,6 +1660,11 @@ try {
   console.log(
     `\nmemory targets: services <= 80 MB ${mark(targets.maxServiceRssMb)}, sidecars <= 40 MB ${mark(targets.maxSidecarRssMb)} (idle RSS)`,
   );
+  console.log(
+    `\nsidecar hop throughput: direct ${hopThroughput.direct.rps}/s, through two sidecars ${hopThroughput.viaDapr.rps}/s ` +
+      `(${hopThroughput.connections} conn); orderCeilingRatio ${summary.orderCeilingRatio} ` +
+      `(${hopThroughput.viaDapr.rps}/s over the insert floor's ${insertFloor.rps}/s), orderRatio ${summary.orderRatio}`,
+  );
   const cpuLine = (perReq: Record<string, number>) =>
     `${round(
       Object.values(perReq).reduce((a, b) => a + b, 0),
@@ -1248,17 +1672,35 @@ try {
     )} in all: ${Object.entries(perReq)
       .map(([n, v]) => `${n} ${v}`)
       .join(', ')}`;
-  console.log(`\nCPU ms per order (max-throughput run and its backlog): ${cpuLine(orders.cpuMsPerOrder)}`);
+  console.log(`CPU ms per order (max-throughput run and its backlog): ${cpuLine(orders.cpuMsPerOrder)}`);
   console.log(`CPU ms per status view read: ${cpuLine(view.cpuMsPerRequest)}`);
   console.log(
     `MariaDB statements per order: ${Object.entries(orders.statements)
       .map(([k, v]) => `${k.replace(/^Com_/, '')} ${v}`)
       .join(', ')}`,
   );
-  if (events.misses.length) console.log(`event to view misses: ${events.misses.slice(0, 5).join('; ')}`);
-  console.log(`results: ${paths.rel(file)}\n`);
-  await cleanup();
+  if (events.misses.length) console.log(`event to view misses (Redis): ${events.misses.slice(0, 5).join('; ')}`);
+  if (kafkaOk) {
+    const k = kafkaOk.stack;
+    console.log(
+      `Kafka instance: ${k.dir}, port offset ${k.portOffset}, up in ${k.upSeconds}s` +
+        `${k.newStateDir ? ' (new state folder)' : ''}; warm-up round p50 ${ms(kafkaOk.warmup.p50)} ` +
+        `p99 ${ms(kafkaOk.warmup.p99)} (${kafkaOk.warmup.n} changes, not counted)`,
+    );
+    if (kafkaOk.events.misses.length) {
+      console.log(`event to view misses (Kafka): ${kafkaOk.events.misses.slice(0, 5).join('; ')}`);
+    }
+  }
+  console.log(`results: ${paths.rel(file)}`);
+  console.log(`${elapsedText(elapsedSeconds, kafkaOk?.seconds)}\n`);
+  if (kafkaResult) console.log(kafkaLine(kafkaResult));
   console.log(line);
+}
+
+const startedAt = new Date(t0);
+try {
+  if (instanceBroker === 'kafka') await mainKafka();
+  else await mainRedis();
 } catch (e) {
   await cleanup().catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));
   throw e;

@@ -169,9 +169,9 @@ const portRaceAttempts = 3;
 
 /**
  * Whether a sidecar just died because one of its ports was taken between the
- * free-port check and its listen: the gRPC ports (50101–50205, shifted by the
- * offset) lie in Linux's ephemeral port range, so any outgoing connection on
- * the machine may hold one for a moment. Starting it again then works.
+ * free-port check and its listen (every port sits below Linux's ephemeral range,
+ * so this is rare: another program listening there for a moment). Starting it
+ * again then works.
  */
 function lostPortRace(app: AppSpec): boolean {
   if (!app.dapr || sidecarPid(app) !== null) return false;

@@ -20,9 +20,10 @@ import { stackDir } from './paths.ts';
 function readPortOffset(): number {
   const raw = process.env.BAEDAL_PORT_OFFSET?.trim() || '0';
   const n = Number(raw);
-  // The highest base port is 50205; keep every shifted port below 65536.
-  if (!Number.isInteger(n) || n < 0 || n > 15_000) {
-    throw new Error(`BAEDAL_PORT_OFFSET must be an integer from 0 to 15000, not '${raw}'`);
+  // The highest base port is 20205; keep every shifted port below Linux's ephemeral range
+  // (32768 and up), where any outgoing connection on the machine may hold a port for minutes.
+  if (!Number.isInteger(n) || n < 0 || n > 12_000) {
+    throw new Error(`BAEDAL_PORT_OFFSET must be an integer from 0 to 12000, not '${raw}'`);
   }
   return n;
 }
@@ -82,8 +83,10 @@ export interface AppSpec {
 function sidecar(i: number): NonNullable<AppSpec['dapr']> {
   return {
     httpPort: port(3500 + i),
-    grpcPort: port(50100 + i),
-    internalGrpcPort: port(50200 + i),
+    // Not Dapr's 50001/50002: those lie in the ephemeral range, where a sidecar restarted
+    // by the fault tests could find its port held by someone's outgoing connection.
+    grpcPort: port(20100 + i),
+    internalGrpcPort: port(20200 + i),
     metricsPort: port(9100 + i),
   };
 }
