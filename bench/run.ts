@@ -26,7 +26,9 @@
  *      settings, measured in two halves just before and just after the route;
  *   2. the status view: GET /api/order-status/{id} through the entry point, 20
  *      connections for 40 s (--quick: 10 s), the seed's siege; its floor, a bare
- *      Koa hello, in halves around it likewise;
+ *      Koa hello, in halves around it likewise; then the view's key read straight
+ *      from the customer's sidecar (every view read makes that state read, so
+ *      readCeilingRatio = its rps / hello is how far readRatio could go at best);
  *   3. one sidecar hop: payment's GET /healthz directly and through service
  *      invocation (order-dapr -> payment-dapr -> payment), one connection
  *      (latency); then the same two at 32 connections for 10 s each (--quick: 5 s),
@@ -191,6 +193,7 @@ const appNamed = (name: string) => {
 };
 const orderApp = appNamed('order');
 const paymentApp = appNamed('payment');
+const customerApp = appNamed('customer');
 const floorPorts = { hello: topology.port(3190), insert: topology.port(3191) };
 
 // ---- small helpers ------------------------------------------------------------
@@ -1037,7 +1040,23 @@ async function phaseView() {
   );
   stopFloors();
   if (!view || !cpu) throw new Error('the view run did not happen');
-  return { floor, result: view, cpu, cpuMsPerRequest: perRequest(cpu, view.ok) };
+  return { floor, result: view, cpu, cpuMsPerRequest: perRequest(cpu, view.ok), orderId };
+}
+
+/**
+ * The structural ceiling of a view read: the same 20 connections reading the
+ * view's key straight from the customer's sidecar (state API -> Redis), no edge
+ * and no service. Every view read makes that one state read, so readRatio
+ * cannot beat (this rps) / (hello floor) on this machine.
+ */
+async function phaseReadCeiling(orderId: string) {
+  const sidecar = customerApp.dapr;
+  if (!sidecar) throw new Error('customer has no sidecar');
+  const url = `http://127.0.0.1:${sidecar.httpPort}/v1.0/state/statestore/${encodeURIComponent(`order-view:${orderId}`)}`;
+  const seconds = Math.max(5, durations.view / 4);
+  log(`read ceiling: the view's state key straight from customer-dapr, 20 connections for ${seconds}s`);
+  await run({ url, connections: 20, seconds: durations.warmup });
+  return run({ url, connections: 20, seconds });
 }
 
 async function phaseHop() {
@@ -1482,6 +1501,7 @@ async function mainRedis(): Promise<void> {
   const insertFloor = orders.floor;
   const view = await phaseView();
   const helloFloor = view.floor;
+  const readCeiling = await phaseReadCeiling(view.orderId);
   await settle();
   const hop = await phaseHop();
   const hopThroughput = await phaseHopThroughput();
@@ -1508,6 +1528,7 @@ async function mainRedis(): Promise<void> {
     orderRatio: round(orders.max.completed / insertFloor.rps, 2),
     orderCeilingRatio: round(hopThroughput.viaDapr.rps / insertFloor.rps, 2),
     readRatio: round(view.result.rps / helloFloor.rps, 2),
+    readCeilingRatio: round(readCeiling.rps / helloFloor.rps, 2),
     hopP50Ms: round(hop.p50Ms, 1),
     eventP99Ms: Math.round(events.p99),
     ...(kafkaOk
@@ -1567,6 +1588,12 @@ async function mainRedis(): Promise<void> {
       `${view.result.rps}/s`,
       `errors ${fails(view.result)}, ${lat(view.result.latency)}, other load ${view.cpu.otherCores} cores`,
       `readRatio ${summary.readRatio} (>= 0.5 ${mark(targets.readRatio)})`,
+    ],
+    [
+      "view's state key from customer-dapr, 20 conn",
+      `${readCeiling.rps}/s`,
+      `errors ${fails(readCeiling)}, ${lat(readCeiling.latency)}`,
+      `readCeilingRatio ${summary.readCeilingRatio} (vs hello floor)`,
     ],
     ['payment /healthz direct, 1 conn', `p50 ${ms(hop.direct.p50)}`, `p99 ${ms(hop.direct.p99)}`, ''],
     ['... through order-dapr -> payment-dapr', `p50 ${ms(hop.viaDapr.p50)}`, `p99 ${ms(hop.viaDapr.p99)}`, ''],
@@ -1640,6 +1667,7 @@ async function mainRedis(): Promise<void> {
       statementsPerOrder: orders.statements,
     },
     view: { ...view.result, cpu: view.cpu, cpuMsPerRequest: view.cpuMsPerRequest },
+    readCeiling: { ...readCeiling, readCeilingRatio: summary.readCeilingRatio },
     hop,
     hopThroughput: { ...hopThroughput, orderCeilingRatio: summary.orderCeilingRatio },
     eventToView: { redis: events, ...(kafkaResult ? { kafka: kafkaJson(kafkaResult) } : {}) },
