@@ -47,6 +47,15 @@ export const TOKEN_TTL_SECONDS = 3600;
 const VERIFIED_TTL_MS = 60_000;
 /** Bound of that memory: past it the oldest entry goes first. */
 const VERIFIED_MAX = 10_000;
+/**
+ * Oldest token accepted, by its `iat`, whatever its `exp` says: bounds what a
+ * leaked long-lived token is worth, and (through jose's age check) refuses an
+ * `iat` in the future. Ours live TOKEN_TTL_SECONDS; an OIDC provider's access
+ * tokens live minutes to hours.
+ */
+const MAX_TOKEN_AGE = '24h';
+/** Clock skew allowed between the token's issuer and this service, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
 
 export class TokenVerifier {
   // A KeyObject rather than raw bytes: jose imports a KeyObject into WebCrypto once
@@ -85,7 +94,9 @@ export class TokenVerifier {
         algorithms: this.algorithms,
         issuer: this.issuer,
         audience: this.audience,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: MAX_TOKEN_AGE,
+        clockTolerance: CLOCK_TOLERANCE_S,
       });
       const c = claims.parse(payload);
       user = Object.freeze({

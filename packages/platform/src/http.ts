@@ -26,6 +26,14 @@ export interface ServiceAppOptions {
   readiness: ReadinessCheck;
   /** Rate limits; by default read from RATE_LIMIT_* in the environment (config.ts). */
   rateLimit?: RateLimitOptions & { config?: RateLimitConfig };
+  /**
+   * Whether a proxy this service trusts stands in front of it and appends the
+   * client's address to X-Forwarded-For (default true: the services sit behind
+   * the edge locally and behind the Ingress in a cluster). False for the first
+   * hop, which must take the socket's address: a client writes X-Forwarded-For
+   * as it likes.
+   */
+  behindProxy?: boolean;
 }
 
 declare module 'koa' {
@@ -81,7 +89,7 @@ function jsonBody(): Koa.Middleware {
 export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: Router } {
   const { logger, metrics, readiness } = opts;
   const app = new Koa();
-  app.proxy = true;
+  app.proxy = opts.behindProxy ?? true;
   // Trust one proxy hop: ctx.ip is the address the edge (locally) or the
   // Ingress controller (in the cluster) appended to X-Forwarded-For, not an
   // entry the client wrote itself. It keys the per-address rate limit.

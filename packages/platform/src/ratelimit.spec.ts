@@ -78,13 +78,14 @@ describe('isUnlimitedPath', () => {
 });
 
 /** One service app with small limits, a public route and a customer-only one. */
-function limitedApp(config: RateLimitConfig): Koa {
+function limitedApp(config: RateLimitConfig, behindProxy = true): Koa {
   const verifier = new TokenVerifier(auth);
   const { app, router } = createServiceApp({
     logger: createLogger('test', 'silent'),
     metrics: new Metrics('test'),
     readiness: async () => ({ ok: true }),
     rateLimit: { config, exempt: (ctx) => ctx.path === '/api/exempt' },
+    behindProxy,
   });
   router.get('/api/public', (ctx) => {
     ctx.body = { ip: ctx.ip };
@@ -156,6 +157,16 @@ describe('rate limits in createServiceApp', () => {
     expect(await statuses(5, () => get(base, '/api/public', { 'x-forwarded-for': '203.0.113.2' }))).toEqual([
       200, 200, 200, 200, 200,
     ]);
+  });
+
+  it('when the service is the first hop (behindProxy false), then X-Forwarded-For counts for nothing', async () => {
+    const first = await start(limitedApp(small, false));
+    const forged = (i: number) => ({ 'x-forwarded-for': `198.51.100.${i}` });
+    expect(await (await get(first, '/api/public', forged(0))).json()).toEqual({ ip: '127.0.0.1' });
+    // Each request claims another address; the socket's one budget (3 + burst 2, one spent above) runs out anyway.
+    const answers: number[] = [];
+    for (let i = 1; i <= 5; i++) answers.push((await get(first, '/api/public', forged(i))).status);
+    expect(answers).toEqual([200, 200, 200, 200, 429]);
   });
 
   it('when a client writes its own X-Forwarded-For entry, then the hop the proxy appended is the key', async () => {

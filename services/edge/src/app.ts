@@ -20,6 +20,7 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
     // the Ingress routes straight to the services); the edge limits only what
     // it answers itself (login, pages).
     rateLimit: { exempt: (ctx) => matchRoute(ctx.path) !== undefined },
+    behindProxy: config.behindProxy,
   });
 
   // createServiceApp's last middleware is its JSON body reader. Proxied

@@ -24,6 +24,12 @@ const edgeEnv = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .default('true')
     .transform((v) => v !== 'false' && v !== '0'),
+  // Locally the edge is the entry point and takes the client's address from the
+  // socket; behind an Ingress (the chart sets true) from the hop it appended.
+  BEHIND_PROXY: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 });
 
 export function readConfig(env: NodeJS.ProcessEnv) {
@@ -47,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv) {
     // Issuing tokens needs the local HS256 secret; with only a JWKS URL
     // (production, external OIDC provider) there is nothing to log in with.
     loginEnabled: e.LOGIN_ENABLED && common.auth.secret !== undefined,
+    behindProxy: e.BEHIND_PROXY,
   });
 }
 
