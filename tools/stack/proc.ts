@@ -203,10 +203,23 @@ export function tcpOpen(port: number, timeoutMs = 1_000): Promise<boolean> {
   });
 }
 
-/** Throw a clear error if some other process already listens on one of the ports. */
-export async function assertPortsFree(id: string, ports: number[]): Promise<void> {
-  const busy: number[] = [];
-  for (const port of ports) if (await tcpOpen(port, 500)) busy.push(port);
+/**
+ * Throw a clear error if some other process already listens on one of the ports.
+ * A port still open is looked at again for up to `settleMs`: a process killed a
+ * moment ago loses its memory (and with it the command line we recognise it by)
+ * before the kernel closes its sockets, so for a few milliseconds it looks like a
+ * stranger holding our port (the fault tests' SIGKILL-then-start hit this).
+ */
+export async function assertPortsFree(id: string, ports: number[], settleMs = 2_000): Promise<void> {
+  const deadline = Date.now() + settleMs;
+  let busy: number[] = [...ports];
+  for (;;) {
+    const still: number[] = [];
+    for (const port of busy) if (await tcpOpen(port, 500)) still.push(port);
+    busy = still;
+    if (busy.length === 0 || Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   if (busy.length > 0) {
     throw new StackError(
       `cannot start ${id}: port ${busy.join(', ')} already in use by a process this stack does not own ` +
