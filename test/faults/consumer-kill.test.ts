@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { statusOfEvent, type OrderEvent } from '@baedal/platform/contracts/events';
 import { logFile } from '../../tools/stack/paths.ts';
 import { isRunning, pidOf, startApp } from '../../tools/stack/processes.ts';
 import { describeProblems, notificationFiles, orphanCharges, settle, type Tracked } from './audit.ts';
@@ -47,18 +48,6 @@ async function orderEvents(ids: readonly string[]) {
   return rows.map((r) => ({ id: r[0]!, orderId: r[1]!, type: r[2]!, publishedAt: Number(r[3]) }));
 }
 
-const statusOfType: Record<string, string> = {
-  OrderPlaced: 'PAID',
-  OrderAccepted: 'ACCEPTED',
-  OrderRejected: 'REJECTED',
-  CookingStarted: 'COOKING',
-  CookingFinished: 'COOKED',
-  OrderPickedUp: 'PICKED_UP',
-  OrderDelivered: 'DELIVERED',
-  OrderCompleted: 'COMPLETED',
-  OrderCancelled: 'CANCELLED',
-};
-
 /** When each consumer handled each event: delivery from its inbox table, customer from the sent notifications. */
 async function handledAt(consumer: Consumer, events: Awaited<ReturnType<typeof orderEvents>>, sinceMs: number) {
   const out = new Map<string, number>();
@@ -74,7 +63,7 @@ async function handledAt(consumer: Consumer, events: Awaited<ReturnType<typeof o
   }
   const sent = notificationFiles(new Set(events.map((e) => e.orderId)), sinceMs);
   for (const e of events) {
-    const n = sent.get(e.orderId)?.find((x) => x.status === statusOfType[e.type]);
+    const n = sent.get(e.orderId)?.find((x) => x.status === statusOfEvent[e.type as OrderEvent['type']]);
     if (n) out.set(e.id, Date.parse(n.sentAt));
   }
   return out;

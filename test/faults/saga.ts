@@ -208,8 +208,8 @@ export class SagaDriver {
     throw new SagaError(`cancel ${orderId}: ${r.status} while ${o.status}`);
   }
 
-  /** The rider finds the delivery near the store, picks it and delivers it. */
-  async ride(c: Cast, orderId: string): Promise<string> {
+  /** The rider looks near the store until the order's delivery shows up (its CookingFinished was handled). */
+  private async findDelivery(c: Cast, orderId: string): Promise<{ id: string }> {
     const deadline = Date.now() + this.stepDeadlineMs;
     let delivery: { id: string } | undefined;
     while (!delivery) {
@@ -225,6 +225,12 @@ export class SagaDriver {
         await sleep(50);
       }
     }
+    return delivery;
+  }
+
+  /** The rider finds the delivery near the store, picks it and delivers it. */
+  async ride(c: Cast, orderId: string): Promise<string> {
+    const delivery = await this.findDelivery(c, orderId);
     const mine = async () =>
       (
         await this.persist<{ id: string; status: string }[]>('mine', 'GET', '/api/deliveries/mine', {
@@ -337,21 +343,7 @@ export class SagaDriver {
     await this.owner(c, orderId, 'accept', 'ACCEPTED');
     await this.owner(c, orderId, 'start-cooking', 'COOKING');
     await this.owner(c, orderId, 'finish-cooking', 'COOKED');
-    const deadline = Date.now() + this.stepDeadlineMs;
-    let delivery: { id: string } | undefined;
-    while (!delivery) {
-      const r = await this.persist<{ id: string; orderId: string }[]>(
-        'deliveries',
-        'GET',
-        `/api/deliveries?lat=${c.store.location.lat}&lng=${c.store.location.lng}&radiusKm=5`,
-        { token: c.rider },
-      );
-      delivery = r.status === 200 ? r.body.find((d) => d.orderId === orderId) : undefined;
-      if (!delivery) {
-        if (Date.now() > deadline) throw new SagaError(`no delivery for ${orderId}`);
-        await sleep(50);
-      }
-    }
+    const delivery = await this.findDelivery(c, orderId);
     const pick = await this.persist('pick', 'POST', `/api/deliveries/${delivery.id}/pick`, { token: c.rider });
     if (pick.status !== 200 && pick.status !== 409) throw new SagaError(`pick ${orderId}: ${pick.status}`);
     await this.waitStatus(c, orderId, 'PICKED_UP');

@@ -83,8 +83,8 @@ class FakeSidecar {
   }
 }
 
-async function pass(rows: Row[], sidecar: FakeSidecar) {
-  const relay = new OutboxRelay({
+function relayOver(rows: Row[], sidecar: FakeSidecar) {
+  return new OutboxRelay({
     orm: fakeOrm(rows),
     dapr: sidecar as unknown as DaprSidecar,
     pubsub: 'pubsub',
@@ -93,6 +93,10 @@ async function pass(rows: Row[], sidecar: FakeSidecar) {
     metrics,
     pollMs: 60_000,
   });
+}
+
+/** One relay pass over the rows: kicked once, then stopped (stop waits for the pass). */
+async function pass(relay: OutboxRelay) {
   relay.kick();
   await relay.stop();
 }
@@ -101,7 +105,7 @@ describe('outbox relay', () => {
   it('publishes in rounds: one call per topic and round, a key at most once per call, in order', async () => {
     const rows = [row(1, 'a'), row(2, 'b'), row(3, 'a'), row(4, 'c', 'catalog'), row(5, 'd', 'catalog'), row(6, 'a')];
     const sidecar = new FakeSidecar();
-    await pass(rows, sidecar);
+    await pass(relayOver(rows, sidecar));
     expect(rows.every((r) => r.state === 'published')).toBe(true);
     for (const call of sidecar.calls) expect(new Set(call.keys).size).toBe(call.keys.length);
     const order = sidecar.calls.flatMap((c) => c.ids);
@@ -115,7 +119,7 @@ describe('outbox relay', () => {
     const rows = [row(1, 'a'), row(2, 'b'), row(3, 'a'), row(4, 'b')];
     const sidecar = new FakeSidecar();
     sidecar.failIds.add('e1');
-    await pass(rows, sidecar);
+    await pass(relayOver(rows, sidecar));
     expect(rows.map((r) => r.state)).toEqual(['pending', 'published', 'pending', 'published']);
     expect(rows[0]?.attempts).toBe(1);
     expect(rows[0]?.lastError).toContain('failed');
@@ -126,23 +130,13 @@ describe('outbox relay', () => {
     const rows = [row(1, 'a'), row(2, 'b'), row(3, 'c')];
     const sidecar = new FakeSidecar();
     sidecar.bulkMissing = true;
-    const relay = new OutboxRelay({
-      orm: fakeOrm(rows),
-      dapr: sidecar as unknown as DaprSidecar,
-      pubsub: 'pubsub',
-      source: 'test',
-      logger,
-      metrics,
-      pollMs: 60_000,
-    });
-    relay.kick();
-    await relay.stop();
+    const relay = relayOver(rows, sidecar);
+    await pass(relay);
     // The first pass fails as a whole (nothing lost: the events stay pending) ...
     expect(rows.every((r) => r.state === 'pending')).toBe(true);
     // ... and the next one publishes event by event.
     (relay as unknown as { stopped: boolean }).stopped = false;
-    relay.kick();
-    await relay.stop();
+    await pass(relay);
     expect(rows.every((r) => r.state === 'published')).toBe(true);
     expect(sidecar.calls.map((c) => c.ids.length)).toEqual([1, 1, 1]);
   });
