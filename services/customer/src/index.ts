@@ -11,7 +11,7 @@ import { DaprViewStore } from './state/view-store.ts';
 const logger = createLogger(config.service, config.logLevel);
 const metrics = new Metrics(config.service);
 const dapr = new DaprSidecar(config.dapr);
-const store = new DaprViewStore(dapr, { store: config.stateStore, dapr: config.dapr });
+const store = new DaprViewStore(dapr, { store: config.stateStore });
 const notifier = new BindingNotifier(dapr, config.notificationBinding);
 const changes = new ViewChanges();
 const streams = new SseStreams();

@@ -51,7 +51,7 @@ export class OrderStatusProjector {
     let index: Versioned<CustomerIndex> | null | undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       let current: Versioned<OrderView> | null;
-      if (attempt === 1 && event.type === 'OrderPlaced' && store.getViewAndIndex) {
+      if (attempt === 1 && event.type === 'OrderPlaced') {
         ({ view: current, index } = await store.getViewAndIndex(event.orderId, event.data.customerId));
       } else {
         current = await store.getView(event.orderId);

@@ -16,7 +16,7 @@
  * Redis does not roll back, so an etag mismatch on one key still writes the
  * others (components-contrib state/redis Multi). A single key is atomic.
  */
-import { SidecarUnavailableError, type CommonConfig, type DaprSidecar } from '@baedal/platform';
+import { SidecarUnavailableError, type DaprSidecar } from '@baedal/platform';
 import type { OrderView } from '../domain/view.ts';
 
 export interface Versioned<T> {
@@ -37,7 +37,7 @@ export interface ViewStore {
   putView(view: OrderView, etag: string | null): Promise<boolean>;
   getIndex(customerId: string): Promise<Versioned<CustomerIndex> | null>;
   /** The view and the customer's index in one read (a new order needs both). */
-  getViewAndIndex?(
+  getViewAndIndex(
     orderId: string,
     customerId: string,
   ): Promise<{ view: Versioned<OrderView> | null; index: Versioned<CustomerIndex> | null }>;
@@ -54,8 +54,7 @@ export class DaprViewStore implements ViewStore {
   private readonly dapr: DaprSidecar;
   private readonly store: string;
 
-  /** `opts.dapr` is accepted for compatibility; the sidecar client carries the API token. */
-  constructor(dapr: DaprSidecar, opts: { store: string; dapr?: CommonConfig['dapr'] }) {
+  constructor(dapr: DaprSidecar, opts: { store: string }) {
     this.dapr = dapr;
     this.store = opts.store;
   }
