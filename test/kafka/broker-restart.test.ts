@@ -163,12 +163,20 @@ async function audit(casts: Cast[], orders: { cast: Cast; id: string }[]): Promi
   for (const o of orders)
     expect({ id: o.id, status: await orderStatus(o.cast, o.id) }).toEqual({ id: o.id, status: 'COMPLETED' });
 
-  // Every event left its outbox, and each consumer handled each one exactly once.
-  const [[pending = '']] = (await sql(
-    `select (select count(*) from baedal_order.outbox where partition_key in ${list} and state <> 'published')
-          + (select count(*) from baedal_delivery.outbox where partition_key in ${list} and state <> 'published')`,
-  )) as [[string]];
-  expect(pending).toBe('0');
+  // Every event leaves its outbox. A saga counts as complete when its last state
+  // change commits, which is before the relay publishes that change's event; and
+  // right after a broker restart the Kafka client refuses a partition for up to
+  // 10 s (its producer's own circuit breaker), so the relay may still be retrying
+  // here. Wait for it, bounded, and report how long it took.
+  const drainStart = Date.now();
+  await until('every outbox row of these orders published', async () => {
+    const [[pending = '']] = (await sql(
+      `select (select count(*) from baedal_order.outbox where partition_key in ${list} and state <> 'published')
+            + (select count(*) from baedal_delivery.outbox where partition_key in ${list} and state <> 'published')`,
+    )) as [[string]];
+    return pending === '0' ? true : undefined;
+  });
+  const outboxDrainMs = Date.now() - drainStart;
   const orderEvents = await sql(
     `select id from baedal_order.outbox where topic = 'orders' and partition_key in ${list}`,
   );
@@ -178,16 +186,24 @@ async function audit(casts: Cast[], orders: { cast: Cast; id: string }[]): Promi
   // Per order: OrderPlaced, Accepted, CookingStarted, CookingFinished, PickedUp, Delivered, Completed.
   expect(orderEvents).toHaveLength(7 * ids.length);
   expect(deliveryEvents).toHaveLength(2 * ids.length);
-  const inStore = await sql(
-    `select count(*), count(distinct p.event_id) from baedal_store.processed_event p
-      where p.event_id in (select id from baedal_order.outbox where topic = 'orders' and partition_key in ${list})`,
-  );
+  // Each consumer handled each event once: wait until every event has an inbox row,
+  // then the counts must match exactly (a redelivered event would add no row, a
+  // duplicated one is caught by the per-order checks below and the notifications).
+  const handledIn = (db: string, source: string, topic: string) =>
+    sql(
+      `select count(*), count(distinct p.event_id) from ${db}.processed_event p
+        where p.event_id in (select id from ${source}.outbox where topic = '${topic}' and partition_key in ${list})`,
+    );
+  const inStore = await until('store handled every order event', async () => {
+    const r = await handledIn('baedal_store', 'baedal_order', 'orders');
+    return r[0]?.[0] === String(orderEvents.length) ? r : undefined;
+  });
   expect(inStore).toEqual([[String(orderEvents.length), String(orderEvents.length)]]);
-  const inOrder = await sql(
-    `select count(*) from baedal_order.processed_event
-      where event_id in (select id from baedal_delivery.outbox where topic = 'deliveries' and partition_key in ${list})`,
-  );
-  expect(inOrder).toEqual([[String(deliveryEvents.length)]]);
+  const inOrder = await until('order handled every delivery event', async () => {
+    const r = await handledIn('baedal_order', 'baedal_delivery', 'deliveries');
+    return r[0]?.[0] === String(deliveryEvents.length) ? r : undefined;
+  });
+  expect(inOrder).toEqual([[String(deliveryEvents.length), String(deliveryEvents.length)]]);
   const rows = await sql(
     `select (select count(*) from baedal_store.inbox_order where order_id in ${list}),
             (select count(*) from baedal_delivery.delivery where order_id in ${list}),
@@ -222,7 +238,8 @@ async function audit(casts: Cast[], orders: { cast: Cast; id: string }[]): Promi
     }
   }
   return [
-    `${ids.length} orders completed; ${orderEvents.length} order events and ${deliveryEvents.length} delivery events published`,
+    `${ids.length} orders completed; ${orderEvents.length} order events and ${deliveryEvents.length} delivery events published` +
+      ` (outboxes empty ${(outboxDrainMs / 1000).toFixed(1)} s after the last saga completed)`,
     `store handled each order event once (${inStore[0]?.[0]} inbox rows), order each delivery event once (${inOrder[0]?.[0]})`,
     `one inbox row, one delivery, one approved payment per order; ${notifications} notifications, 7 per order, no duplicate`,
   ];
