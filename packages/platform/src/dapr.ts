@@ -1,22 +1,43 @@
 /**
- * The sidecar's HTTP API, called with Node's fetch (undici keeps connections
- * alive). We use it rather than @dapr/dapr's DaprClient because callers need
- * the invoked app's status code and headers (409, 503 + Retry-After, problem
- * bodies) and per-call headers such as idempotency keys; the SDK's DaprServer
- * only serves Express, and Koa serves subscriptions here (see subscriptions.ts).
+ * The sidecar's HTTP API, called with undici's request API over one keep-alive
+ * connection pool. We use it rather than @dapr/dapr's DaprClient because callers
+ * need the invoked app's status code and headers (409, 503 + Retry-After,
+ * problem bodies) and per-call headers such as idempotency keys; the SDK's
+ * DaprServer only serves Express, and Koa serves subscriptions here (see
+ * subscriptions.ts). Not Node's global fetch: it is the same undici underneath
+ * but builds WHATWG Request/Response/stream objects for every call, about 85 µs
+ * of CPU per call against 30 µs for `Pool.request` (measured on this machine),
+ * and every order and every status-view read makes such calls.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
 import type { CommonConfig } from './config.ts';
 
 export interface InvokeResult {
   status: number;
-  headers: Headers;
+  /** Lower-case names, as Node gives them. */
+  headers: IncomingHttpHeaders;
   body: unknown;
 }
 
 interface SidecarAnswer {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   text: string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+interface CallInit {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const v = headers[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }
 
 export class SidecarUnavailableError extends Error {}
@@ -27,10 +48,12 @@ export class BulkPublishUnsupportedError extends SidecarUnavailableError {}
 export class DaprSidecar {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
+  private readonly pool: Pool;
 
   constructor(cfg: CommonConfig['dapr']) {
     this.baseUrl = `http://${cfg.host}:${cfg.httpPort}`;
     this.headers = cfg.apiToken ? { 'dapr-api-token': cfg.apiToken } : {};
+    this.pool = new Pool(this.baseUrl, { connections: 128 });
   }
 
   /**
@@ -38,20 +61,22 @@ export class DaprSidecar {
    * timer is cleared when the answer is in (AbortSignal.timeout would fire
    * later for every call, long after it finished, and build an error each time).
    */
-  private async call(path: string, init: RequestInit & { timeoutMs?: number }): Promise<SidecarAnswer> {
-    const { timeoutMs = 10_000, ...rest } = init;
+  private async call(path: string, init: CallInit): Promise<SidecarAnswer> {
+    const { timeoutMs = 10_000, method, headers, body } = init;
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
       timeoutMs,
     );
     try {
-      const res = await fetch(`${this.baseUrl}${path}`, {
-        ...rest,
-        headers: { ...this.headers, ...(rest.headers as Record<string, string> | undefined) },
+      const res = await this.pool.request({
+        path,
+        method: method as Method,
+        headers: { ...this.headers, ...headers },
+        ...(body === undefined ? {} : { body }),
         signal: controller.signal,
       });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     } catch (e) {
       throw new SidecarUnavailableError(`sidecar call ${path} failed: ${(e as Error).message}`);
     } finally {
@@ -73,7 +98,7 @@ export class DaprSidecar {
     });
     const text = res.text;
     let body: unknown = text;
-    if (text && (res.headers.get('content-type') ?? '').includes('json')) {
+    if (text && header(res.headers, 'content-type').includes('json')) {
       try {
         body = JSON.parse(text);
       } catch {
@@ -148,7 +173,7 @@ export class DaprSidecar {
     const res = await this.call(`/v1.0/state/${store}/${encodeURIComponent(key)}`, { method: 'GET' });
     if (res.status === 204) return null;
     if (res.status !== 200) throw new SidecarUnavailableError(`state get failed: ${res.status}`);
-    return { value: JSON.parse(res.text) as T, etag: res.headers.get('etag') ?? '' };
+    return { value: JSON.parse(res.text) as T, etag: header(res.headers, 'etag') };
   }
 
   /** POST /v1.0/state/{store}/bulk: many keys in one call, each with its etag. */
