@@ -35,6 +35,7 @@ import {
   sleep,
   sql,
   sqlList,
+  viewEventsFilled,
 } from './support.ts';
 
 const SAGAS = Number(process.env.FAULT_CHAOS_SAGAS ?? 1000);
@@ -55,6 +56,10 @@ const faultWeights = {
   'kill -9 payment': 1,
 };
 type FaultKind = keyof typeof faultWeights;
+/** FAULT_CHAOS_ONLY="kill -9 customer,restart store": inject only these kinds (to chase one fault). */
+const only = process.env.FAULT_CHAOS_ONLY?.split(',').map((k) => k.trim());
+for (const k of only ?? []) if (!(k in faultWeights)) throw new Error(`FAULT_CHAOS_ONLY: unknown fault "${k}"`);
+const faultMix = only ? (Object.fromEntries(only.map((k) => [k, 1])) as Record<FaultKind, number>) : faultWeights;
 
 const countBy = (xs: readonly string[]) =>
   xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
@@ -100,7 +105,7 @@ describe('fault: 1,000 sagas with random faults', () => {
         const next = started + Math.round(between(faultRandom, 8, 25));
         while (!done && started < next) await sleep(100);
         if (done) break;
-        const kind = weighted(faultRandom, faultWeights);
+        const kind = weighted(faultRandom, faultMix);
         const at = Date.now();
         let detail = '';
         try {
@@ -171,6 +176,8 @@ describe('fault: 1,000 sagas with random faults', () => {
     const sagasMs = Date.now() - t0;
 
     const { result, elapsedMs } = await settle(tracked, t0, 180_000);
+    const ours = new Set(tracked.map((t) => t.id));
+    const filled = viewEventsFilled(t0).filter((f) => ours.has(f.orderId));
     const orphans = await orphanCharges(keys, 90_000);
     const raceWalks = new Set(tracked.filter((t) => t.walk === 'race').map((t) => t.id));
     const finals = raceWalks.size
@@ -213,6 +220,8 @@ describe('fault: 1,000 sagas with random faults', () => {
         ` time waited as Retry-After asked: ${secs(driver.counters.retryAfterWaitMs)} (all sagas together)`,
       `losses: ${sum(lossKinds)}, duplicates: ${sum(dupKinds)}, failed sagas: ${failures.length};` +
         ` audit settled ${secs(elapsedMs)} after healing`,
+      `events the customer view lacked when their order ended, taken from the order event log: ${filled.length}` +
+        (filled.length ? ` (${show(countBy(filled.map((f) => f.type)))})` : ''),
       ...(failures.length ? [`failures: ${failures.slice(0, 5).join(' | ')}`] : []),
       ...(Object.keys(result.problems).length
         ? ['PROBLEMS:', ...describeProblems(result.problems, 5)]

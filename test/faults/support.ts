@@ -5,8 +5,9 @@
  * only; SQL is used to audit, never to change anything.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mariadbSocket } from '../../tools/stack/paths.ts';
+import { logFile, mariadbSocket } from '../../tools/stack/paths.ts';
 import { appReadyTimeoutMs, isReady, isRunning, pidOf, setStackLogger, startApp } from '../../tools/stack/processes.ts';
 import { call, login } from '../integration/client.ts';
 
@@ -163,4 +164,30 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
     }),
   );
   return results;
+}
+
+/**
+ * Events the customer view lacked when an order ended and took from the order
+ * service's event log (events/order-events.ts), as logged since `sinceMs`. Each
+ * is an event that some layer acknowledged without the view handling it.
+ */
+export function viewEventsFilled(sinceMs: number): { orderId: string; type: string }[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile('customer'), 'utf8');
+  } catch {
+    return [];
+  }
+  const filled: { orderId: string; type: string }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('applied them from the order event log')) continue;
+    try {
+      const entry = JSON.parse(line) as { time: string; orderId: string; events: { type: string }[] };
+      if (Date.parse(entry.time) < sinceMs) continue;
+      for (const e of entry.events) filled.push({ orderId: entry.orderId, type: e.type });
+    } catch {
+      // not one of our JSON lines
+    }
+  }
+  return filled;
 }

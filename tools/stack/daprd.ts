@@ -82,7 +82,8 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
     '--metrics-listen-address', '127.0.0.1',
     '--resources-path', resourcesPath,
     '--config', path.join(resourcesPath, 'config.yaml'),
-    '--log-level', 'warn',
+    // DAPRD_LOG_LEVEL=debug traces every message a sidecar fetches and acknowledges.
+    '--log-level', process.env.DAPRD_LOG_LEVEL ?? 'warn',
     '--enable-app-health-check',
     '--app-health-check-path', '/healthz',
     // A dead app is noticed within ~4 s (2 failed probes, 2 s apart); the sidecar then
