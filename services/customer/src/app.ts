@@ -16,8 +16,11 @@ import type { Middleware } from 'koa';
 import { Counter } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Notifier } from './events/notifier.ts';
+import { LoseNextEvent } from './events/lose-next-event.ts';
+import { DaprOrderEventLog } from './events/order-event-log.ts';
 import { OrderStatusProjector } from './events/order-events.ts';
 import type { ViewChanges } from './events/view-changes.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orderStatusRoutes } from './routes/order-status.ts';
 import type { SseStreams } from './routes/sse.ts';
@@ -70,19 +73,30 @@ export function buildApp(deps: {
     help: 'Notifications handed to the output binding (resends included)',
     registers: [metrics.registry],
   });
+  const filled = new Counter({
+    name: 'view_events_filled_total',
+    help: 'Events an ended order view lacked, applied from the order service event log',
+    registers: [metrics.registry],
+  });
   const projector = new OrderStatusProjector({
     store,
     notifier: deps.notifier,
     changes,
     logger,
+    eventLog: new DaprOrderEventLog(dapr, logger),
     onConflict: () => conflicts.inc(),
     onSent: () => sent.inc(),
+    onFilled: (n) => filled.inc(n),
   });
+  const loseNextEvent = new LoseNextEvent();
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
-    subscription(topics.orders, OrderEvent, (e) => projector.handle(e)),
+    subscription(topics.orders, OrderEvent, async (e) => {
+      if (!loseNextEvent.takes(e, logger)) await projector.handle(e);
+    }),
   ]);
 
   const verifier = new TokenVerifier(config.auth);
+  router.use(adminRoutes({ loseNextEvent, verifier, faultInjection: config.faultInjection }).routes());
   router.use(orderStatusRoutes({ store, changes, streams, verifier, timing: config.stream, logger }).routes());
   router.use(notificationRoutes({ store, verifier }).routes());
   return finishApp(app, router);

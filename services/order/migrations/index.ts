@@ -1,5 +1,10 @@
 /** Every migration of this service, in order; run at start by openDatabase(). */
 import { Migration20261126000000_init } from './Migration20261126000000_init.ts';
 import { Migration20261126010000_dead_letters } from './Migration20261126010000_dead_letters.ts';
+import { Migration20261126020000_outbox_by_order } from './Migration20261126020000_outbox_by_order.ts';
 
-export const migrations = [Migration20261126000000_init, Migration20261126010000_dead_letters];
+export const migrations = [
+  Migration20261126000000_init,
+  Migration20261126010000_dead_letters,
+  Migration20261126020000_outbox_by_order,
+];

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { roles } from '../auth.ts';
-import { orderStatuses } from './events.ts';
+import { orderStatuses, statusOfEvent, type OrderEvent } from './events.ts';
 
 const uuid = z.uuid();
 const time = z.iso.datetime().describe('ISO-8601 UTC');
@@ -106,6 +106,15 @@ export type FaultsRequest = z.infer<typeof FaultsRequest>;
 /** PUT /api/admin/faults/order (admin, fault injection on): crash after the next order commit, before its publish. */
 export const OrderFaultsRequest = z.strictObject({ crashAfterCommit: z.boolean() });
 export type OrderFaultsRequest = z.infer<typeof OrderFaultsRequest>;
+
+/**
+ * PUT /api/admin/faults/customer (admin, fault injection on): acknowledge the next
+ * event of this type without handling it, as a lost delivery would (null disarms).
+ */
+export const CustomerFaultsRequest = z.strictObject({
+  loseNextEvent: z.enum(Object.keys(statusOfEvent) as [OrderEvent['type'], ...OrderEvent['type'][]]).nullable(),
+});
+export type CustomerFaultsRequest = z.infer<typeof CustomerFaultsRequest>;
 
 // --------------------------------------------------------------- responses
 

@@ -47,3 +47,11 @@ export type ChargeResult = z.infer<typeof ChargeResult>;
 /** GET order:/internal/orders/{orderId} — asked by the payment service before voiding a charge. */
 export const OrderExistence = z.object({ orderId: z.uuid(), status: z.string() });
 export type OrderExistence = z.infer<typeof OrderExistence>;
+
+/**
+ * GET order:/internal/orders/{orderId}/events — every lifecycle event of one order,
+ * oldest first, exactly as published. The customer service reads it when an order
+ * ends, to fill in any event its view never got (see customer events/order-events.ts).
+ */
+export const OrderEventLog = z.object({ orderId: z.uuid(), events: z.array(z.unknown()) });
+export type OrderEventLog = z.infer<typeof OrderEventLog>;

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Notification } from '../domain/notification.ts';
 import type { OrderView } from '../domain/view.ts';
 import type { CustomerIndex, Versioned, ViewStore } from '../state/view-store.ts';
+import type { OrderEventSource } from './order-event-log.ts';
 import { OrderStatusProjector } from './order-events.ts';
 import { ViewChanges } from './view-changes.ts';
 
@@ -112,6 +113,94 @@ function setup() {
   const replicas = [0, 1].map(() => new OrderStatusProjector({ store, notifier, changes, logger, maxAttempts: 200 }));
   return { store, notifier, changes, replicas };
 }
+
+/** The order service's event log: what it holds per order, and every read. */
+class FakeEventLog implements OrderEventSource {
+  readonly log = new Map<string, OrderEvent[]>();
+  readonly reads: string[] = [];
+  down = false;
+  async events(orderId: string) {
+    this.reads.push(orderId);
+    if (this.down) throw new Error('order service unavailable');
+    return this.log.get(orderId) ?? [];
+  }
+}
+
+function withEventLog() {
+  const store = new FakeStore();
+  const notifier = new FakeNotifier();
+  const eventLog = new FakeEventLog();
+  const filled: number[] = [];
+  const projector = new OrderStatusProjector({
+    store,
+    notifier,
+    changes: new ViewChanges(),
+    logger,
+    eventLog,
+    onFilled: (n) => filled.push(n),
+  });
+  return { store, notifier, eventLog, filled, projector };
+}
+
+describe('order-status projector, when an order ends', () => {
+  it('when the view lacks an event the order service recorded, then it is applied and its notification sent', async () => {
+    const { store, notifier, eventLog, filled, projector } = withEventLog();
+    const orderId = randomUUID();
+    const events = lifecycle(orderId);
+    eventLog.log.set(orderId, events);
+    const lost = events[3]!; // CookingFinished, acknowledged somewhere below and never handled
+    for (const e of events) if (e !== lost) await projector.handle(e);
+    const view = (await store.getView(orderId))?.value;
+    expect(view?.history.map((h) => h.status)).toEqual([
+      'PAID',
+      'ACCEPTED',
+      'COOKING',
+      'COOKED',
+      'PICKED_UP',
+      'DELIVERED',
+      'COMPLETED',
+    ]);
+    expect(view?.appliedEventIds).toContain(lost.id);
+    expect(notifier.sent.map((s) => s.notification.status)).toContain('COOKED');
+    expect(filled).toEqual([1]);
+    expect(eventLog.reads).toEqual([orderId]); // once, at the end: no read for the six other events
+  });
+
+  it('when nothing is missing, then the log is read once and nothing else is written', async () => {
+    const { store, eventLog, filled, projector } = withEventLog();
+    const orderId = randomUUID();
+    eventLog.log.set(orderId, lifecycle(orderId));
+    for (const e of eventLog.log.get(orderId)!) await projector.handle(e);
+    const version = store.data.get(`view:${orderId}`)?.version;
+    expect(version).toBe(7);
+    expect(filled).toEqual([]);
+    expect(eventLog.reads).toEqual([orderId]);
+  });
+
+  it('when the event log cannot be read, then the final event is still applied and the handler succeeds', async () => {
+    const { store, eventLog, filled, projector } = withEventLog();
+    const orderId = randomUUID();
+    const events = lifecycle(orderId);
+    eventLog.down = true;
+    for (const e of events.filter((_, i) => i !== 3)) await projector.handle(e);
+    expect((await store.getView(orderId))?.value.status).toBe('COMPLETED');
+    expect(filled).toEqual([]);
+  });
+
+  it('when the final event is redelivered after a failed read, then the redelivery fills the gap', async () => {
+    const { store, eventLog, filled, projector } = withEventLog();
+    const orderId = randomUUID();
+    const events = lifecycle(orderId);
+    eventLog.log.set(orderId, events);
+    for (const e of events.slice(0, 3)) await projector.handle(e);
+    eventLog.down = true;
+    await projector.handle(events[6]!);
+    eventLog.down = false;
+    await projector.handle(events[6]!);
+    expect((await store.getView(orderId))?.value.history).toHaveLength(7);
+    expect(filled).toEqual([3]);
+  });
+});
 
 describe('order-status projector', () => {
   it('when events are handled, then the view, the index and one notification per status are written', async () => {

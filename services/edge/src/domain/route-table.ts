@@ -18,6 +18,7 @@ export const routeTable: readonly Route[] = [
   { prefix: '/api/payments', upstream: 'payment' },
   { prefix: '/api/admin/faults/payment', upstream: 'payment' },
   { prefix: '/api/admin/faults/order', upstream: 'order' },
+  { prefix: '/api/admin/faults/customer', upstream: 'customer' },
   { prefix: '/api/admin/dead-letters', upstream: 'order' },
   { prefix: '/api/stores', upstream: 'store' },
   { prefix: '/api/store/', upstream: 'store' },

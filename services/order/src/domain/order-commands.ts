@@ -17,7 +17,7 @@ import {
 import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
 import { ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
-import { enqueue, insertEvent, type OutboxRelay } from '@baedal/platform/outbox';
+import { enqueue, insertEvent, OutboxMessage, type OutboxRelay } from '@baedal/platform/outbox';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
 import { Order, OrderRequest, type DeliveryAddress } from '../entities/order.ts';
 import type { CatalogCache } from './catalog-cache.ts';
@@ -170,6 +170,18 @@ export class OrderCommands {
   /** Any customer's order, for internal callers. */
   async find(orderId: string) {
     return this.orm.em.fork().findOne(Order, { id: orderId });
+  }
+
+  /** The order's lifecycle events as its outbox holds them (and published them), oldest first. */
+  async eventLog(orderId: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.orm.em
+      .fork()
+      .find(
+        OutboxMessage,
+        { partitionKey: orderId, topic: topics.orders },
+        { orderBy: { createdAt: 'asc' }, fields: ['payload'] },
+      );
+    return rows.map((r) => r.payload);
   }
 
   async get(customerId: string, orderId: string) {

@@ -4,7 +4,7 @@
  */
 import Router from '@koa/router';
 import { notFound, parseIdParam, parseWith } from '@baedal/platform';
-import { OrderTransitionRequest, type OrderExistence } from '@baedal/platform/contracts/internal';
+import { OrderTransitionRequest, type OrderEventLog, type OrderExistence } from '@baedal/platform/contracts/internal';
 import type { OrderCommands } from '../domain/order-commands.ts';
 
 export function internalRoutes(deps: { commands: OrderCommands }): Router {
@@ -29,6 +29,15 @@ export function internalRoutes(deps: { commands: OrderCommands }): Router {
     const order = await deps.commands.find(orderId);
     if (!order) throw notFound('The order');
     const body: OrderExistence = { orderId: order.id, status: order.status };
+    ctx.body = body;
+  });
+
+  /** The order's events, for a consumer that wants to check it missed none (the customer view). */
+  router.get('/orders/:orderId/events', async (ctx) => {
+    const orderId = parseIdParam(ctx.params.orderId, 'The order');
+    const events = await deps.commands.eventLog(orderId);
+    if (events.length === 0) throw notFound('The order');
+    const body: OrderEventLog = { orderId, events };
     ctx.body = body;
   });
 
