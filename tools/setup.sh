@@ -64,9 +64,8 @@ fi
 # --- 3. daprd -----------------------------------------------------------------
 build="tools/daprd/build.sh"
 [[ -f "$build" ]] || die "$build is missing"
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  export PATH="$PATH:/usr/local/go/bin"
-fi
+# shellcheck source=lib/go-path.sh
+source tools/lib/go-path.sh
 have_go=1
 command -v go >/dev/null 2>&1 || have_go=0
 say "daprd: running $build (a cold build takes a few minutes; later runs are instant)"

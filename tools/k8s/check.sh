@@ -25,6 +25,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
+# shellcheck source=../lib/go-path.sh
+source tools/lib/go-path.sh
 chart=charts/baedal
 step() { printf '\n\033[1m[k8s] %s\033[0m\n' "$*" >&2; }
 say() { printf '[k8s] %s\n' "$*" >&2; }

@@ -14,6 +14,9 @@
 # path; progress and errors go to stderr. Concurrent builders of the same
 # binary wait for each other (flock).
 
+# shellcheck source=go-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-path.sh"
+
 go_build_cached() {
   local tag=$1 dir=$2 version=$3 pkg=$4 ldflags=$5
   shift 5
