@@ -35,6 +35,8 @@ import {
   sleep,
   sql,
   sqlList,
+  until,
+  viewEventsArrivedLate,
   viewEventsFilled,
 } from './support.ts';
 
@@ -178,6 +180,17 @@ describe('fault: 1,000 sagas with random faults', () => {
     const { result, elapsedMs } = await settle(tracked, t0, 180_000);
     const ours = new Set(tracked.map((t) => t.id));
     const filled = viewEventsFilled(t0).filter((f) => ours.has(f.orderId));
+    // A filled event whose delivery was only late arrives within the reclaim time (30 s)
+    // of the last fault; one that never arrives was lost below the customer's handler.
+    const neverArrived = async () => {
+      const late = viewEventsArrivedLate(t0);
+      const missing = filled.filter((f) => !late.has(f.id));
+      return missing.length === 0 ? missing : undefined;
+    };
+    const lostBelow = await until('filled events delivered late', neverArrived, 60_000, 2_000).then(
+      (r) => r.value,
+      () => filled.filter((f) => !viewEventsArrivedLate(t0).has(f.id)),
+    );
     const orphans = await orphanCharges(keys, 90_000);
     const raceWalks = new Set(tracked.filter((t) => t.walk === 'race').map((t) => t.id));
     const finals = raceWalks.size
@@ -221,7 +234,9 @@ describe('fault: 1,000 sagas with random faults', () => {
       `losses: ${sum(lossKinds)}, duplicates: ${sum(dupKinds)}, failed sagas: ${failures.length};` +
         ` audit settled ${secs(elapsedMs)} after healing`,
       `events the customer view lacked when their order ended, taken from the order event log: ${filled.length}` +
-        (filled.length ? ` (${show(countBy(filled.map((f) => f.type)))})` : ''),
+        (filled.length ? ` (${show(countBy(filled.map((f) => f.type)))})` : '') +
+        `; their own delivery came later for ${filled.length - lostBelow.length}, never within 60 s for` +
+        ` ${lostBelow.length}${lostBelow.length ? ` (lost below the handler: ${lostBelow.map((f) => `${f.type} ${f.id}`).join(', ')})` : ''}`,
       ...(failures.length ? [`failures: ${failures.slice(0, 5).join(' | ')}`] : []),
       ...(Object.keys(result.problems).length
         ? ['PROBLEMS:', ...describeProblems(result.problems, 5)]

@@ -9,12 +9,10 @@
  * notification listed and sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
-import { logFile } from '../../tools/stack/paths.ts';
 import { call } from '../integration/client.ts';
 import { notificationFiles } from './audit.ts';
 import { casts, SagaDriver } from './saga.ts';
-import { admin, healStack, ms, report, until } from './support.ts';
+import { admin, customerLogSince, healStack, ms, report, until } from './support.ts';
 
 interface View {
   status: string;
@@ -25,12 +23,7 @@ const everyStatus = ['PAID', 'ACCEPTED', 'COOKING', 'COOKED', 'PICKED_UP', 'DELI
 
 /** The customer service's log lines with this message for this order, since `sinceMs`. */
 function customerLog(message: string, orderId: string, sinceMs: number): Record<string, unknown>[] {
-  return fs
-    .readFileSync(logFile('customer'), 'utf8')
-    .split('\n')
-    .filter((l) => l.includes(message) && l.includes(orderId))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((entry) => Date.parse(String(entry.time)) >= sinceMs);
+  return customerLogSince(message, sinceMs).filter((entry) => entry.orderId === orderId);
 }
 
 async function loseNext(type: string | null): Promise<void> {

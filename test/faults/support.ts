@@ -166,28 +166,48 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
   return results;
 }
 
-/**
- * Events the customer view lacked when an order ended and took from the order
- * service's event log (events/order-events.ts), as logged since `sinceMs`. Each
- * is an event that some layer acknowledged without the view handling it.
- */
-export function viewEventsFilled(sinceMs: number): { orderId: string; type: string }[] {
+/** The customer service's JSON log lines with this message, since `sinceMs`. */
+export function customerLogSince(message: string, sinceMs: number): Record<string, unknown>[] {
   let text: string;
   try {
     text = fs.readFileSync(logFile('customer'), 'utf8');
   } catch {
     return [];
   }
-  const filled: { orderId: string; type: string }[] = [];
+  const lines: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
-    if (!line.includes('applied them from the order event log')) continue;
+    if (!line.includes(message)) continue;
     try {
-      const entry = JSON.parse(line) as { time: string; orderId: string; events: { type: string }[] };
-      if (Date.parse(entry.time) < sinceMs) continue;
-      for (const e of entry.events) filled.push({ orderId: entry.orderId, type: e.type });
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (Date.parse(String(entry.time)) >= sinceMs) lines.push(entry);
     } catch {
       // not one of our JSON lines
     }
   }
-  return filled;
+  return lines;
+}
+
+/**
+ * Events the customer view lacked when an order ended and took from the order
+ * service's event log (services/customer/src/events/order-events.ts), since
+ * `sinceMs`. Most are only late (their delivery comes after the order ended);
+ * see viewEventsArrivedLate.
+ */
+export function viewEventsFilled(sinceMs: number): { id: string; orderId: string; type: string }[] {
+  return customerLogSince('applied them from the order event log', sinceMs).flatMap((entry) =>
+    (entry.events as { id: string; type: string }[]).map((e) => ({
+      id: e.id,
+      orderId: String(entry.orderId),
+      type: e.type,
+    })),
+  );
+}
+
+/** Ids of filled events whose own delivery arrived later, since `sinceMs`. */
+export function viewEventsArrivedLate(sinceMs: number): Set<string> {
+  return new Set(
+    customerLogSince('an event taken from the order event log arrived after all', sinceMs).map((e) =>
+      String(e.eventId),
+    ),
+  );
 }

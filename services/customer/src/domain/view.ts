@@ -55,6 +55,12 @@ export interface OrderView {
   appliedEventIds: string[];
   /** One per history entry, in rank order. */
   notifications: Notification[];
+  /**
+   * Events applied from the order service's event log when the order ended
+   * (events/order-events.ts), before their own delivery arrived. Kept so a
+   * delivery that comes later is told apart from one that never comes.
+   */
+  filledEventIds?: string[];
 }
 
 /** What the customer sees (api.md): no customer id, no event ids, no notifications. */

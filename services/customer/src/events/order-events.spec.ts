@@ -164,6 +164,11 @@ describe('order-status projector, when an order ends', () => {
     expect(notifier.sent.map((s) => s.notification.status)).toContain('COOKED');
     expect(filled).toEqual([1]);
     expect(eventLog.reads).toEqual([orderId]); // once, at the end: no read for the six other events
+    expect(view?.filledEventIds).toEqual([lost.id]);
+    // Its own delivery arriving late changes nothing.
+    const before = store.data.get(`view:${orderId}`);
+    await projector.handle(lost);
+    expect(store.data.get(`view:${orderId}`)).toEqual(before);
   });
 
   it('when nothing is missing, then the log is read once and nothing else is written', async () => {
