@@ -9,6 +9,8 @@
  *   for CANCELLED/REJECTED and the order total otherwise;
  * - store (SQL): the inbox has the order once, at the order's status;
  * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
+ * - consumers' inboxes (SQL, processed_event): the store, payment and delivery
+ *   services each handled every order event they subscribe to;
  * - customer view (the customer sidecar's state API, read only): its status
  *   and history are the order's, every event of the order was applied, one
  *   notification per status;
@@ -47,6 +49,25 @@ const CUSTOMER_STATE_URL = `http://127.0.0.1:${port(3505)}/v1.0/state/statestore
 const NOTIFICATIONS_DIR = path.join(stackDir, 'notifications');
 /** Statuses after which a delivery exists. */
 const COOKED_OR_LATER = new Set(['COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
+
+/** The services that keep an inbox of the order events they handle, and which events those are. */
+export const inboxConsumers = [
+  { name: 'store', db: 'baedal_store', handles: (_type: string) => true },
+  {
+    name: 'payment',
+    db: 'baedal_payment',
+    handles: (type: string) => ['OrderPlaced', 'OrderCancelled', 'OrderRejected'].includes(type),
+  },
+  { name: 'delivery', db: 'baedal_delivery', handles: (type: string) => type === 'CookingFinished' },
+] as const;
+
+/** When each of these events was handled by this consumer (absent: not handled). */
+export async function handledAt(db: string, eventIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await chunked(eventIds, 500, (part) =>
+    sql(`select event_id, processed_at from ${db}.processed_event where event_id in ${sqlList(part)}`),
+  );
+  return new Map(rows.map((r) => [r[0]!, Date.parse(`${r[1]!.replace(' ', 'T')}Z`)]));
+}
 
 interface View {
   status: string;
@@ -144,6 +165,19 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
     (l) => `select order_id, count(*) from baedal_delivery.delivery where order_id in ${l} group by order_id`,
   )) {
     deliveries.set(r[0]!, Number(r[1]));
+  }
+  for (const consumer of inboxConsumers) {
+    const theirs = [...outbox].flatMap(([orderId, events]) =>
+      events.filter((e) => consumer.handles(e.type)).map((e) => ({ orderId, ...e })),
+    );
+    const handled = await handledAt(
+      consumer.db,
+      theirs.map((e) => e.id),
+    );
+    for (const e of theirs) {
+      if (!handled.has(e.id))
+        flag('consumer missed an event', `${consumer.name} ${e.type} ${e.id} (order ${e.orderId})`);
+    }
   }
   const deliveryEvents = await q(
     (l) => `select id from baedal_delivery.outbox where topic = 'deliveries' and partition_key in ${l}`,

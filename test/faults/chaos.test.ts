@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startApp, stopApp } from '../../tools/stack/processes.ts';
-import { describeProblems, orphanCharges, settle, type Tracked } from './audit.ts';
+import { describeProblems, handledAt, inboxConsumers, orphanCharges, settle, type Tracked } from './audit.ts';
 import { between, plans, rng, weighted } from './plans.ts';
 import { casts, SagaDriver, SagaError } from './saga.ts';
 import {
@@ -27,6 +27,7 @@ import {
   gone,
   healStack,
   killNine,
+  logSince,
   percentile,
   pool,
   report,
@@ -199,8 +200,26 @@ describe('fault: 1,000 sagas with random faults', () => {
       ? await sql(`select status from baedal_order.orders where id in ${sqlList([...raceWalks])}`)
       : [];
 
+    // Events the order service published again after their order stayed quiet, and which
+    // consumer handled one only then (its first delivery never reached the handler).
+    const redriven = logSince('order', 'event re-driven', t0).filter((l) => ours.has(String(l.orderId)));
+    const firstByRedrive: string[] = [];
+    for (const consumer of inboxConsumers) {
+      const theirs = redriven.filter((l) => consumer.handles(String(l.type)));
+      const handled = await handledAt(
+        consumer.db,
+        theirs.map((l) => String(l.eventId)),
+      );
+      for (const l of theirs) {
+        const at = handled.get(String(l.eventId));
+        if (at !== undefined && at >= Date.parse(String(l.time)))
+          firstByRedrive.push(`${consumer.name} ${l.type} ${l.eventId}`);
+      }
+    }
+
     const lossKinds = [
       'lost',
+      'consumer missed an event',
       'view missing',
       'view missed events',
       'notification not sent',
@@ -239,6 +258,10 @@ describe('fault: 1,000 sagas with random faults', () => {
         (filled.length ? ` (${show(countBy(filled.map((f) => f.type)))})` : '') +
         `; their own delivery came later for ${filled.length - lostBelow.length}, never within 60 s for` +
         ` ${lostBelow.length}${lostBelow.length ? ` (lost below the handler: ${lostBelow.map((f) => `${f.type} ${f.id}`).join(', ')})` : ''}`,
+      `events re-driven after their order stayed quiet: ${redriven.length}` +
+        (redriven.length ? ` (${show(countBy(redriven.map((l) => String(l.type))))})` : '') +
+        `; handled for the first time by a re-drive (their delivery was lost): ${firstByRedrive.length}` +
+        (firstByRedrive.length ? ` (${firstByRedrive.join(', ')})` : ''),
       ...(failures.length ? [`failures: ${failures.slice(0, 5).join(' | ')}`] : []),
       ...(Object.keys(result.problems).length
         ? ['PROBLEMS:', ...describeProblems(result.problems, 5)]

@@ -1,18 +1,21 @@
 /**
  * Fault: an event acknowledged without its handler having run (a delivery lost
- * between the broker and the customer service; seen once in a CI chaos run,
- * see services/customer/src/events/order-events.ts). The customer service is
- * told to lose the next CookingFinished (PUT /api/admin/faults/customer); one
- * order then goes all the way through the real stack. While the order runs,
- * its view lacks COOKED; once the order ends, the view takes the lost event
- * from the order service's event log: every status once, in order, with its
- * notification listed and sent.
+ * between the broker and a consumer; seen twice in CI chaos runs, see
+ * services/order/src/domain/event-redriver.ts). Two consumers are told to lose
+ * one event each (PUT /api/admin/faults/customer and /payment):
+ * - the customer view loses a CookingFinished: while the order runs its view
+ *   lacks COOKED; once the order ends, the view takes the lost event from the
+ *   order service's event log: every status once, in order, with its
+ *   notification listed and sent;
+ * - the payment service loses an OrderCancelled (the charge stays approved):
+ *   once the order has been quiet for ORDER_REDRIVE_AFTER_SECONDS, the order
+ *   service publishes its latest event again and the charge is refunded, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../integration/client.ts';
 import { notificationFiles } from './audit.ts';
 import { casts, SagaDriver } from './saga.ts';
-import { admin, customerLogSince, healStack, ms, report, until } from './support.ts';
+import { admin, healStack, logSince, ms, report, secs, sql, until, type AppName } from './support.ts';
 
 interface View {
   status: string;
@@ -20,21 +23,29 @@ interface View {
 }
 
 const everyStatus = ['PAID', 'ACCEPTED', 'COOKING', 'COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED'];
+/** The local stack's ORDER_REDRIVE_AFTER_SECONDS (the order service's default). */
+const REDRIVE_AFTER_MS = 60_000;
 
-/** The customer service's log lines with this message for this order, since `sinceMs`. */
-function customerLog(message: string, orderId: string, sinceMs: number): Record<string, unknown>[] {
-  return customerLogSince(message, sinceMs).filter((entry) => entry.orderId === orderId);
+/** A service's log lines with this message for this order, since `sinceMs`. */
+function logOf(app: AppName, message: string, orderId: string, sinceMs: number): Record<string, unknown>[] {
+  return logSince(app, message, sinceMs).filter((entry) => entry.orderId === orderId);
 }
 
-async function loseNext(type: string | null): Promise<void> {
-  const r = await call('PUT', '/api/admin/faults/customer', { token: await admin(), body: { loseNextEvent: type } });
+async function loseNext(app: 'customer' | 'payment', type: string | null): Promise<void> {
+  const body = app === 'payment' ? { delayMs: 0, failureRate: 0, loseNextEvent: type } : { loseNextEvent: type };
+  const r = await call('PUT', `/api/admin/faults/${app}`, { token: await admin(), body });
   expect(r.status).toBe(200);
 }
 
-describe('fault: an event lost on its way to the customer view', () => {
+async function chargeOf(orderId: string): Promise<string | undefined> {
+  return (await sql(`select status from baedal_payment.payment where order_id = '${orderId}'`))[0]?.[0];
+}
+
+describe('fault: an event lost on its way to a consumer', () => {
   beforeAll(healStack, 120_000);
   afterAll(async () => {
-    await loseNext(null);
+    await loseNext('customer', null);
+    await loseNext('payment', null);
     await healStack();
   }, 120_000);
 
@@ -45,7 +56,7 @@ describe('fault: an event lost on its way to the customer view', () => {
     const order = await driver.place(cast);
     const view = async () => (await call<View>('GET', `/api/order-status/${order.id}`, { token: cast.customer })).body;
 
-    await loseNext('CookingFinished');
+    await loseNext('customer', 'CookingFinished');
     await driver.owner(cast, order.id, 'accept', 'ACCEPTED');
     await driver.owner(cast, order.id, 'start-cooking', 'COOKING');
     await driver.owner(cast, order.id, 'finish-cooking', 'COOKED');
@@ -56,7 +67,7 @@ describe('fault: an event lost on its way to the customer view', () => {
       30_000,
     );
     // The fault took our event, and the running order's view shows the gap.
-    const lost = customerLog('fault injection: event acknowledged without handling', order.id, startedAt);
+    const lost = logOf('customer', 'fault injection: event acknowledged without handling', order.id, startedAt);
     expect(lost.map((l) => l.type)).toEqual(['CookingFinished']);
     expect(delivered.value.history.map((h) => h.status)).toEqual(
       everyStatus.filter((s) => s !== 'COOKED' && s !== 'COMPLETED'),
@@ -75,7 +86,7 @@ describe('fault: an event lost on its way to the customer view', () => {
     );
     const completeMs = Date.now() - confirmedAt;
     expect(ended.value.history.map((h) => h.status)).toEqual(everyStatus);
-    const filled = customerLog('applied them from the order event log', order.id, startedAt);
+    const filled = logOf('customer', 'applied them from the order event log', order.id, startedAt);
     expect(filled.flatMap((l) => (l.events as { type: string }[]).map((e) => e.type))).toEqual(['CookingFinished']);
 
     const listed = await call<{ orderId: string; status: string }[]>('GET', '/api/notifications', {
@@ -97,4 +108,60 @@ describe('fault: an event lost on its way to the customer view', () => {
         ` ${everyStatus.length} statuses, ${sent.length} notifications sent`,
     ]);
   }, 120_000);
+  it(
+    'the payment service misses an OrderCancelled; the order re-drives it and the charge is refunded once',
+    async () => {
+      const [cast] = await casts();
+      const driver = new SagaDriver();
+      const startedAt = Date.now();
+      const order = await driver.place(cast);
+      expect(await chargeOf(order.id)).toBe('APPROVED'); // charged before the order was saved
+
+      await loseNext('payment', 'OrderCancelled');
+      await driver.cancel(cast, order.id);
+      const cancelledAt = Date.now();
+      const lost = await until(
+        'the payment service losing the OrderCancelled',
+        async () => logOf('payment', 'fault injection: event acknowledged without handling', order.id, startedAt)[0],
+        30_000,
+      );
+      expect(lost.value.type).toBe('OrderCancelled');
+      // Everyone else has it (the view shows CANCELLED), and the money is still taken.
+      await until(
+        'the view at CANCELLED',
+        async () => {
+          const v = await call<View>('GET', `/api/order-status/${order.id}`, { token: cast.customer });
+          return v.body.status === 'CANCELLED' || undefined;
+        },
+        30_000,
+      );
+      expect(await chargeOf(order.id)).toBe('APPROVED');
+
+      await until(
+        'the charge refunded',
+        async () => (await chargeOf(order.id)) === 'REFUNDED' || undefined,
+        REDRIVE_AFTER_MS + 45_000,
+        250,
+      );
+      const refundedMs = Date.now() - cancelledAt;
+      const redriven = logOf('order', 'event re-driven', order.id, startedAt);
+      expect(redriven.map((l) => [l.type, l.eventId])).toEqual([['OrderCancelled', lost.value.eventId]]);
+      const handled = await sql(
+        `select count(*) from baedal_payment.processed_event where event_id = '${String(lost.value.eventId)}'`,
+      );
+      expect(handled[0]?.[0]).toBe('1');
+      const refunds = await sql(
+        `select count(*) from baedal_payment.outbox where type = 'PaymentRefunded' and partition_key = '${order.id}'`,
+      );
+      expect(refunds[0]?.[0]).toBe('1');
+
+      report('event lost on its way to the payment service', [
+        `order ${order.id}: OrderCancelled acknowledged by the payment service without handling (fault injection)`,
+        `the charge stayed APPROVED while the order was CANCELLED; re-driven by the order service` +
+          ` ${secs(Date.parse(String(redriven[0]!.time)) - cancelledAt)} after the cancel`,
+        `refunded ${secs(refundedMs)} after the cancel; the event handled once, one PaymentRefunded`,
+      ]);
+    },
+    REDRIVE_AFTER_MS + 120_000,
+  );
 });

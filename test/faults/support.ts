@@ -166,11 +166,11 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
   return results;
 }
 
-/** The customer service's JSON log lines with this message, since `sinceMs`. */
-export function customerLogSince(message: string, sinceMs: number): Record<string, unknown>[] {
+/** A service's JSON log lines with this message, since `sinceMs`. */
+export function logSince(app: AppName, message: string, sinceMs: number): Record<string, unknown>[] {
   let text: string;
   try {
-    text = fs.readFileSync(logFile('customer'), 'utf8');
+    text = fs.readFileSync(logFile(app), 'utf8');
   } catch {
     return [];
   }
@@ -194,7 +194,7 @@ export function customerLogSince(message: string, sinceMs: number): Record<strin
  * see viewEventsArrivedLate.
  */
 export function viewEventsFilled(sinceMs: number): { id: string; orderId: string; type: string }[] {
-  return customerLogSince('applied them from the order event log', sinceMs).flatMap((entry) =>
+  return logSince('customer', 'applied them from the order event log', sinceMs).flatMap((entry) =>
     (entry.events as { id: string; type: string }[]).map((e) => ({
       id: e.id,
       orderId: String(entry.orderId),
@@ -206,7 +206,7 @@ export function viewEventsFilled(sinceMs: number): { id: string; orderId: string
 /** Ids of filled events whose own delivery arrived later, since `sinceMs`. */
 export function viewEventsArrivedLate(sinceMs: number): Set<string> {
   return new Set(
-    customerLogSince('an event taken from the order event log arrived after all', sinceMs).map((e) =>
+    logSince('customer', 'an event taken from the order event log arrived after all', sinceMs).map((e) =>
       String(e.eventId),
     ),
   );

@@ -12,11 +12,11 @@ import {
   type Metrics,
 } from '@baedal/platform';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
+import { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { Middleware } from 'koa';
 import { Counter } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Notifier } from './events/notifier.ts';
-import { LoseNextEvent } from './events/lose-next-event.ts';
 import { DaprOrderEventLog } from './events/order-event-log.ts';
 import { OrderStatusProjector } from './events/order-events.ts';
 import type { ViewChanges } from './events/view-changes.ts';

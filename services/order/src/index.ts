@@ -8,6 +8,7 @@ import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
 import { config } from './config.ts';
+import { EventRedriver } from './domain/event-redriver.ts';
 import { CatalogStore } from './entities/catalog.ts';
 import { Order, OrderRequest } from './entities/order.ts';
 
@@ -23,11 +24,15 @@ const dapr = new DaprSidecar(config.dapr);
 const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
 const app = buildApp({ config, orm, dapr, relay, logger, metrics });
 
+const redriver = new EventRedriver({ orm, relay, logger, metrics, afterSeconds: config.redriveAfterSeconds });
+
 relay.start();
+redriver.start();
 serve(app, {
   port: config.port,
   logger,
   onShutdown: async () => {
+    redriver.stop();
     await relay.stop();
     await orm.close();
   },

@@ -11,6 +11,7 @@ import {
 } from '@baedal/platform';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
+import { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
@@ -34,13 +35,17 @@ export function buildApp(deps: {
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
   });
   const verifier = new TokenVerifier(config.auth);
+  const loseNextEvent = new LoseNextEvent();
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
-    subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, logger, e, () => deps.relay.kick())),
+    subscription(topics.orders, OrderEvent, async (e) => {
+      if (!loseNextEvent.takes(e, logger)) await onOrderEvent(orm, logger, e, () => deps.relay.kick());
+    }),
   ]);
   const routes = paymentRoutes({
     orm,
     verifier,
     gateway: deps.gateway,
+    loseNextEvent,
     faultInjection: config.faultInjection,
     captureTimeoutSeconds: config.captureTimeoutSeconds,
   });

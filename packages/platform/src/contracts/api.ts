@@ -96,10 +96,20 @@ export const ListOrderStatusQuery = z.strictObject({
 /** GET /api/payments */
 export const PaymentsQuery = z.strictObject({ orderId: uuid.optional() });
 
-/** PUT /api/admin/faults/payment */
+/**
+ * The next event of this type is acknowledged without being handled, as a lost
+ * delivery would be (null disarms). Fault injection of the customer and payment services.
+ */
+const loseNextEvent = z
+  .enum(Object.keys(statusOfEvent) as [OrderEvent['type'], ...OrderEvent['type'][]])
+  .nullable()
+  .describe('Acknowledge the next order event of this type without handling it (null disarms)');
+
+/** PUT /api/admin/faults/payment; loseNextEvent is ours (api.md names the other two). */
 export const FaultsRequest = z.strictObject({
   delayMs: z.number().int().min(0).max(60_000),
   failureRate: z.number().min(0).max(1),
+  loseNextEvent: loseNextEvent.optional(),
 });
 export type FaultsRequest = z.infer<typeof FaultsRequest>;
 
@@ -107,13 +117,8 @@ export type FaultsRequest = z.infer<typeof FaultsRequest>;
 export const OrderFaultsRequest = z.strictObject({ crashAfterCommit: z.boolean() });
 export type OrderFaultsRequest = z.infer<typeof OrderFaultsRequest>;
 
-/**
- * PUT /api/admin/faults/customer (admin, fault injection on): acknowledge the next
- * event of this type without handling it, as a lost delivery would (null disarms).
- */
-export const CustomerFaultsRequest = z.strictObject({
-  loseNextEvent: z.enum(Object.keys(statusOfEvent) as [OrderEvent['type'], ...OrderEvent['type'][]]).nullable(),
-});
+/** PUT /api/admin/faults/customer (admin, fault injection on). */
+export const CustomerFaultsRequest = z.strictObject({ loseNextEvent });
 export type CustomerFaultsRequest = z.infer<typeof CustomerFaultsRequest>;
 
 // --------------------------------------------------------------- responses

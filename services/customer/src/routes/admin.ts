@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import { notFound, parseWith, requireRole, type TokenVerifier } from '@baedal/platform';
 import { CustomerFaultsRequest } from '@baedal/platform/contracts/api';
-import type { LoseNextEvent } from '../events/lose-next-event.ts';
+import type { LoseNextEvent } from '@baedal/platform/lose-next-event';
 
 export function adminRoutes(deps: { loseNextEvent: LoseNextEvent; verifier: TokenVerifier; faultInjection: boolean }) {
   const router = new Router();

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { TokenVerifier } from '@baedal/platform';
 import { conflict, notFound, requireRole, unavailable, userOf, parseWith } from '@baedal/platform';
 import { isDuplicateKey } from '@baedal/platform/db';
+import type { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
 import { FaultsRequest, PaymentsQuery, type FaultsResponse } from '@baedal/platform/contracts/api';
@@ -13,6 +14,7 @@ export function paymentRoutes(deps: {
   orm: MikroORM;
   verifier: TokenVerifier;
   gateway: SimulatedGateway;
+  loseNextEvent: LoseNextEvent;
   faultInjection: boolean;
   captureTimeoutSeconds: number;
 }): Router {
@@ -85,8 +87,9 @@ export function paymentRoutes(deps: {
 
   router.put('/api/admin/faults/payment', requireRole(verifier, 'admin'), (ctx) => {
     if (!deps.faultInjection) throw notFound('Fault injection');
-    const faults = parseWith(FaultsRequest, ctx.request.body, 'body');
+    const { loseNextEvent, ...faults } = parseWith(FaultsRequest, ctx.request.body, 'body');
     gateway.setFaults(faults);
+    if (loseNextEvent !== undefined) deps.loseNextEvent.arm(loseNextEvent);
     const body: FaultsResponse = gateway.getFaults();
     ctx.body = body;
   });

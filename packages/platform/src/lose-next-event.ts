@@ -1,12 +1,13 @@
 /**
  * Fault injection for the fault tests (only when FAULT_INJECTION is on): the
  * next event of the armed type is acknowledged without being handled, which is
- * what a delivery lost between broker and handler looks like to this service.
- * test/faults/lost-event.test.ts uses it to show that an ended order's view
- * takes the lost event from the order service's event log.
+ * what a delivery lost between broker and handler looks like to the service.
+ * test/faults/lost-event.test.ts uses it to show that the customer view takes
+ * a lost event from the order service's event log, and that a lost
+ * OrderCancelled reaches the payment service when the order re-drives it.
  */
-import type { Logger } from '@baedal/platform';
-import type { OrderEvent } from '@baedal/platform/contracts/events';
+import type { OrderEvent } from './contracts/events.ts';
+import type { Logger } from './logger.ts';
 
 export class LoseNextEvent {
   private armed: OrderEvent['type'] | null = null;
