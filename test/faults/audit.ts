@@ -10,7 +10,8 @@
  * - store (SQL): the inbox has the order once, at the order's status;
  * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
  * - consumers' inboxes (SQL, processed_event): the store, payment and delivery
- *   services each handled every order event they subscribe to;
+ *   services each handled every order event they act on, the order service
+ *   every delivery fact;
  * - customer view (the customer sidecar's state API, read only): its status
  *   and history are the order's, every event of the order was applied, one
  *   notification per status;
@@ -22,6 +23,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { statusOfEvent } from '@baedal/platform/contracts/events';
 import { stackDir } from '../../tools/stack/paths.ts';
 import { port } from '../../tools/stack/topology.ts';
 import { illegalStep } from './saga.ts';
@@ -50,15 +52,20 @@ const NOTIFICATIONS_DIR = path.join(stackDir, 'notifications');
 /** Statuses after which a delivery exists. */
 const COOKED_OR_LATER = new Set(['COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
 
-/** The services that keep an inbox of the order events they handle, and which events those are. */
+/** The services that keep an inbox of the events they handle, and which events of an order those are. */
 export const inboxConsumers = [
-  { name: 'store', db: 'baedal_store', handles: (_type: string) => true },
+  { name: 'store', db: 'baedal_store', handles: (type: string) => type in statusOfEvent },
   {
     name: 'payment',
     db: 'baedal_payment',
     handles: (type: string) => ['OrderPlaced', 'OrderCancelled', 'OrderRejected'].includes(type),
   },
   { name: 'delivery', db: 'baedal_delivery', handles: (type: string) => type === 'CookingFinished' },
+  {
+    name: 'order',
+    db: 'baedal_order',
+    handles: (type: string) => type === 'DeliveryPickedUp' || type === 'DeliveryCompleted',
+  },
 ] as const;
 
 /** When each of these events was handled by this consumer (absent: not handled). */
@@ -166,10 +173,16 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
   )) {
     deliveries.set(r[0]!, Number(r[1]));
   }
+  const deliveryFacts = await q(
+    (l) =>
+      `select partition_key, id, type from baedal_delivery.outbox where topic = 'deliveries' and partition_key in ${l}`,
+  );
+  const everyEvent = [
+    ...[...outbox].flatMap(([orderId, events]) => events.map((e) => ({ orderId, ...e }))),
+    ...deliveryFacts.map((r) => ({ orderId: r[0]!, id: r[1]!, type: r[2]! })),
+  ];
   for (const consumer of inboxConsumers) {
-    const theirs = [...outbox].flatMap(([orderId, events]) =>
-      events.filter((e) => consumer.handles(e.type)).map((e) => ({ orderId, ...e })),
-    );
+    const theirs = everyEvent.filter((e) => consumer.handles(e.type));
     const handled = await handledAt(
       consumer.db,
       theirs.map((e) => e.id),
@@ -179,10 +192,7 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
         flag('consumer missed an event', `${consumer.name} ${e.type} ${e.id} (order ${e.orderId})`);
     }
   }
-  const deliveryEvents = await q(
-    (l) => `select id from baedal_delivery.outbox where topic = 'deliveries' and partition_key in ${l}`,
-  );
-  const eventIds = new Set([...[...outbox.values()].flat().map((e) => e.id), ...deliveryEvents.map((r) => r[0]!)]);
+  const eventIds = new Set(everyEvent.map((e) => e.id));
   const dead = (
     await sql(`select event_id, type from baedal_order.dead_letter where received_at >= ${sqlTime(sinceMs - 5_000)}`)
   ).filter((r) => eventIds.has(r[0]!));

@@ -1,14 +1,14 @@
 /**
  * Fault: an event acknowledged without its handler having run (a delivery lost
  * between the broker and a consumer; seen twice in CI chaos runs, see
- * services/order/src/domain/event-redriver.ts). Two consumers are told to lose
+ * packages/platform/src/outbox-redrive.ts). Two consumers are told to lose
  * one event each (PUT /api/admin/faults/customer and /payment):
  * - the customer view loses a CookingFinished: while the order runs its view
  *   lacks COOKED; once the order ends, the view takes the lost event from the
  *   order service's event log: every status once, in order, with its
  *   notification listed and sent;
  * - the payment service loses an OrderCancelled (the charge stays approved):
- *   once the order has been quiet for ORDER_REDRIVE_AFTER_SECONDS, the order
+ *   once the order has been quiet for OUTBOX_REDRIVE_AFTER_SECONDS, the order
  *   service publishes its latest event again and the charge is refunded, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -23,12 +23,12 @@ interface View {
 }
 
 const everyStatus = ['PAID', 'ACCEPTED', 'COOKING', 'COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED'];
-/** The local stack's ORDER_REDRIVE_AFTER_SECONDS (the order service's default). */
+/** The local stack's OUTBOX_REDRIVE_AFTER_SECONDS (the default). */
 const REDRIVE_AFTER_MS = 60_000;
 
-/** A service's log lines with this message for this order, since `sinceMs`. */
+/** A service's log lines with this message for this order (or with it as their key), since `sinceMs`. */
 function logOf(app: AppName, message: string, orderId: string, sinceMs: number): Record<string, unknown>[] {
-  return logSince(app, message, sinceMs).filter((entry) => entry.orderId === orderId);
+  return logSince(app, message, sinceMs).filter((e) => e.orderId === orderId || e.partitionKey === orderId);
 }
 
 async function loseNext(app: 'customer' | 'payment', type: string | null): Promise<void> {

@@ -147,8 +147,14 @@ export function appEnv(app: AppSpec): Record<string, string> {
     MALLOC_MMAP_THRESHOLD_: '131072',
   };
   // Handed through from the shell that starts the instance: the rate limits (benchmarks
-  // and load tests turn them off) and extra Node flags (BAEDAL_NODE_OPTIONS, e.g. --cpu-prof).
-  for (const name of ['RATE_LIMIT_ENABLED', 'RATE_LIMIT_PER_USER', 'RATE_LIMIT_PER_ADDRESS']) {
+  // and load tests turn them off), re-drive (the bench turns it off) and extra Node flags
+  // (BAEDAL_NODE_OPTIONS, e.g. --cpu-prof).
+  for (const name of [
+    'RATE_LIMIT_ENABLED',
+    'RATE_LIMIT_PER_USER',
+    'RATE_LIMIT_PER_ADDRESS',
+    'OUTBOX_REDRIVE_AFTER_SECONDS',
+  ]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }

@@ -26,6 +26,12 @@ const commonEnv = z.object({
   DB_USER: z.string().optional(),
   DB_PASSWORD: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Quiet time after which the latest event of a key is published once more
+   * (outbox-redrive.ts); 0 turns that off. Keep it above the pub/sub's own
+   * redelivery time (processingTimeout, 30 s) so a re-drive is not just early.
+   */
+  OUTBOX_REDRIVE_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1),
@@ -41,6 +47,8 @@ export interface DbConfig {
   user: string;
   password: string;
   poolMax: number;
+  /** See OUTBOX_REDRIVE_AFTER_SECONDS. */
+  outboxRedriveAfterSeconds: number;
 }
 
 export interface CommonConfig {
@@ -79,6 +87,7 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
       user: e.DB_USER,
       password: e.DB_PASSWORD,
       poolMax: e.DB_POOL_MAX,
+      outboxRedriveAfterSeconds: e.OUTBOX_REDRIVE_AFTER_SECONDS,
     };
   }
   return Object.freeze({

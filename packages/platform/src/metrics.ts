@@ -7,6 +7,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly eventsHandled: Counter<'topic' | 'type' | 'outcome'>;
   readonly eventsPublished: Counter<'topic'>;
+  readonly eventsRedriven: Counter<'topic' | 'type'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -28,6 +29,12 @@ export class Metrics {
       name: 'events_published_total',
       help: 'Events published by the outbox relay',
       labelNames: ['topic'],
+      registers: [this.registry],
+    });
+    this.eventsRedriven = new Counter({
+      name: 'events_redriven_total',
+      help: 'Latest events of a quiet key published once more (outbox-redrive.ts)',
+      labelNames: ['topic', 'type'],
       registers: [this.registry],
     });
   }

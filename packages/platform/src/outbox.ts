@@ -25,6 +25,8 @@ export const OutboxMessage = defineEntity({
     lastError: p.text().nullable(),
     createdAt: p.datetime(3),
     publishedAt: p.datetime(3).nullable(),
+    /** When the re-drive sweep dealt with it (outbox-redrive.ts); added by a later migration. */
+    redriveCheckedAt: p.datetime(3).nullable(),
   },
 });
 
@@ -55,6 +57,7 @@ function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
     lastError: null,
     createdAt: new Date(),
     publishedAt: null,
+    redriveCheckedAt: null,
   };
 }
 

@@ -1,4 +1,5 @@
 /** Every migration of this service, in order; run at start by openDatabase(). */
 import { Migration20261126000000_init } from './Migration20261126000000_init.ts';
+import { Migration20261126030000_outbox_redrive } from './Migration20261126030000_outbox_redrive.ts';
 
-export const migrations = [Migration20261126000000_init];
+export const migrations = [Migration20261126000000_init, Migration20261126030000_outbox_redrive];

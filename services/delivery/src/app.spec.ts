@@ -26,7 +26,7 @@ const config: Config = {
   port: 0,
   logLevel: 'silent',
   dapr: { host: '127.0.0.1', httpPort: 1, apiToken: undefined, pubsub: 'pubsub' },
-  db: { host: '127.0.0.1', port: 1, dbName: 'x', user: 'x', password: 'x', poolMax: 1 },
+  db: { host: '127.0.0.1', port: 1, dbName: 'x', user: 'x', password: 'x', poolMax: 1, outboxRedriveAfterSeconds: 0 },
   auth,
   demoData: false,
   faultInjection: false,

@@ -3,6 +3,7 @@ import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import { openDatabase } from '@baedal/platform/db';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
+import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
 import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
@@ -21,11 +22,23 @@ const dapr = new DaprSidecar(config.dapr);
 const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
 const app = buildApp({ config, orm, dapr, relay, logger, metrics });
 
+// Re-drive (outbox-redrive.ts) the delivery facts the order service moves the order on.
+const redriver = new OutboxRedriver({
+  orm,
+  relay,
+  logger,
+  metrics,
+  afterSeconds: config.db.outboxRedriveAfterSeconds,
+  types: ['DeliveryPickedUp', 'DeliveryCompleted'],
+});
+
 relay.start();
+redriver.start();
 serve(app, {
   port: config.port,
   logger,
   onShutdown: async () => {
+    redriver.stop();
     await relay.stop();
     await orm.close();
   },

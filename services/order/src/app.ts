@@ -43,14 +43,7 @@ export function buildApp(deps: {
     }),
   });
   const catalog = new CatalogCache(orm);
-  const commands = new OrderCommands({
-    orm,
-    dapr,
-    relay,
-    logger,
-    catalog,
-    redriveAfterSeconds: config.redriveAfterSeconds,
-  });
+  const commands = new OrderCommands({ orm, dapr, relay, logger, catalog });
   const verifier = new TokenVerifier(config.auth);
   const deadLetters = deadLetterRoutes({ orm, pubsub: config.dapr.pubsub, verifier, logger, metrics });
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics, extra: [deadLetters.subscription] }, [

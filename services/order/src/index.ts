@@ -4,11 +4,11 @@ import { openDatabase } from '@baedal/platform/db';
 import { DeadLetter } from '@baedal/platform/deadletters';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
+import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
 import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
 import { config } from './config.ts';
-import { EventRedriver } from './domain/event-redriver.ts';
 import { CatalogStore } from './entities/catalog.ts';
 import { Order, OrderRequest } from './entities/order.ts';
 
@@ -24,7 +24,16 @@ const dapr = new DaprSidecar(config.dapr);
 const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
 const app = buildApp({ config, orm, dapr, relay, logger, metrics });
 
-const redriver = new EventRedriver({ orm, relay, logger, metrics, afterSeconds: config.redriveAfterSeconds });
+// Re-drive (outbox-redrive.ts) what another service must act on before the order moves
+// (OrderPlaced: the store; CookingFinished: delivery) and what ends it (the refund, the view).
+const redriver = new OutboxRedriver({
+  orm,
+  relay,
+  logger,
+  metrics,
+  afterSeconds: config.db.outboxRedriveAfterSeconds,
+  types: ['OrderPlaced', 'CookingFinished', 'OrderCompleted', 'OrderCancelled', 'OrderRejected'],
+});
 
 relay.start();
 redriver.start();

@@ -1,5 +1,10 @@
 /** Every migration of this service, in order; run at start by openDatabase(). */
 import { Migration20261126000000_init } from './Migration20261126000000_init.ts';
 import { Migration20261126010000_capture } from './Migration20261126010000_capture.ts';
+import { Migration20261126030000_outbox_redrive } from './Migration20261126030000_outbox_redrive.ts';
 
-export const migrations = [Migration20261126000000_init, Migration20261126010000_capture];
+export const migrations = [
+  Migration20261126000000_init,
+  Migration20261126010000_capture,
+  Migration20261126030000_outbox_redrive,
+];

@@ -6,6 +6,7 @@ import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import { openDatabase } from '@baedal/platform/db';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
+import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
 import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
@@ -30,12 +31,24 @@ const published = await enqueueCatalogSnapshots(orm);
 logger.info({ stores: published }, 'catalog snapshots enqueued');
 const app = buildApp({ config, orm, dapr, logger, metrics });
 
+// Re-drive (outbox-redrive.ts) a store's latest catalog snapshot: the order service prices from it.
+const redriver = new OutboxRedriver({
+  orm,
+  relay,
+  logger,
+  metrics,
+  afterSeconds: config.db.outboxRedriveAfterSeconds,
+  types: ['StoreCatalogPublished'],
+});
+
 relay.start();
+redriver.start();
 relay.kick();
 serve(app, {
   port: config.port,
   logger,
   onShutdown: async () => {
+    redriver.stop();
     await relay.stop();
     await orm.close();
   },

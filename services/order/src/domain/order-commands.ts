@@ -21,7 +21,6 @@ import { enqueue, insertEvent, OutboxMessage, type OutboxRelay } from '@baedal/p
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
 import { Order, OrderRequest, type DeliveryAddress } from '../entities/order.ts';
 import type { CatalogCache } from './catalog-cache.ts';
-import { firstRedriveAt } from './event-redriver.ts';
 import { eventTypeOfStatus, IllegalTransitionError, statusRank, transition } from './lifecycle.ts';
 import { priceOrder } from './pricing.ts';
 
@@ -49,21 +48,11 @@ export class OrderCommands {
   private readonly relay: OutboxRelay;
   private readonly logger: Logger;
   private readonly catalog: CatalogCache;
-  private readonly redriveAfterSeconds: number;
   /** Fault injection: simulate a crash between the commit of an order and the publish of its event. */
   crashAfterNextCommit = false;
 
-  constructor(deps: {
-    orm: MikroORM;
-    dapr: DaprSidecar;
-    relay: OutboxRelay;
-    logger: Logger;
-    catalog: CatalogCache;
-    /** See domain/event-redriver.ts. */
-    redriveAfterSeconds: number;
-  }) {
+  constructor(deps: { orm: MikroORM; dapr: DaprSidecar; relay: OutboxRelay; logger: Logger; catalog: CatalogCache }) {
     this.orm = deps.orm;
-    this.redriveAfterSeconds = deps.redriveAfterSeconds;
     this.catalog = deps.catalog;
     this.dapr = deps.dapr;
     this.relay = deps.relay;
@@ -121,8 +110,6 @@ export class OrderCommands {
       riderId: null,
       createdAt: now,
       updatedAt: now,
-      redriveAt: firstRedriveAt(now, this.redriveAfterSeconds),
-      redrives: 0,
     };
     try {
       // The order and its OrderPlaced, two INSERTs in one transaction (no unit of work to compute).
@@ -281,14 +268,9 @@ export class OrderCommands {
     }
   }
 
-  /**
-   * Writes the lifecycle event for the order's current status to the outbox
-   * (flushed with the order), and schedules its re-drive.
-   */
+  /** Writes the lifecycle event for the order's current status to the outbox (flushed with the order). */
   private publish(em: EntityManager, o: Order, at: Date, extra: EventExtra = {}): void {
     enqueue(em, topics.orders, this.eventOf(o, at, extra), o.id);
-    o.redriveAt = firstRedriveAt(at, this.redriveAfterSeconds);
-    o.redrives = 0;
   }
 
   /** The lifecycle event for the order's current status. */

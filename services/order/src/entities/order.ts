@@ -33,10 +33,6 @@ export const Order = defineEntity({
     riderId: p.uuid().nullable(),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),
-    /** When the latest event is published again if nothing happens before (null: never). */
-    redriveAt: p.datetime(3).nullable(),
-    /** How many times the latest event was published again. */
-    redrives: p.integer(),
   },
 });
 export type Order = InferEntity<typeof Order>;
