@@ -14,11 +14,12 @@
  * sagas, 32 faults) the customer's sidecar acknowledged one CookingFinished
  * that never reached this handler (no handler call, no error, no dead letter;
  * the app had been SIGKILLed just before and its retries were in flight), and
- * the view missed COOKED for good. We could not reproduce it in ~90 more
- * customer crashes, so we close the gap here instead of trusting every layer
- * below: a read model that checks itself against the source of truth at the
- * one moment the order stops changing. It costs one invocation per order; a
- * failed read is logged and leaves the view as its events made it.
+ * the view missed COOKED for good; a later run lost an event to the payment
+ * service the same way. Re-drive (platform outbox-redrive.ts) sends an order's
+ * latest event again; this check covers the earlier ones: a read model that
+ * checks itself against the source of truth at the one moment the order stops
+ * changing. It costs one invocation per order; a failed read is logged and
+ * leaves the view as its events made it.
  */
 import type { Logger } from '@baedal/platform';
 import type { OrderEvent } from '@baedal/platform/contracts/events';
