@@ -4,12 +4,12 @@
  * types it names: the ones another service must act on, or that settle
  * something (an order's end and its refund).
  *
- * Why, when the outbox and the broker already deliver at least once: in two CI
- * chaos runs a consumer's sidecar acknowledged one event its app never
- * handled (the customer view missed a CookingFinished; the payment service
- * missed an OrderCancelled and kept the money). No error, no dead letter, no
- * redelivery; we did not find the cause in daprd 1.18.0 or its Redis
- * component, nor reproduce it here. Every consumer deduplicates by event id
+ * Why, when the outbox and the broker already deliver at least once: in two
+ * chaos runs on fresh clones (one of them CI's) a consumer's sidecar
+ * acknowledged one event its app never handled (the customer view missed a
+ * CookingFinished; the payment service missed an OrderCancelled and kept the
+ * money). No error, no dead letter, no redelivery; we did not find the cause
+ * in daprd 1.18.0 or its Redis component, nor reproduce it here. Every consumer deduplicates by event id
  * (its inbox, the view's applied ids), so a re-driven event that was handled
  * changes nothing, and one that was lost is handled now. The latest event of
  * a key is the one whose loss matters: the key waits on it (the store must see
