@@ -275,5 +275,8 @@ describe('fault: 1,000 sagas with random faults', () => {
     expect(failures).toEqual([]);
     expect(describeProblems(result.problems)).toEqual([]);
     expect(orphans.stillCharged).toEqual([]);
+    // Re-drive sends an event again once at most.
+    const redrivenIds = redriven.map((l) => String(l.eventId));
+    expect(redrivenIds.filter((id, i) => redrivenIds.indexOf(id) !== i)).toEqual([]);
   }, 1_500_000);
 });
