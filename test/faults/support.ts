@@ -188,6 +188,37 @@ export function logSince(app: AppName, message: string, sinceMs: number): Record
 }
 
 /**
+ * What a process logged at warn level or worse (daprd's logfmt or our JSON
+ * lines) and when the stack started it, in [fromMs, toMs]: the trail to keep
+ * when a consumer lost an event (the chaos report prints it).
+ */
+export function logTrail(id: string, fromMs: number, toMs: number, limit = 25): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile(id), 'utf8');
+  } catch {
+    return [];
+  }
+  const timeOf = (line: string) => {
+    const m = /^===== (\S+) |time="([^"]+)"|"time":"([^"]+)"/.exec(line);
+    return m ? Date.parse(m[1] ?? m[2] ?? m[3]!) : NaN;
+  };
+  // The sidecar's per-attempt retry warnings would drown the rest.
+  const worth = (line: string) =>
+    line.startsWith('=====') ||
+    (/level=(warning|error|fatal)|"level":"(warn|error|fatal)"/.test(line) &&
+      !/encountered a retriable error|Retrying in/.test(line));
+  return text
+    .split('\n')
+    .filter((line) => {
+      const t = timeOf(line);
+      return t >= fromMs && t <= toMs && worth(line);
+    })
+    .slice(0, limit)
+    .map((line) => `${id}: ${line.slice(0, 300)}`);
+}
+
+/**
  * Events the customer view lacked when an order ended and took from the order
  * service's event log (services/customer/src/events/order-events.ts), since
  * `sinceMs`. Most are only late (their delivery comes after the order ended);
