@@ -26,6 +26,7 @@ import type { AnyEvent } from './contracts/events.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { OutboxMessage, type OutboxRelay } from './outbox.ts';
+import { repeat } from './repeat.ts';
 
 /** Migration DDL: when the sweeper dealt with a row (re-published it, or found a newer event of its key). */
 export const outboxRedriveColumnSql = 'alter table outbox add column redrive_checked_at datetime(3) null';
@@ -57,7 +58,7 @@ export function newestOfTheirKey<T extends OutboxRow>(due: readonly T[], all: re
 }
 
 export class OutboxRedriver {
-  private timer: NodeJS.Timeout | undefined;
+  private loop: { stop(): void } | undefined;
   private readonly deps: {
     orm: MikroORM;
     relay: OutboxRelay;
@@ -75,21 +76,15 @@ export class OutboxRedriver {
 
   start(): void {
     if (this.deps.afterSeconds <= 0 || this.deps.types.length === 0) return;
-    const every = Math.min(10_000, (this.deps.afterSeconds * 1000) / 4);
-    const tick = () => {
-      this.sweep()
-        .catch((e: unknown) => this.deps.logger.warn({ err: e }, 're-drive sweep failed'))
-        .finally(() => {
-          this.timer = setTimeout(tick, every);
-          this.timer.unref();
-        });
-    };
-    this.timer = setTimeout(tick, every);
-    this.timer.unref();
+    this.loop = repeat(
+      Math.min(10_000, (this.deps.afterSeconds * 1000) / 4),
+      () => this.sweep(),
+      (e) => this.deps.logger.warn({ err: e }, 're-drive sweep failed'),
+    );
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.loop?.stop();
   }
 
   /** One pass; returns how many events it marked for publishing again. */

@@ -6,12 +6,13 @@
  * answer, nothing happens and the next pass asks again.
  */
 import type { DaprSidecar, Logger } from '@baedal/platform';
+import { repeat } from '@baedal/platform/repeat';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { Payment } from '../entities/payment.ts';
 import { refund } from '../events/refunds.ts';
 
 export class CaptureSweeper {
-  private timer: NodeJS.Timeout | undefined;
+  private loop: { stop(): void } | undefined;
   private readonly deps: {
     orm: MikroORM;
     dapr: DaprSidecar;
@@ -25,21 +26,15 @@ export class CaptureSweeper {
   }
 
   start(): void {
-    const every = Math.min(10_000, (this.deps.timeoutSeconds * 1000) / 3);
-    const tick = () => {
-      this.sweep()
-        .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'capture sweep failed'))
-        .finally(() => {
-          this.timer = setTimeout(tick, every);
-          this.timer.unref();
-        });
-    };
-    this.timer = setTimeout(tick, every);
-    this.timer.unref();
+    this.loop = repeat(
+      Math.min(10_000, (this.deps.timeoutSeconds * 1000) / 3),
+      () => this.sweep(),
+      (e) => this.deps.logger.warn({ err: e }, 'capture sweep failed'),
+    );
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.loop?.stop();
   }
 
   /** One pass; returns how many charges it voided. */
