@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { demoStores } from '@baedal/platform/contracts/demo';
 import { call, login, type Reply } from '../integration/client.ts';
-import { allowedTransitions, statusRank } from '../../services/order/src/domain/lifecycle.ts';
+import { allowedTransitions, statusRank } from '../../packages/platform/src/contracts/lifecycle.ts';
 import { sleep } from './support.ts';
 
 export type DemoStore = (typeof demoStores)[number];

@@ -21,6 +21,7 @@ export const topics = {
   catalog: 'catalog',
 } as const;
 
+/** Every order status, in lifecycle order (the happy path, then the exits): contracts/lifecycle.ts ranks by it. */
 export const orderStatuses = [
   'PAID',
   'ACCEPTED',

@@ -17,24 +17,10 @@
  */
 import type { OrderStatusResponse } from '@baedal/platform/contracts/api';
 import { statusOfEvent, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
+import { statusRank } from '@baedal/platform/contracts/lifecycle';
 import { messages, notificationId, type Notification } from './notification.ts';
 
-/**
- * Rank of each status. A valid order has at most one of CANCELLED/REJECTED and
- * only after PAID/ACCEPTED; their relative rank only makes impossible mixes
- * deterministic.
- */
-export const statusRank: Record<OrderStatus, number> = {
-  PAID: 1,
-  ACCEPTED: 2,
-  COOKING: 3,
-  COOKED: 4,
-  PICKED_UP: 5,
-  DELIVERED: 6,
-  COMPLETED: 7,
-  CANCELLED: 8,
-  REJECTED: 9,
-};
+export { statusRank };
 
 export interface HistoryEntry {
   status: OrderStatus;

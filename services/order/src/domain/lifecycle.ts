@@ -3,33 +3,10 @@
  * change of an order goes through `transition`, in the order service, under a
  * row lock; everyone else follows its events.
  */
-import type { OrderEvent, OrderStatus } from '@baedal/platform/contracts/events';
+import type { OrderStatus } from '@baedal/platform/contracts/events';
+import { allowedTransitions, exitStatuses, isFinal } from '@baedal/platform/contracts/lifecycle';
 
-export const allowedTransitions: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  PAID: ['ACCEPTED', 'REJECTED', 'CANCELLED'],
-  ACCEPTED: ['COOKING', 'CANCELLED'],
-  COOKING: ['COOKED'],
-  COOKED: ['PICKED_UP'],
-  // api.md: the customer may confirm once the food is picked up or delivered.
-  PICKED_UP: ['DELIVERED', 'COMPLETED'],
-  DELIVERED: ['COMPLETED'],
-  COMPLETED: [],
-  CANCELLED: [],
-  REJECTED: [],
-};
-
-/** Position in the happy path; exits rank last so a view never leaves them. */
-export const statusRank: Readonly<Record<OrderStatus, number>> = {
-  PAID: 0,
-  ACCEPTED: 1,
-  COOKING: 2,
-  COOKED: 3,
-  PICKED_UP: 4,
-  DELIVERED: 5,
-  COMPLETED: 6,
-  CANCELLED: 7,
-  REJECTED: 7,
-};
+export { allowedTransitions, eventTypeOfStatus, statusRank } from '@baedal/platform/contracts/lifecycle';
 
 export interface HistoryEntry {
   status: OrderStatus;
@@ -63,23 +40,10 @@ export function transition(state: LifecycleState, to: OrderStatus, at: Date): Li
 }
 
 export function isTerminal(status: OrderStatus): boolean {
-  return allowedTransitions[status].length === 0;
+  return isFinal(status);
 }
 
 /** A payment is refunded exactly when an order ends in one of these. */
 export function refundsPayment(status: OrderStatus): boolean {
-  return status === 'CANCELLED' || status === 'REJECTED';
+  return exitStatuses.includes(status);
 }
-
-/** The integration event announcing that an order reached `status`. */
-export const eventTypeOfStatus: Readonly<Record<OrderStatus, OrderEvent['type']>> = {
-  PAID: 'OrderPlaced',
-  ACCEPTED: 'OrderAccepted',
-  REJECTED: 'OrderRejected',
-  COOKING: 'CookingStarted',
-  COOKED: 'CookingFinished',
-  PICKED_UP: 'OrderPickedUp',
-  DELIVERED: 'OrderDelivered',
-  COMPLETED: 'OrderCompleted',
-  CANCELLED: 'OrderCancelled',
-};

@@ -6,35 +6,19 @@
  * status; COMPLETED, CANCELLED and REJECTED are final.
  */
 import { orderStatuses, type OrderStatus } from '@baedal/platform/contracts/events';
+import { exitStatuses, isFinal, statusRank } from '@baedal/platform/contracts/lifecycle';
 
-const lifecycleRank: Record<OrderStatus, number> = {
-  PAID: 0,
-  ACCEPTED: 1,
-  COOKING: 2,
-  COOKED: 3,
-  PICKED_UP: 4,
-  DELIVERED: 5,
-  COMPLETED: 6,
-  CANCELLED: 7,
-  REJECTED: 7,
-};
-
-const exits: readonly OrderStatus[] = ['CANCELLED', 'REJECTED'];
-const finals: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
+export { isFinal };
 
 export function isOrderStatus(value: unknown): value is OrderStatus {
   return typeof value === 'string' && (orderStatuses as readonly string[]).includes(value);
 }
 
-export function isFinal(status: OrderStatus): boolean {
-  return finals.includes(status);
-}
-
 /** True when moving a row from `from` to `to` is a step forward. */
 export function canAdvance(from: OrderStatus, to: OrderStatus): boolean {
   if (from === to || isFinal(from)) return false;
-  if (exits.includes(to)) return true;
-  return lifecycleRank[to] > lifecycleRank[from];
+  if (exitStatuses.includes(to)) return true;
+  return statusRank[to] > statusRank[from];
 }
 
 /** The statuses a row may be in for a move to `to`: the guard of the conditional UPDATE. */
