@@ -19,6 +19,8 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
+    // The web app in Chromium against the real local stack (npm run test:browser).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
     // Hostile requests against the real local stack (npm run test:fuzz).
     { ...common, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'] },
     // Fault tests (npm run test:faults): stop, kill and slow real processes of the local stack.

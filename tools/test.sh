@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, in the order a failure is cheapest to find:
 #   format, lint, types → unit tests → integration tests on the real local stack
-#   (daprd sidecars, MariaDB, Redis) → hostile-request fuzz → fault tests (real
+#   (daprd sidecars, MariaDB, Redis) → the web app in Chromium → hostile-request fuzz → fault tests (real
 #   processes stopped, killed, slowed) → the same integration tests on a second
 #   stack whose pub/sub is Kafka → the Helm chart against a real kube-apiserver.
 # `npm run test:quick` stops after the integration tests.
@@ -67,6 +67,10 @@ node tools/stack/stack.ts up
 step "integration tests (real sidecars, MariaDB, Redis)"
 jest integration --selectProjects integration --runInBand
 [[ $quick == 1 ]] && exit 0
+
+step "browser tests: the web app in Chromium (three people at once, accessibility)"
+bash tools/browser-setup.sh
+jest browser --selectProjects browser --runInBand
 
 step "fuzz: hostile requests against every route"
 jest fuzz --selectProjects fuzz --runInBand

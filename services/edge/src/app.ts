@@ -1,5 +1,6 @@
 /** Builds the edge's Koa app (no listen: tests mount it on port 0). */
 import { createServiceApp, finishApp, type Logger, type Metrics } from '@baedal/platform';
+import { demoUsers } from '@baedal/platform/contracts/demo';
 import type { Config } from './config.ts';
 import type { Credentials } from './domain/credentials.ts';
 import { matchRoute } from './domain/route-table.ts';
@@ -33,6 +34,8 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
 
   if (config.loginEnabled) router.use(authRoutes({ auth: config.auth, credentials: deps.credentials }).routes());
   router.use(docsRoutes({ loginEnabled: config.loginEnabled }).routes());
-  router.use(uiRoutes().routes());
+  // The one-click demo logins exist only where demo users do and the edge issues tokens.
+  const demoUsernames = config.demoData && config.loginEnabled ? demoUsers.map((u) => u.username) : [];
+  router.use(uiRoutes({ demoUsers: demoUsernames }).routes());
   return { app: finishApp(app, router), close: () => proxy.close() };
 }

@@ -21,19 +21,7 @@ export const topics = {
   catalog: 'catalog',
 } as const;
 
-/** Every order status, in lifecycle order (the happy path, then the exits): contracts/lifecycle.ts ranks by it. */
-export const orderStatuses = [
-  'PAID',
-  'ACCEPTED',
-  'COOKING',
-  'COOKED',
-  'PICKED_UP',
-  'DELIVERED',
-  'COMPLETED',
-  'CANCELLED',
-  'REJECTED',
-] as const;
-export type OrderStatus = (typeof orderStatuses)[number];
+export { orderStatuses, statusOfEvent, type OrderStatus } from './lifecycle.ts';
 
 const latLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 export const orderLine = z.object({
@@ -83,19 +71,6 @@ export const OrderEvent = z.discriminatedUnion('type', [
   OrderCancelled,
 ]);
 export type OrderEvent = z.infer<typeof OrderEvent>;
-
-/** The status each lifecycle event moves the order to. */
-export const statusOfEvent: Record<OrderEvent['type'], OrderStatus> = {
-  OrderPlaced: 'PAID',
-  OrderAccepted: 'ACCEPTED',
-  OrderRejected: 'REJECTED',
-  CookingStarted: 'COOKING',
-  CookingFinished: 'COOKED',
-  OrderPickedUp: 'PICKED_UP',
-  OrderDelivered: 'DELIVERED',
-  OrderCompleted: 'COMPLETED',
-  OrderCancelled: 'CANCELLED',
-};
 
 // Delivery facts (topic "deliveries").
 function deliveryEvent<T extends string>(type: T) {

@@ -4,7 +4,35 @@
  * enforces it (services/order/src/domain/lifecycle.ts); the store inbox, the
  * customer view, the tests and the web app only follow it.
  */
-import { orderStatuses, statusOfEvent, type OrderEvent, type OrderStatus } from './events.ts';
+// Type-only imports: the web app bundles this module, and must not pull in zod with the event schemas.
+import type { OrderEvent } from './events.ts';
+
+/** Every order status, in lifecycle order (the happy path, then the exits): statusRank below ranks by it. */
+export const orderStatuses = [
+  'PAID',
+  'ACCEPTED',
+  'COOKING',
+  'COOKED',
+  'PICKED_UP',
+  'DELIVERED',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+/** The status each lifecycle event moves the order to. */
+export const statusOfEvent: Record<OrderEvent['type'], OrderStatus> = {
+  OrderPlaced: 'PAID',
+  OrderAccepted: 'ACCEPTED',
+  OrderRejected: 'REJECTED',
+  CookingStarted: 'COOKING',
+  CookingFinished: 'COOKED',
+  OrderPickedUp: 'PICKED_UP',
+  OrderDelivered: 'DELIVERED',
+  OrderCompleted: 'COMPLETED',
+  OrderCancelled: 'CANCELLED',
+};
 
 export const allowedTransitions: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PAID: ['ACCEPTED', 'REJECTED', 'CANCELLED'],
@@ -34,6 +62,9 @@ export const finalStatuses: readonly OrderStatus[] = orderStatuses.filter((s) =>
 
 /** The ways out of an open order that are not its completion; a payment is refunded exactly on these. */
 export const exitStatuses: readonly OrderStatus[] = ['CANCELLED', 'REJECTED'];
+
+/** The statuses of an order that completes, in order. */
+export const happyPath: readonly OrderStatus[] = orderStatuses.filter((s) => !exitStatuses.includes(s));
 
 export function isFinal(status: OrderStatus): boolean {
   return finalStatuses.includes(status);
