@@ -31,6 +31,7 @@ const gatewayOrm = await openDatabase({
   entities: [GatewayCharge, GatewayRequest],
   migrations: gatewayMigrations,
   logger,
+  contextName: 'gateway',
 });
 const gateway = new PaymentGateway(gatewayOrm);
 const dapr = new DaprSidecar(config.dapr);
