@@ -52,8 +52,11 @@ export class Charging {
   /** The order's APPROVED payment, charged now (`created`) or earlier. */
   async charge(req: ChargeRequest): Promise<{ payment: Payment; created: boolean }> {
     const deadline = Date.now() + PENDING_WAIT_MS;
+    let found: Payment | null = null;
     for (;;) {
-      const { payment, claimed } = await this.claimOrFind(req);
+      // After the first look, a waiter only reads the row (no insert that is bound to fail).
+      const { payment, claimed } = found ? { payment: found, claimed: false } : await this.claimOrFind(req);
+      found = null;
       if (claimed) return { payment: await this.chargeClaimed(payment), created: true };
       if (payment.amount !== req.amount || payment.customerId !== req.customerId) {
         throw conflict('This order was already charged with a different amount.');
@@ -69,6 +72,7 @@ export class Charging {
       // PENDING: another call is charging this order. Wait for it, never call the gateway.
       if (Date.now() >= deadline) throw chargePending();
       await sleep(PENDING_POLL_MS);
+      found = await this.deps.orm.em.fork().findOne(Payment, { orderId: req.orderId });
     }
   }
 
