@@ -10,7 +10,7 @@
  * - the payment gateway's own ledger (SQL, test/integration/gateway-ledger.ts):
  *   exactly one charge call reached it for the order (declined calls aside)
  *   and created the order's one charge; the money it holds (charged − voided
- *   − refunded) is what the order owes;
+ *   − refunded) is what the order owes, captured when the order owes any;
  * - store (SQL): the inbox has the order once, at the order's status;
  * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
  * - consumers' inboxes (SQL, processed_event): the store, payment and delivery
@@ -238,6 +238,8 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
       flag('not one gateway charge', `${t.id} charge calls ${JSON.stringify(g.calls)}`);
     } else if (g.net !== owed) {
       flag('gateway net ≠ owed', `${t.id} ${o.status}: gateway holds ${g.net} (${g.status}), owed ${owed}`);
+    } else if (owed > 0 && g.status !== 'CAPTURED') {
+      flag('not captured at the gateway', `${t.id} ${o.status}: charge ${g.status}`);
     }
 
     const inboxRows = inbox.get(t.id) ?? [];
