@@ -7,6 +7,11 @@
  * the row, once; a client retry with the same key gets that charge (the order
  * is saved and its charge captured) or, if its capture deadline is too near,
  * is refused and the charge is voided. Never a second charge call.
+ *
+ * And without a crash: a client's retry that arrives while the first call is
+ * still charging (paused) finds the charge PENDING, never calls the gateway,
+ * and is told 503 + Retry-After (the order service's answer to payment's
+ * "charge in progress"); once the first call is done a retry gets the order.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +28,7 @@ import {
   logSince,
   ms,
   report,
+  sleep,
   sql,
   sqlList,
   until,
@@ -131,4 +137,43 @@ describe('fault: crash between the gateway charge and the payment row update', (
     expect(end.value.t.created).toBe(1);
     expect(end.value.t.net).toBe(placed ? retry.value.body.totalAmount : 0);
   }, 180_000);
+
+  it('a retry while the first call is still charging: 503 + Retry-After, no second charge call; later the same key gets the order', async () => {
+    const [cast] = await casts();
+    const driver = new SagaDriver();
+    const key = `charge-in-progress-${randomUUID()}`;
+    const armed = await call('PUT', '/api/admin/faults/payment', {
+      token: await admin(),
+      body: { delayMs: 0, failureRate: 0, pauseAfterChargeMs: 4000 },
+    });
+    expect(armed.status).toBe(200);
+    let first: Awaited<ReturnType<SagaDriver['placeOnce']>>;
+    let second: Awaited<ReturnType<SagaDriver['placeOnce']>>;
+    try {
+      const pending = driver.placeOnce(cast, key);
+      await sleep(300);
+      second = await driver.placeOnce(cast, key);
+      first = await pending;
+    } finally {
+      await clearPaymentFaults();
+    }
+    const placed = await until(
+      'the same key placed once the first charge is recorded',
+      async () => {
+        const r = await driver.placeOnce(cast, key);
+        return r?.status === 201 ? r.body : undefined;
+      },
+      30_000,
+      500,
+    );
+    const t = (await gatewayTallies([placed.value.id])).get(placed.value.id)!;
+    report('a retry while the first call is still charging', [
+      `first call: ${first?.status}; retry 0.3 s later: ${second?.status} (Retry-After ${second?.headers.get('retry-after')} s,` +
+        ` ${String((second?.body as { type?: string } | undefined)?.type)})`,
+      `same key placed ${ms(placed.elapsedMs)} later; gateway charge calls: ${JSON.stringify(t.calls)}`,
+    ]);
+    expect(second?.status).toBe(503);
+    expect(Number(second?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(t.calls).toEqual({ created: 1 });
+  }, 120_000);
 });
