@@ -5,8 +5,12 @@
  * - order service (SQL): the order exists (nothing lost), its status is an
  *   intended end state, its history is a legal path of the lifecycle, and each
  *   lifecycle event was written to the outbox once (nothing duplicated);
- * - payment (SQL): one charge per order; charged = approved − refunded is 0
+ * - payment (SQL): the order's payment row; charged = approved − refunded is 0
  *   for CANCELLED/REJECTED and the order total otherwise;
+ * - the payment gateway's own ledger (SQL, test/integration/gateway-ledger.ts):
+ *   exactly one charge call reached it for the order (declined calls aside)
+ *   and created the order's one charge; the money it holds (charged − voided
+ *   − refunded) is what the order owes, captured when the order owes any;
  * - store (SQL): the inbox has the order once, at the order's status;
  * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
  * - consumers' inboxes (SQL, processed_event): the store, payment and delivery
@@ -26,6 +30,7 @@ import path from 'node:path';
 import { statusOfEvent } from '@baedal/platform/contracts/events';
 import { stackDir } from '../../tools/stack/paths.ts';
 import { port } from '../../tools/stack/topology.ts';
+import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { illegalStep } from './saga.ts';
 import { sleep, sql, sqlList, sqlTime } from './support.ts';
 
@@ -157,6 +162,7 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
   )) {
     payments.set(r[0]!, [...(payments.get(r[0]!) ?? []), { status: r[1]!, amount: Number(r[2]) }]);
   }
+  const atGateway = await gatewayTallies(ids);
   const outbox = new Map<string, { id: string; type: string }[]>();
   for (const r of await q(
     (l) => `select partition_key, id, type from baedal_order.outbox where topic = 'orders' and partition_key in ${l}`,
@@ -222,9 +228,18 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
     const pay = payments.get(t.id) ?? [];
     const charged = pay.reduce((sum, p) => sum + (p.status === 'APPROVED' ? p.amount : 0), 0);
     const owed = o.status === 'CANCELLED' || o.status === 'REJECTED' ? 0 : o.total;
-    if (pay.length !== 1) flag('not one charge', `${t.id} ${pay.length} charges`);
+    if (pay.length === 0) flag('no payment row', t.id);
     else if (charged !== owed || pay[0]!.amount !== o.total) {
       flag('charged ≠ owed', `${t.id} ${o.status}: charged ${charged}, owed ${owed}`);
+    }
+    // Counted where the money is: the gateway's log of charge calls, and its ledger.
+    const g = atGateway.get(t.id)!;
+    if (g.created !== 1 || chargeCallsThatCounted(g) !== 1) {
+      flag('not one gateway charge', `${t.id} charge calls ${JSON.stringify(g.calls)}`);
+    } else if (g.net !== owed) {
+      flag('gateway net ≠ owed', `${t.id} ${o.status}: gateway holds ${g.net} (${g.status}), owed ${owed}`);
+    } else if (owed > 0 && g.status !== 'CAPTURED') {
+      flag('not captured at the gateway', `${t.id} ${o.status}: charge ${g.status}`);
     }
 
     const inboxRows = inbox.get(t.id) ?? [];
@@ -266,7 +281,7 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
 }
 
 /** Kinds of problem that waiting cannot fix (the rest may be events still on their way). */
-const FINAL = ['lost', 'illegal history', 'event published twice', 'not one charge', 'dead-lettered'];
+const FINAL = ['lost', 'illegal history', 'event published twice', 'not one gateway charge', 'dead-lettered'];
 
 /** Audits until clean or `timeoutMs` passed; returns the last audit and how long it took. */
 export async function settle(tracked: readonly Tracked[], sinceMs: number, timeoutMs: number) {
@@ -291,7 +306,8 @@ export function describeProblems(problems: Record<string, string[]>, examples = 
 
 /**
  * Charges taken for idempotency keys that never became orders: each must end
- * voided (REFUNDED) or never have been made. Waits for the capture sweeper.
+ * voided (REFUNDED, and given back at the gateway) or never have been made.
+ * Waits for the capture sweeper (and the pending resolver, reconciliation).
  */
 export async function orphanCharges(customerKeys: readonly string[], timeoutMs: number) {
   const started = Date.now();
@@ -302,12 +318,14 @@ export async function orphanCharges(customerKeys: readonly string[], timeoutMs: 
             where r.idempotency_key in ${sqlList(part)}`),
     );
     const orphans = rows.filter((r) => r[2] === '0');
-    const charged = orphans.filter((r) => r[1] === 'APPROVED');
+    const atGateway = await gatewayTallies(orphans.map((r) => r[0]!));
+    // Still charged in the payments table, or still holding money at the gateway.
+    const charged = orphans.filter((r) => r[1] === 'APPROVED' || atGateway.get(r[0]!)!.net > 0);
     if (charged.length === 0 || Date.now() - started > timeoutMs) {
       return {
         reserved: rows.length,
         orphans: orphans.length,
-        orphanCharges: orphans.filter((r) => r[1] !== 'none').length,
+        orphanCharges: orphans.filter((r) => atGateway.get(r[0]!)!.created > 0).length,
         stillCharged: charged.map((r) => r[0]!),
         elapsedMs: Date.now() - started,
       };

@@ -8,7 +8,9 @@
  * Idempotency-Key when a key's charge was voided). Concurrency and time are
  * bounded. Then the faults are healed and everything is audited (audit.ts):
  * no order lost, no illegal transition, charged = approved − refunded as the
- * final state says, every charge without an order voided, nothing duplicated.
+ * final state says, one charge call per order at the gateway and the money it
+ * holds what the order owes, every charge without an order voided, nothing
+ * duplicated.
  *
  * Faults are paced by sagas, not by the clock (one every 8–25 sagas started),
  * so a slower machine gets the same number of faults per saga, not more.
@@ -256,7 +258,7 @@ describe('fault: 1,000 sagas with random faults', () => {
       'notification sent twice',
       'view history duplicates',
       'view applied an event twice',
-      'not one charge',
+      'not one gateway charge',
     ];
     const sum = (kinds: string[]) => kinds.reduce((n, k) => n + (result.problems[k]?.length ?? 0), 0);
     report(`${SAGAS} sagas with random faults`, [

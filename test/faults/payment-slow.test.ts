@@ -8,10 +8,15 @@
  * again the breaker closes (after its 15 s open period) and orders go through.
  * The charges the slow gateway completed after the caller gave up are voided
  * by the payment service's capture sweeper (PAYMENT_CAPTURE_TIMEOUT_SECONDS=15
- * locally), since their orders were never saved.
+ * locally), since their orders were never saved. Dapr retries a timed-out
+ * attempt while the first is still charging: the retry finds the order's
+ * charge claimed (PENDING) and waits instead of charging, so the gateway's own
+ * log shows at most one charge call per order, and its ledger ends with every
+ * abandoned charge given back.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver, type Cast } from './saga.ts';
 import {
   clearPaymentFaults,
@@ -120,6 +125,30 @@ async function lateChargesVoided(refusedKeys: string[]) {
   );
 }
 
+/**
+ * Counted at the gateway: charge calls per order that reached it (declined
+ * ones aside), for every key of the run. Each order at most once, and every
+ * order saved exactly once; the abandoned ones end holding no money.
+ */
+async function chargedOnceAtGateway(keys: string[], placedKeys: Set<string>) {
+  const reserved = await sql(
+    `select idempotency_key, order_id from baedal_order.order_request where idempotency_key in ${sqlList(keys)}`,
+  );
+  const tallies = await gatewayTallies(reserved.map((r) => r[1]!));
+  const calls = reserved.map(([key, orderId]) => ({
+    key: key!,
+    calls: chargeCallsThatCounted(tallies.get(orderId!)!),
+    net: tallies.get(orderId!)!.net,
+  }));
+  const maxCalls = Math.max(...calls.map((c) => c.calls));
+  const twice = calls.filter((c) => c.calls > 1).map((c) => `${c.key}: ${c.calls}`);
+  expect(twice).toEqual([]);
+  expect(calls.filter((c) => placedKeys.has(c.key)).every((c) => c.calls === 1)).toBe(true);
+  const abandonedStillCharged = calls.filter((c) => !placedKeys.has(c.key) && c.net > 0).map((c) => c.key);
+  expect(abandonedStillCharged).toEqual([]);
+  return { orders: calls.length, maxCalls, charged: calls.filter((c) => c.calls === 1).length };
+}
+
 const perCall = (attempts: Attempt[]) =>
   attempts.map((a) => `${a.status} ${Math.round(a.ms)}`).join(' | ') + ' (status latency-ms, in start order)';
 
@@ -155,6 +184,10 @@ describe('fault: payment slowed to 5 s', () => {
     const openedAt = Math.min(...fast.map((a) => a.startMs));
     const { recoveredMs, after } = await recovery(cast, driver, run);
     const voided = await lateChargesVoided(attempts.filter((a) => a.status !== 201).map((a) => a.key));
+    const atGateway = await chargedOnceAtGateway(
+      attempts.map((a) => a.key),
+      new Set(attempts.filter((a) => a.status === 201).map((a) => a.key)),
+    );
 
     report('payment slowed to 5 s, four customers at once', [
       `per call: ${perCall(attempts)}`,
@@ -171,6 +204,8 @@ describe('fault: payment slowed to 5 s', () => {
         ` next 5 orders: ${after.map((a) => `${a.status} ${Math.round(a.ms)} ms`).join(', ')}`,
       `late charges completed by the slow gateway for refused orders: ${voided.value}, all voided` +
         ` ${secs(voided.elapsedMs)} after recovery; orders saved for refused calls: 0`,
+      `at the gateway: ${atGateway.charged} of ${atGateway.orders} orders charged, at most` +
+        ` ${atGateway.maxCalls} charge call per order; every abandoned charge given back`,
     ]);
     expect(attempts.every((a) => a.status === 503 && Number(a.retryAfter) > 0)).toBe(true);
     expect(Math.max(...slow.map((a) => a.ms))).toBeLessThan(SLOW_BOUND_MS);
@@ -191,6 +226,10 @@ describe('fault: payment slowed to 5 s', () => {
     const { recoveredMs, after } = await recovery(cast, driver, run);
     const refused = attempts.filter((a) => a.status !== 201);
     const voided = await lateChargesVoided(refused.map((a) => a.key));
+    const atGateway = await chargedOnceAtGateway(
+      attempts.map((a) => a.key),
+      new Set(attempts.filter((a) => a.status === 201).map((a) => a.key)),
+    );
 
     report('payment slowed to 5 s, one customer', [
       `per call: ${perCall(attempts)}`,
@@ -207,6 +246,8 @@ describe('fault: payment slowed to 5 s', () => {
       `answers 201 while payment was slow: ${attempts.filter((a) => a.status === 201).length}`,
       `payment restored → first order accepted after ${secs(recoveredMs)};` +
         ` late charges for refused calls: ${voided.value}, all voided`,
+      `at the gateway: ${atGateway.charged} of ${atGateway.orders} orders charged, at most` +
+        ` ${atGateway.maxCalls} charge call per order; every abandoned charge given back`,
     ]);
     // The issue's wording: the first answers are 503 (+ Retry-After) within ~2.6 s each,
     expect(openAfter).toBeGreaterThan(0);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { call, eventually, login } from './client.ts';
+import { gatewayTallies } from './gateway-ledger.ts';
 import { fullSaga, gangnam, inInbox, mapo, orderReaches, ownerAction, paymentsOf, placeOrder } from './flows.ts';
 
 describe('order flow (real stack)', () => {
@@ -58,6 +59,12 @@ describe('order flow (real stack)', () => {
     });
     expect(new Set(notes.map((n) => n.status)).size).toBe(7);
     expect(await paymentsOf(alice, order.id)).toEqual([expect.objectContaining({ status: 'APPROVED' })]);
+    // At the gateway: captured once OrderPlaced arrived, the order's total taken.
+    const atGateway = await eventually(async () => {
+      const t = (await gatewayTallies([order.id])).get(order.id)!;
+      return t.status === 'CAPTURED' ? t : undefined;
+    });
+    expect({ calls: atGateway.calls, net: atGateway.net }).toEqual({ calls: { created: 1 }, net: order.totalAmount });
   });
 
   it('when two customers order from two stores at once, then both sagas complete independently', async () => {
@@ -82,6 +89,10 @@ describe('order flow (real stack)', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
     await eventually(async () => ((await paymentsOf(alice, order.id))[0]?.status === 'REFUNDED' ? true : undefined));
+    // The money went back at the gateway too (in the same step as the row: refunds.ts).
+    const atGateway = (await gatewayTallies([order.id])).get(order.id)!;
+    expect(atGateway.net).toBe(0);
+    expect(['VOIDED', 'REFUNDED']).toContain(atGateway.status);
     // The kitchen can no longer start it.
     expect((await ownerAction(owner, order.id, 'start-cooking')).status).toBe(409);
   });
@@ -114,7 +125,9 @@ describe('order flow (real stack)', () => {
     const first = await placeOrder(alice, gangnam, { 'Idempotency-Key': key });
     const again = await placeOrder(alice, gangnam, { 'Idempotency-Key': key });
     expect(again.id).toBe(first.id);
-    expect(await paymentsOf(alice, first.id)).toHaveLength(1);
+    // Counted at the gateway: one charge call, which created the charge that holds the order's total.
+    const tally = (await gatewayTallies([first.id])).get(first.id)!;
+    expect({ calls: tally.calls, net: tally.net }).toEqual({ calls: { created: 1 }, net: first.totalAmount });
   });
 
   it('when someone else asks for an order, then it does not exist for them', async () => {

@@ -45,7 +45,11 @@ if (!annotationsGo || files.length === 0) {
 const knownAnnotations = new Set(
   [...readFileSync(annotationsGo, 'utf8').matchAll(/"(dapr\.io\/[a-z0-9-]+)"/g)].map((m) => m[1]),
 );
-const configSources = ['packages/platform/src/config.ts', 'services/edge/src/config.ts'];
+const configSources = [
+  'packages/platform/src/config.ts',
+  'services/edge/src/config.ts',
+  'services/payment/src/config.ts',
+];
 const envNames = new Set(
   configSources.flatMap((f) =>
     [...readFileSync(join(root, f), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]),

@@ -173,22 +173,24 @@ function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-/** Each app with a database gets it, and a user `<app>`@127.0.0.1/localhost owning it. */
+/** Each app with a database gets it (and its moreDatabases), and a user `<app>`@127.0.0.1/localhost owning them. */
 async function ensureDatabases(): Promise<void> {
   const statements: string[] = [];
   for (const app of apps) {
     if (!app.database) continue;
-    if (!/^\w+$/.test(app.database)) throw new StackError(`bad database name ${app.database}`);
+    const databases = [app.database, ...(app.moreDatabases ?? [])];
+    const bad = databases.find((d) => !/^\w+$/.test(d));
+    if (bad !== undefined) throw new StackError(`bad database name ${bad}`);
     const password = sqlString(localDemoSecrets.dbPassword(app.name));
-    statements.push(
-      `CREATE DATABASE IF NOT EXISTS \`${app.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
-    );
+    for (const db of databases) {
+      statements.push(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
+    }
     for (const host of ['127.0.0.1', 'localhost']) {
       const user = `${sqlString(app.name)}@${sqlString(host)}`;
       statements.push(
         `CREATE USER IF NOT EXISTS ${user} IDENTIFIED BY ${password};`,
         `ALTER USER ${user} IDENTIFIED BY ${password};`,
-        `GRANT ALL PRIVILEGES ON \`${app.database}\`.* TO ${user};`,
+        ...databases.map((db) => `GRANT ALL PRIVILEGES ON \`${db}\`.* TO ${user};`),
       );
     }
   }

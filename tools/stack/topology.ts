@@ -78,6 +78,8 @@ export interface AppSpec {
   };
   /** Name of the service's own MariaDB database, or null when it keeps no SQL data. */
   database: string | null;
+  /** More databases its user owns: payment's gateway stand-in keeps its ledger apart (GATEWAY_DB_NAME). */
+  moreDatabases?: string[];
 }
 
 function sidecar(i: number): NonNullable<AppSpec['dapr']> {
@@ -91,9 +93,18 @@ function sidecar(i: number): NonNullable<AppSpec['dapr']> {
   };
 }
 
+/** The payment gateway stand-in's own database (payment's GATEWAY_DB_NAME). */
+export const gatewayDatabase = 'baedal_gateway';
+
 export const apps: AppSpec[] = [
   { name: 'order', appPort: port(3101), dapr: sidecar(1), database: 'baedal_order' },
-  { name: 'payment', appPort: port(3102), dapr: sidecar(2), database: 'baedal_payment' },
+  {
+    name: 'payment',
+    appPort: port(3102),
+    dapr: sidecar(2),
+    database: 'baedal_payment',
+    moreDatabases: [gatewayDatabase],
+  },
   { name: 'store', appPort: port(3103), dapr: sidecar(3), database: 'baedal_store' },
   { name: 'delivery', appPort: port(3104), dapr: sidecar(4), database: 'baedal_delivery' },
   // The customer service keeps its read model in the Dapr state store, not in SQL.
@@ -175,6 +186,10 @@ export function appEnv(app: AppSpec): Record<string, string> {
   if (app.name === 'payment') {
     // Short locally so the fault tests see abandoned charges voided quickly; 120 s by default.
     env.PAYMENT_CAPTURE_TIMEOUT_SECONDS = '15';
+    env.GATEWAY_DB_NAME = gatewayDatabase;
+    // Above the fault tests' longest gateway delay (5 s), short enough to see abandoned claims declined.
+    env.PAYMENT_PENDING_GRACE_SECONDS = '20';
+    env.PAYMENT_RECONCILE_INTERVAL_SECONDS = '10';
   }
   if (app.name === 'edge') {
     for (const up of apps) {

@@ -306,6 +306,14 @@ dapr.io/api-token-secret: {{ . | quote }}
 - name: DB_POOL_MAX
   value: {{ $v.database.poolMax | quote }}
 {{- end }}
+{{- with .values.gateway }}
+- name: GATEWAY_DB_NAME
+  value: {{ .databaseName | quote }}
+- name: PAYMENT_PENDING_GRACE_SECONDS
+  value: {{ .pendingGraceSeconds | quote }}
+- name: PAYMENT_RECONCILE_INTERVAL_SECONDS
+  value: {{ .reconcileIntervalSeconds | quote }}
+{{- end }}
 {{- range $k, $val := .values.extraEnv }}
 - name: {{ $k }}
   value: {{ $val | quote }}

@@ -18,10 +18,18 @@ export async function openDatabase(opts: {
   entities: NonNullable<Options['entities']>;
   migrations: MigrationClass[];
   logger: Logger;
+  /**
+   * MikroORM finds the EntityManager of a running transaction by this name
+   * (AsyncLocalStorage): a second database in one process needs its own, or
+   * its calls made inside the first one's transaction would run on the first
+   * one's EntityManager.
+   */
+  contextName?: string;
 }): Promise<MikroORM> {
   const { db, logger } = opts;
   const orm = await MikroORM.init({
     dbName: db.dbName,
+    ...(opts.contextName ? { contextName: opts.contextName } : {}),
     host: db.host,
     port: db.port,
     user: db.user,

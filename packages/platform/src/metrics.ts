@@ -39,6 +39,11 @@ export class Metrics {
     });
   }
 
+  /** A service's own counter, in this registry (with the service label). */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+  }
+
   middleware(): Middleware {
     return async (ctx, next) => {
       const end = this.httpDuration.startTimer();

@@ -21,7 +21,7 @@ export interface ProblemDocument {
 }
 
 /** A problem type is a relative URI the edge documents at /problems/<slug>. */
-const problemType = (slug: string) => `/problems/${slug}`;
+export const problemType = (slug: string) => `/problems/${slug}`;
 
 export class AppError extends Error {
   readonly status: number;

@@ -15,7 +15,8 @@ import { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
-import type { SimulatedGateway } from './domain/gateway.ts';
+import { Charging, type ChargeFaults } from './domain/charging.ts';
+import type { PaymentGateway } from './gateway/gateway.ts';
 import { onOrderEvent } from './events/refunds.ts';
 import { paymentRoutes } from './routes/payments.ts';
 
@@ -26,7 +27,7 @@ export function buildApp(deps: {
   relay: OutboxRelay;
   logger: Logger;
   metrics: Metrics;
-  gateway: SimulatedGateway;
+  gateway: PaymentGateway;
 }) {
   const { config, orm, dapr, logger, metrics } = deps;
   const { app, router } = createServiceApp({
@@ -38,13 +39,17 @@ export function buildApp(deps: {
   const loseNextEvent = new LoseNextEvent();
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, async (e) => {
-      if (!loseNextEvent.takes(e, logger)) await onOrderEvent(orm, logger, e, () => deps.relay.kick());
+      if (!loseNextEvent.takes(e, logger))
+        await onOrderEvent({ orm, gateway: deps.gateway, logger }, e, () => deps.relay.kick());
     }),
   ]);
+  const chargeFaults: ChargeFaults = { pauseAfterChargeMs: 0 };
   const routes = paymentRoutes({
     orm,
     verifier,
     gateway: deps.gateway,
+    charging: new Charging({ orm, gateway: deps.gateway, logger, faults: chargeFaults }),
+    chargeFaults,
     loseNextEvent,
     faultInjection: config.faultInjection,
     captureTimeoutSeconds: config.captureTimeoutSeconds,

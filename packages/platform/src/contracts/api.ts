@@ -105,11 +105,20 @@ const loseNextEvent = z
   .nullable()
   .describe('Acknowledge the next order event of this type without handling it (null disarms)');
 
-/** PUT /api/admin/faults/payment; loseNextEvent is ours (api.md names the other two). */
+/** PUT /api/admin/faults/payment; loseNextEvent and pauseAfterChargeMs are ours (api.md names the other two). */
 export const FaultsRequest = z.strictObject({
   delayMs: z.number().int().min(0).max(60_000),
   failureRate: z.number().min(0).max(1),
   loseNextEvent: loseNextEvent.optional(),
+  pauseAfterChargeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .optional()
+    .describe(
+      'Hold each charge this long after the gateway answered, before it is recorded (a crash window; 0 or absent: none)',
+    ),
 });
 export type FaultsRequest = z.infer<typeof FaultsRequest>;
 
@@ -254,5 +263,9 @@ export const PaymentResponse = z.object({
 export type PaymentResponse = z.output<typeof PaymentResponse>;
 
 /** 200 of PUT /api/admin/faults/payment: the faults now in force. */
-export const FaultsResponse = z.object({ delayMs: z.number().int().min(0), failureRate: z.number().min(0).max(1) });
+export const FaultsResponse = z.object({
+  delayMs: z.number().int().min(0),
+  failureRate: z.number().min(0).max(1),
+  pauseAfterChargeMs: z.number().int().min(0),
+});
 export type FaultsResponse = z.output<typeof FaultsResponse>;

@@ -44,6 +44,13 @@ export const ChargeResult = z.object({
 });
 export type ChargeResult = z.infer<typeof ChargeResult>;
 
+/**
+ * Problem slug (`/problems/charge-pending`, 409 + Retry-After) of a charge call
+ * that found another call charging the same order and did not see it finish in
+ * time. Nothing was charged by this call; the caller may ask again.
+ */
+export const CHARGE_PENDING_PROBLEM = 'charge-pending';
+
 /** GET order:/internal/orders/{orderId} — asked by the payment service before voiding a charge. */
 export const OrderExistence = z.object({ orderId: z.uuid(), status: z.string() });
 export type OrderExistence = z.infer<typeof OrderExistence>;

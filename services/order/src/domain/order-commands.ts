@@ -9,13 +9,14 @@ import {
   badRequest,
   conflict,
   notFound,
+  problemType,
   unavailable,
   SidecarUnavailableError,
   type DaprSidecar,
   type Logger,
 } from '@baedal/platform';
 import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
-import { ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
+import { CHARGE_PENDING_PROBLEM, ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
 import { enqueue, insertEvent, OutboxMessage, type OutboxRelay } from '@baedal/platform/outbox';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
@@ -159,6 +160,14 @@ export class OrderCommands {
       throw e;
     }
     if (res.status === 200 || res.status === 201) return ChargeResult.parse(res.body);
+    // Another call is charging this order (a retry raced the original): nothing charged by this one.
+    if (
+      res.status === 409 &&
+      (res.body as { type?: unknown } | undefined)?.type === problemType(CHARGE_PENDING_PROBLEM)
+    ) {
+      this.logger.warn({ orderId: req.orderId }, 'payment: this order is being charged by another call');
+      throw unavailable('Payment is still in progress; please try again shortly.', PAYMENT_RETRY_AFTER_SECONDS);
+    }
     if (res.status === 409) {
       throw conflict('This request was already charged differently, or its charge has expired; use a new key.');
     }

@@ -3,19 +3,22 @@
  * order's OrderPlaced arrives; one still uncaptured after the capture timeout
  * is checked with the order service (through the sidecar): an existing order
  * captures it, a missing one voids it (refund). If the order service cannot
- * answer, nothing happens and the next pass asks again.
+ * answer, nothing happens and the next pass asks again. Either way the
+ * gateway is told in the same transaction (events/refunds.ts says why).
  */
 import type { DaprSidecar, Logger } from '@baedal/platform';
 import { repeat } from '@baedal/platform/repeat';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { Payment } from '../entities/payment.ts';
-import { refund } from '../events/refunds.ts';
+import { capture, refund } from '../events/refunds.ts';
+import type { PaymentGateway } from '../gateway/gateway.ts';
 
 export class CaptureSweeper {
   private loop: { stop(): void } | undefined;
   private readonly deps: {
     orm: MikroORM;
     dapr: DaprSidecar;
+    gateway: PaymentGateway;
     logger: Logger;
     timeoutSeconds: number;
     afterCommit: () => void;
@@ -39,7 +42,7 @@ export class CaptureSweeper {
 
   /** One pass; returns how many charges it voided. */
   async sweep(): Promise<number> {
-    const { orm, dapr, logger } = this.deps;
+    const { orm, dapr, gateway, logger } = this.deps;
     const cutoff = new Date(Date.now() - this.deps.timeoutSeconds * 1000);
     const stale = await orm.em
       .fork()
@@ -54,8 +57,13 @@ export class CaptureSweeper {
       }
       await orm.em.fork().transactional(async (em) => {
         if (status === 200) {
-          await em.nativeUpdate(Payment, { id: payment.id, capturedAt: null }, { capturedAt: new Date() });
-        } else if (status === 404 && (await refund(em, payment))) {
+          const captured = await em.nativeUpdate(
+            Payment,
+            { id: payment.id, status: 'APPROVED', capturedAt: null },
+            { capturedAt: new Date() },
+          );
+          if (captured === 1) await capture(gateway, logger, payment.orderId);
+        } else if (status === 404 && (await refund(em, gateway, payment))) {
           voided++;
           logger.warn(
             { orderId: payment.orderId, amount: payment.amount },

@@ -1,10 +1,18 @@
 import type { PaymentResponse } from '@baedal/platform/contracts/api';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/mysql';
 
-export const paymentStatuses = ['APPROVED', 'REFUNDED'] as const;
+/**
+ * PENDING: claimed, the gateway call is under way (or its caller died: the
+ * pending resolver asks the gateway). APPROVED: charged. DECLINED: the gateway
+ * refused or never got the charge; a new attempt may claim the row again.
+ * REFUNDED: the charge was voided or refunded at the gateway.
+ */
+export const paymentStatuses = ['PENDING', 'APPROVED', 'DECLINED', 'REFUNDED'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
+/** The statuses of money that moved: only these are shown to customers (api.md's PaymentResponse). */
+export const chargedStatuses = ['APPROVED', 'REFUNDED'] as const;
 
-/** One payment per order: the order id is the idempotency key of a charge. */
+/** One payment per order: the order id is the idempotency key of a charge, here and at the gateway. */
 export const Payment = defineEntity({
   name: 'Payment',
   tableName: 'payment',
@@ -22,12 +30,16 @@ export const Payment = defineEntity({
 });
 export type Payment = InferEntity<typeof Payment>;
 
+/** A payment whose money moved (APPROVED or REFUNDED) as customers see it. */
 export function paymentView(pay: Payment): PaymentResponse {
+  const status = pay.status;
+  if (status !== 'APPROVED' && status !== 'REFUNDED')
+    throw new Error(`payment ${pay.id} is ${status}: nothing to show`);
   return {
     id: pay.id,
     orderId: pay.orderId,
     amount: pay.amount,
-    status: pay.status,
+    status,
     createdAt: pay.createdAt.toISOString(),
     updatedAt: pay.updatedAt.toISOString(),
   };

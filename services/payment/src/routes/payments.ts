@@ -1,83 +1,48 @@
 import Router from '@koa/router';
 import type { TokenVerifier } from '@baedal/platform';
-import { conflict, notFound, requireRole, unavailable, userOf, parseWith } from '@baedal/platform';
-import { isDuplicateKey } from '@baedal/platform/db';
+import { notFound, requireRole, userOf, parseWith } from '@baedal/platform';
 import type { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { randomUUID } from 'node:crypto';
 import { FaultsRequest, PaymentsQuery, type FaultsResponse } from '@baedal/platform/contracts/api';
 import { ChargeRequest, type ChargeResult } from '@baedal/platform/contracts/internal';
-import { GatewayDeclinedError, type SimulatedGateway } from '../domain/gateway.ts';
-import { Payment, paymentView } from '../entities/payment.ts';
+import type { ChargeFaults, Charging } from '../domain/charging.ts';
+import type { PaymentGateway } from '../gateway/gateway.ts';
+import { chargedStatuses, Payment, paymentView } from '../entities/payment.ts';
 
 export function paymentRoutes(deps: {
   orm: MikroORM;
   verifier: TokenVerifier;
-  gateway: SimulatedGateway;
+  gateway: PaymentGateway;
+  charging: Charging;
+  chargeFaults: ChargeFaults;
   loseNextEvent: LoseNextEvent;
   faultInjection: boolean;
   captureTimeoutSeconds: number;
 }): Router {
   const { orm, verifier, gateway } = deps;
-  const chargeResult = (pay: Payment): ChargeResult => ({
-    ...paymentView(pay),
-    captureBy: new Date(pay.createdAt.getTime() + deps.captureTimeoutSeconds * 1000).toISOString(),
-  });
   const router = new Router();
 
   /**
-   * Charge once per order. A retried call (Dapr retry, client retry) with the
-   * same order id returns the existing payment instead of charging again.
+   * Charge once per order (domain/charging.ts): 201 charged now, 200 the
+   * order's earlier charge, 409 another amount or a charge in progress.
    */
   router.post('/internal/payments', async (ctx) => {
     const body = parseWith(ChargeRequest, ctx.request.body, 'body');
-    const em = orm.em.fork();
-    const existing = await em.findOne(Payment, { orderId: body.orderId });
-    if (existing) {
-      if (existing.amount !== body.amount || existing.customerId !== body.customerId) {
-        throw conflict('This order was already charged with a different amount.');
-      }
-      if (existing.status !== 'APPROVED') throw conflict('This charge was voided or refunded; start a new order.');
-      ctx.status = 200;
-      ctx.body = chargeResult(existing);
-      return;
-    }
-    try {
-      await gateway.charge(body.amount);
-    } catch (e) {
-      if (e instanceof GatewayDeclinedError) throw unavailable('The payment gateway did not answer; try again.', 5);
-      throw e;
-    }
-    const now = new Date();
-    const payment: Payment = {
-      id: randomUUID(),
-      orderId: body.orderId,
-      customerId: body.customerId,
-      amount: body.amount,
-      status: 'APPROVED',
-      capturedAt: null,
-      createdAt: now,
-      updatedAt: now,
+    const { payment, created } = await deps.charging.charge(body);
+    const result: ChargeResult = {
+      ...paymentView(payment),
+      captureBy: new Date(payment.createdAt.getTime() + deps.captureTimeoutSeconds * 1000).toISOString(),
     };
-    try {
-      // One INSERT in autocommit: a flush would wrap it in BEGIN ... COMMIT, two more round trips.
-      await em.insert(Payment, payment);
-    } catch (e) {
-      // A concurrent retry of the same charge won the insert: answer with its payment.
-      if (!isDuplicateKey(e)) throw e;
-      const winner = await orm.em.fork().findOneOrFail(Payment, { orderId: body.orderId });
-      ctx.status = 200;
-      ctx.body = chargeResult(winner);
-      return;
-    }
-    ctx.status = 201;
-    ctx.body = chargeResult(payment);
+    ctx.status = created ? 201 : 200;
+    ctx.body = result;
   });
 
   router.get('/api/payments', requireRole(verifier, 'customer', 'admin'), async (ctx) => {
     const user = userOf(ctx);
     const q = parseWith(PaymentsQuery, ctx.query, 'query');
     const where = {
+      // Claims still charging or declined moved no money: they are not the customer's payments.
+      status: { $in: [...chargedStatuses] },
       ...(q.orderId ? { orderId: q.orderId } : {}),
       ...(user.role === 'admin' ? {} : { customerId: user.id }),
     };
@@ -87,10 +52,11 @@ export function paymentRoutes(deps: {
 
   router.put('/api/admin/faults/payment', requireRole(verifier, 'admin'), (ctx) => {
     if (!deps.faultInjection) throw notFound('Fault injection');
-    const { loseNextEvent, ...faults } = parseWith(FaultsRequest, ctx.request.body, 'body');
+    const { loseNextEvent, pauseAfterChargeMs, ...faults } = parseWith(FaultsRequest, ctx.request.body, 'body');
     gateway.setFaults(faults);
+    deps.chargeFaults.pauseAfterChargeMs = pauseAfterChargeMs ?? 0;
     if (loseNextEvent !== undefined) deps.loseNextEvent.arm(loseNextEvent);
-    const body: FaultsResponse = gateway.getFaults();
+    const body: FaultsResponse = { ...gateway.getFaults(), pauseAfterChargeMs: deps.chargeFaults.pauseAfterChargeMs };
     ctx.body = body;
   });
 

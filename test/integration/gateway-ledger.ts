@@ -1,0 +1,50 @@
+/**
+ * Read-only views of the payment gateway stand-in's own ledger (its database,
+ * GATEWAY_DB_NAME): the append-only request log counts every charge call that
+ * reached the gateway, the charges table says where the money is. Tests count
+ * charges here, where they happen, not in the payment service's table (whose
+ * unique order id makes "one row per order" true whatever the gateway did).
+ */
+import { gatewayDatabase as gatewayDb } from '../../tools/stack/topology.ts';
+import { sql, sqlList } from '../faults/support.ts';
+
+export interface GatewayTally {
+  /** Charge calls the gateway answered, by outcome (created, replayed, declined, refused). */
+  calls: Record<string, number>;
+  /** Charges created: a charge call's `created` entries. */
+  created: number;
+  /** Money with the merchant: amount of the key's charge if AUTHORIZED or CAPTURED, else 0. */
+  net: number;
+  /** The charge's status at the gateway, or 'none'. */
+  status: string;
+}
+
+const empty = (): GatewayTally => ({ calls: {}, created: 0, net: 0, status: 'none' });
+
+/** Per idempotency key (order id): what the gateway's log and ledger hold. */
+export async function gatewayTallies(keys: readonly string[]): Promise<Map<string, GatewayTally>> {
+  const out = new Map<string, GatewayTally>(keys.map((k) => [k, empty()]));
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = sqlList(keys.slice(i, i + 500));
+    for (const [key, outcome, n] of await sql(
+      `select idempotency_key, outcome, count(*) from ${gatewayDb}.gateway_request
+        where operation = 'charge' and idempotency_key in ${part} group by idempotency_key, outcome`,
+    )) {
+      const t = out.get(key!)!;
+      t.calls[outcome!] = Number(n);
+      if (outcome === 'created') t.created = Number(n);
+    }
+    for (const [key, amount, status] of await sql(
+      `select idempotency_key, amount, status from ${gatewayDb}.gateway_charge where idempotency_key in ${part}`,
+    )) {
+      const t = out.get(key!)!;
+      t.status = status!;
+      t.net = status === 'AUTHORIZED' || status === 'CAPTURED' ? Number(amount) : 0;
+    }
+  }
+  return out;
+}
+
+/** Charge calls that reached the gateway and were not declined (created + replayed + refused). */
+export const chargeCallsThatCounted = (t: GatewayTally): number =>
+  Object.entries(t.calls).reduce((n, [outcome, c]) => n + (outcome === 'declined' ? 0 : c), 0);
