@@ -19,6 +19,7 @@ const app = buildApp({ config, dapr, store, notifier, changes, streams, logger, 
 
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     // Open event streams would keep server.close() waiting.

@@ -35,6 +35,7 @@ relay.start();
 sweeper.start();
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     sweeper.stop();
