@@ -14,7 +14,7 @@ const dapr = new DaprSidecar(config.dapr);
 const store = new DaprViewStore(dapr, { store: config.stateStore });
 const notifier = new BindingNotifier(dapr, config.notificationBinding);
 const changes = new ViewChanges();
-const streams = new SseStreams();
+const streams = new SseStreams({ maxPerUser: config.stream.maxPerUser });
 const app = buildApp({ config, dapr, store, notifier, changes, streams, logger, metrics });
 
 serve(app, {
