@@ -39,6 +39,12 @@ const commonEnv = z.object({
   DB_PASSWORD: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   /**
+   * TLS to MySQL/MariaDB: the server's certificate is always verified (chain
+   * and host name), against DB_TLS_CA_FILE (PEM) when given, else Node's CAs.
+   */
+  DB_TLS: bool,
+  DB_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
    * Quiet time after which the latest event of a key is published once more
    * (outbox-redrive.ts); 0 turns that off. Keep it above the pub/sub's own
    * redelivery time (processingTimeout, 30 s) so a re-drive is not just early.
@@ -59,6 +65,8 @@ export interface DbConfig {
   user: string;
   password: string;
   poolMax: number;
+  /** null: plain TCP (the local stack, an in-cluster MariaDB); else TLS, optionally with a CA file. */
+  tls?: null | { caFile: string | undefined };
   /** See OUTBOX_REDRIVE_AFTER_SECONDS. */
   outboxRedriveAfterSeconds: number;
 }
@@ -94,6 +102,7 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
     if (!e.DB_NAME || !e.DB_USER || e.DB_PASSWORD === undefined) {
       throw new ConfigError('DB_NAME, DB_USER and DB_PASSWORD are required');
     }
+    if (e.DB_TLS_CA_FILE && !e.DB_TLS) throw new ConfigError('DB_TLS_CA_FILE is set but DB_TLS is not true');
     db = {
       host: e.DB_HOST,
       port: e.DB_PORT,
@@ -101,6 +110,7 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
       user: e.DB_USER,
       password: e.DB_PASSWORD,
       poolMax: e.DB_POOL_MAX,
+      tls: e.DB_TLS ? { caFile: e.DB_TLS_CA_FILE } : null,
       outboxRedriveAfterSeconds: e.OUTBOX_REDRIVE_AFTER_SECONDS,
     };
   }
