@@ -14,6 +14,9 @@ const files = {
   '/styles.css': { name: 'styles.css', type: 'text/css; charset=utf-8' },
 } as const;
 
+/** The paths the web UI is served on (the chart's Ingress routes exactly these to the edge). */
+export const uiPaths = Object.keys(files);
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
