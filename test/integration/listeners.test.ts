@@ -85,6 +85,10 @@ describe('listening sockets of the local stack', () => {
     expect(ids.has('mariadb') && ids.has('redis')).toBe(true);
 
     const exposed = listeners.filter((l) => !LOOPBACK.has(l.address));
+    console.log(
+      `${listeners.length} listening sockets of ${ids.size} stack processes: ` +
+        `${listeners.length - exposed.length} on loopback, ${exposed.length} elsewhere`,
+    );
     expect(exposed).toEqual([]);
   });
 });
