@@ -22,7 +22,7 @@ describe('mysqlTlsOptions', () => {
 
   it("when TLS is on without a CA file, then the server's certificate is verified against Node's CAs", () => {
     const c = readCommonConfig({ ...env, DB_TLS: 'true' }, { needsDb: true });
-    expect(mysqlTlsOptions(c.db.tls)).toEqual({ rejectUnauthorized: true });
+    expect(mysqlTlsOptions(c.db.tls)).toEqual({ rejectUnauthorized: true, verifyIdentity: true });
   });
 
   it('when TLS is on with a CA file, then that CA is read once and verification stays on', () => {
@@ -35,7 +35,7 @@ describe('mysqlTlsOptions', () => {
       read.push(p);
       return '-----BEGIN CERTIFICATE-----\n…';
     });
-    expect(opts).toEqual({ rejectUnauthorized: true, ca: '-----BEGIN CERTIFICATE-----\n…' });
+    expect(opts).toEqual({ rejectUnauthorized: true, verifyIdentity: true, ca: '-----BEGIN CERTIFICATE-----\n…' });
     expect(read).toEqual(['/etc/baedal/db-ca/ca.crt']);
   });
 

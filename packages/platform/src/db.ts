@@ -17,16 +17,18 @@ type MigrationClass = NonNullable<NonNullable<Options['migrations']>['migrations
 
 /**
  * mysql2's `ssl` option for the configured TLS, or undefined for plain TCP.
- * rejectUnauthorized is always true: a connection whose certificate does not
- * verify (chain, and host name against DB_HOST) is refused, never downgraded.
- * The CA file is read once, at start, so a missing file stops the start.
+ * Both checks are always on: rejectUnauthorized (the chain must lead to the
+ * CA) and verifyIdentity (the certificate must name DB_HOST; mysql2 skips
+ * that check unless asked). A connection that fails either is refused, never
+ * downgraded. The CA file is read once, at start, so a missing file stops
+ * the start.
  */
 export function mysqlTlsOptions(
   tls: DbConfig['tls'],
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
-): (Pick<SecureContextOptions, 'ca'> & { rejectUnauthorized: true }) | undefined {
+): (Pick<SecureContextOptions, 'ca'> & { rejectUnauthorized: true; verifyIdentity: true }) | undefined {
   if (!tls) return undefined;
-  return { rejectUnauthorized: true, ...(tls.caFile ? { ca: readFile(tls.caFile) } : {}) };
+  return { rejectUnauthorized: true, verifyIdentity: true, ...(tls.caFile ? { ca: readFile(tls.caFile) } : {}) };
 }
 
 export async function openDatabase(opts: {
