@@ -20,6 +20,8 @@
  *   its body is read;
  * - every request with a valid token by its user id as well, once requireRole
  *   has verified the token: a forged token never spends someone else's budget.
+ * - every login attempt by the username it names (LoginLimiter, below), which
+ *   counts failures rather than requests.
  * Probes, metrics and sidecar traffic (/healthz, /readyz, /metrics, /dapr/*,
  * /events/*, /internal/*) are never limited.
  */

@@ -66,7 +66,7 @@ export const problemTypes: Record<string, ProblemType> = {
   'too-many-streams': {
     status: 429,
     title: 'Too many open streams',
-    text: 'This account already holds as many live status streams as one service process allows (5 unless configured otherwise). No stream was opened. Close one (every stream also ends when the token that opened it expires) and try again.',
+    text: 'This account already holds as many live status streams as one service process allows (SSE_MAX_STREAMS_PER_USER). No stream was opened. Close one (every stream also ends when the token that opened it expires) and try again.',
   },
   unavailable: {
     status: 503,
