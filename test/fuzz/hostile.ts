@@ -691,7 +691,9 @@ function nearValidArb(kind: BodyKind): fc.Arbitrary<{ text: string; note: string
   ];
   const loginCases: [string, () => string][] = [
     ['demo credentials', () => json({ username: 'alice', password: 'demo-pass' })],
-    ['wrong password', () => json({ username: 'admin', password: 'admin' })],
+    // Not a demo user: failed logins count against the username (LoginLimiter), and
+    // later suites on the same stack log in as admin.
+    ['wrong password', () => json({ username: 'mallory', password: 'admin' })],
     ['empty', () => json({ username: '', password: '' })],
     ['long username', () => json({ username: 'a'.repeat(65), password: 'x' })],
     ['object username', () => json({ username: { $ne: null }, password: { $ne: null } })],

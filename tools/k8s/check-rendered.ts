@@ -4,8 +4,11 @@
  * repo itself (tools/k8s/check.sh runs it on every rendered values file):
  *
  * 1. the Ingress routes the /api prefixes exactly as the edge does locally
- *    (services/edge/src/domain/route-table.ts), and sends /, /openapi.json and
- *    /api/auth to the edge;
+ *    (services/edge/src/domain/route-table.ts), the fault-injection ones only
+ *    when the services run with FAULT_INJECTION=true, and sends the edge only
+ *    what it serves the public (the web UI's files of
+ *    services/edge/src/routes/ui.ts, /openapi.json, /problems, /api/auth); no
+ *    route reaches a probe or metrics path (/healthz, /readyz, /metrics);
  * 2. every `dapr.io/*` pod annotation is one the pinned Dapr sidecar injector
  *    knows (a misspelt annotation is silently ignored by Dapr);
  * 3. every environment variable of a service container is one the services
@@ -23,6 +26,7 @@ import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
+import { uiPaths } from '../../services/edge/src/routes/ui.ts';
 
 type Obj = Record<string, unknown>;
 interface K8sObject {
@@ -49,6 +53,7 @@ const configSources = [
   'packages/platform/src/config.ts',
   'services/edge/src/config.ts',
   'services/payment/src/config.ts',
+  'services/customer/src/config.ts',
 ];
 const envNames = new Set(
   configSources.flatMap((f) =>
@@ -99,7 +104,13 @@ function checkFile(file: string): string[] {
     .filter((d): d is K8sObject => d !== null);
   const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
 
-  // 1. Ingress routes.
+  // 1. Ingress routes. Fault injection is on when the services' containers say so.
+  const faultInjection = byKind('Deployment').some((d) =>
+    (
+      (d.spec?.template as { spec: { containers: { env?: { name: string; value?: string }[] }[] } } | undefined)?.spec
+        .containers ?? []
+    ).some((c) => (c.env ?? []).some((e) => e.name === 'FAULT_INJECTION' && e.value === 'true')),
+  );
   for (const ing of byKind('Ingress')) {
     const fullname = ing.metadata.name;
     // The chart's componentName: <fullname>-<component>, cut to 63 characters.
@@ -112,13 +123,27 @@ function checkFile(file: string): string[] {
       }),
     );
     const want = [
-      ...routeTable.map((r) => `Prefix ${r.prefix} -> ${svc(r.upstream)}`),
+      ...routeTable
+        .filter((r) => faultInjection || !r.prefix.startsWith('/api/admin/faults/'))
+        .map((r) => `Prefix ${r.prefix} -> ${svc(r.upstream)}`),
       `Prefix /api/auth -> ${svc('edge')}`,
       `Exact /openapi.json -> ${svc('edge')}`,
-      `Prefix / -> ${svc('edge')}`,
+      `Prefix /problems -> ${svc('edge')}`,
+      ...uiPaths.map((p) => `Exact ${p} -> ${svc('edge')}`),
     ];
     for (const w of want) if (!got.includes(w)) problems.push(`Ingress lacks the edge's route "${w}"`);
     for (const g of got) if (!want.includes(g)) problems.push(`Ingress has a route the edge does not: "${g}"`);
+    // Kubernetes path matching: Exact is the whole path, Prefix is per path segment.
+    const paths = rules.flatMap((r) => r.http.paths.map((p) => ({ type: String(p.pathType), path: String(p.path) })));
+    const reaches = (target: string) =>
+      paths.filter(({ type, path }) =>
+        type === 'Exact'
+          ? path === target
+          : path === '/' || target === path.replace(/\/$/, '') || target.startsWith(`${path.replace(/\/$/, '')}/`),
+      );
+    for (const internal of ['/healthz', '/readyz', '/metrics']) {
+      for (const p of reaches(internal)) problems.push(`Ingress path ${p.type} ${p.path} makes ${internal} public`);
+    }
   }
 
   // 2 and 3. Pod annotations and environment of the services.

@@ -117,6 +117,39 @@ grep -q "autoscalling" "$work/out" || {
 }
 say "misspelt key refused by the schema: $(grep -o "additional properties 'autoscalling'[^)]*" "$work/out" | head -n1)"
 
+# What is exposed: combinations validateValues must refuse, each with its reason,
+# and the explicit opt-in that must render. refuse <what> <expected message> <helm args...>
+refuse() {
+  local what="$1" expect="$2"
+  shift 2
+  if "$helm" template baedal "$chart" --namespace baedal "$@" >"$work/out" 2>&1; then fail "$what rendered; validateValues should refuse it"; fi
+  grep -qF -- "$expect" "$work/out" || {
+    cat "$work/out" >&2
+    fail "$what was refused without the message: $expect"
+  }
+  say "refused: $what"
+}
+trial="$chart/ci/03-trial-values.yaml"
+defaults="$chart/ci/01-defaults-values.yaml"
+refuse "demo users and fault injection behind a public Ingress host" \
+  'ingress.host: app.demoData (demo users with a published password) and app.faultInjection (an admin can fail every payment) would be reachable through an Ingress for "baedal.example.com"' \
+  -f "$trial" --set ingress.host=baedal.example.com
+refuse "demo users behind an Ingress for any host" \
+  'would be reachable through an Ingress for any host (ingress.host is empty)' \
+  -f "$trial" --set ingress.host= --set app.faultInjection=false
+"$helm" template baedal "$chart" --namespace baedal -f "$trial" --set ingress.host=baedal.example.com \
+  --set ingress.allowTrialFeatures=true >"$work/out" 2>&1 || {
+  cat "$work/out" >&2
+  fail "ingress.allowTrialFeatures=true did not let the trial render behind a public host"
+}
+say "rendered: the trial behind a public host with ingress.allowTrialFeatures=true"
+refuse "an external Redis without a password" 'redis.password: an external Redis' -f "$defaults" --set redis.password=
+refuse "login forced on without accounts" 'auth.loginEnabled: true needs accounts' -f "$defaults" --set auth.loginEnabled=true
+refuse "a database CA without TLS" 'database.tls.caSecret: a CA is given but database.tls.enabled is false' \
+  -f "$defaults" --set database.tls.caSecret=db-ca
+refuse "TLS to the in-cluster MariaDB" 'database.tls.enabled: the in-cluster trial MariaDB serves no TLS' \
+  -f "$trial" --set database.tls.enabled=true
+
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
 

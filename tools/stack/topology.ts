@@ -141,6 +141,9 @@ export function appEnv(app: AppSpec): Record<string, string> {
   const env: Record<string, string> = {
     SERVICE_NAME: app.name,
     APP_PORT: String(app.appPort),
+    // Loopback only, like MariaDB, Redis and the sidecars: nothing of the local stack
+    // is reachable from another machine.
+    APP_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     JWT_SECRET: localDemoSecrets.jwtSecret,
     JWT_ISSUER: 'baedal-local',

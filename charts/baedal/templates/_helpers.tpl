@@ -184,6 +184,14 @@ else a random one (trials; `helm template` shows a fresh one every time).
 {{- end -}}
 {{- end -}}
 
+{{/* Where the database's CA certificate is mounted (database.tls.caSecret). */}}
+{{- define "baedal.databaseCaDir" -}}/etc/baedal/database-ca{{- end -}}
+
+{{/* True (non-empty) when the SQL services mount the database's CA. */}}
+{{- define "baedal.mountsDatabaseCa" -}}
+{{- if and .Values.database.tls.enabled .Values.database.tls.caSecret -}}true{{- end -}}
+{{- end -}}
+
 {{- define "baedal.databaseSecretName" -}}
 {{- .Values.database.existingSecret | default (include "baedal.componentName" (dict "root" . "name" "database")) -}}
 {{- end -}}
@@ -305,6 +313,14 @@ dapr.io/api-token-secret: {{ . | quote }}
       key: {{ printf "%s-password" .name | quote }}
 - name: DB_POOL_MAX
   value: {{ $v.database.poolMax | quote }}
+{{- if $v.database.tls.enabled }}
+- name: DB_TLS
+  value: "true"
+{{- if $v.database.tls.caSecret }}
+- name: DB_TLS_CA_FILE
+  value: {{ printf "%s/%s" (include "baedal.databaseCaDir" .root) $v.database.tls.caSecretKey | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- with .values.gateway }}
 - name: GATEWAY_DB_NAME
@@ -443,10 +459,22 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if and .db (include "baedal.mountsDatabaseCa" .root) }}
+            - name: database-ca
+              mountPath: {{ include "baedal.databaseCaDir" .root }}
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- if and .db (include "baedal.mountsDatabaseCa" .root) }}
+        - name: database-ca
+          secret:
+            secretName: {{ .root.Values.database.tls.caSecret }}
+            items:
+              - { key: {{ .root.Values.database.tls.caSecretKey | quote }}, path: {{ .root.Values.database.tls.caSecretKey | quote }} }
+        {{- end }}
         {{- with .extraVolumes }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -737,6 +765,21 @@ spec:
 {{- end -}}
 
 {{/*
+True (non-empty) when the Ingress host is public: empty (the Ingress answers
+for every name that resolves to the controller) or outside the names that
+never resolve on the public internet (RFC 6761 localhost and test, RFC 6762
+local, RFC 8375 home.arpa, ICANN's reserved internal).
+*/}}
+{{- define "baedal.publicIngressHost" -}}
+{{- $host := lower .Values.ingress.host -}}
+{{- if not (regexMatch "^(localhost|.+\\.(localhost|local|internal|test|home\\.arpa))$" $host) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "baedal.ingressHostShown" -}}
+{{- with .Values.ingress.host -}}{{ . | quote }}{{- else -}}any host (ingress.host is empty){{- end -}}
+{{- end -}}
+
+{{/*
 Checks what the schema cannot express (combinations of values) and fails once,
 listing every problem. Called from order.yaml, so it runs on every render.
 */}}
@@ -788,6 +831,24 @@ listing every problem. Called from order.yaml, so it runs on every render.
 {{- end -}}
 {{- if and $v.loadtest.enabled $v.app.rateLimit.enabled (not $v.app.rateLimit.perUser) -}}
 {{- $errors = append $errors "loadtest.enabled: the k6 scripts drive one account far past the services' per-user rate limit (100 requests/s), so most answers would be 429; set app.rateLimit.enabled=false for the test, or raise app.rateLimit.perUser" -}}
+{{- end -}}
+{{- if and (not $v.redis.inCluster.enabled) (not $v.redis.password) (not $v.redis.existingSecret) -}}
+{{- $errors = append $errors "redis.password: an external Redis holds the state store and (with pubsub.type=redis) every event; set redis.password, or name a Secret in redis.existingSecret" -}}
+{{- end -}}
+{{- if and $v.database.tls.enabled $v.database.inCluster.enabled -}}
+{{- $errors = append $errors "database.tls.enabled: the in-cluster trial MariaDB serves no TLS; use TLS with an external database" -}}
+{{- end -}}
+{{- if and $v.database.tls.caSecret (not $v.database.tls.enabled) -}}
+{{- $errors = append $errors "database.tls.caSecret: a CA is given but database.tls.enabled is false (the connection would be in clear)" -}}
+{{- end -}}
+{{- if and (eq (toString $v.auth.loginEnabled) "true") (or (not $v.app.demoData) (not (include "baedal.hasJwtSecret" .))) -}}
+{{- $errors = append $errors "auth.loginEnabled: true needs accounts (app.demoData=true) and an HS256 secret (auth.jwksUrl alone issues nothing); leave it auto to follow them" -}}
+{{- end -}}
+{{- if and $v.ingress.enabled (or $v.app.demoData $v.app.faultInjection) (include "baedal.publicIngressHost" .) (not $v.ingress.allowTrialFeatures) -}}
+{{- $on := list -}}
+{{- if $v.app.demoData -}}{{- $on = append $on "app.demoData (demo users with a published password)" -}}{{- end -}}
+{{- if $v.app.faultInjection -}}{{- $on = append $on "app.faultInjection (an admin can fail every payment)" -}}{{- end -}}
+{{- $errors = append $errors (printf "ingress.host: %s would be reachable through an Ingress for %s; use a private host (localhost, *.localhost, *.local, *.internal, *.test, *.home.arpa), turn them off, or set ingress.allowTrialFeatures=true to expose them on purpose" (join " and " $on) (include "baedal.ingressHostShown" .)) -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nbaedal: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}

@@ -29,6 +29,13 @@ const claims = z.object({
   storeId: z.uuid().optional(),
 });
 
+/** When the caller's token expires (ms since the epoch), as requireRole put it on the context. */
+export function tokenExpiryOf(ctx: { state: { tokenExpiresAt?: number } }): number {
+  const at = ctx.state.tokenExpiresAt;
+  if (at === undefined) throw unauthorized();
+  return at;
+}
+
 /** The authenticated caller that requireRole put on the context. */
 export function userOf(ctx: { state: { user?: AuthUser } }): AuthUser {
   const user = ctx.state.user;
@@ -64,7 +71,7 @@ export class TokenVerifier {
   private readonly algorithms: string[];
   private readonly issuer: string;
   private readonly audience: string;
-  private readonly verified = new Map<string, { user: AuthUser; until: number }>();
+  private readonly verified = new Map<string, { user: AuthUser; until: number; exp: number }>();
 
   constructor(auth: CommonConfig['auth']) {
     if (auth.jwksUrl) {
@@ -81,10 +88,15 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthUser> {
+    return (await this.verifyToken(token)).user;
+  }
+
+  /** The caller and when the token expires (its `exp`, in ms since the epoch). */
+  async verifyToken(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
     const now = Date.now();
     const known = this.verified.get(token);
     if (known) {
-      if (known.until > now) return known.user;
+      if (known.until > now) return { user: known.user, expiresAt: known.exp };
       this.verified.delete(token);
     }
     let user: AuthUser;
@@ -114,13 +126,17 @@ export class TokenVerifier {
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { user, until: Math.min(now + VERIFIED_TTL_MS, exp) });
-    return user;
+    this.verified.set(token, { user, until: Math.min(now + VERIFIED_TTL_MS, exp), exp });
+    return { user, expiresAt: exp };
   }
 }
 
-/** Issues HS256 tokens for the local login route. */
-export async function issueToken(auth: CommonConfig['auth'], user: AuthUser): Promise<string> {
+/** Issues HS256 tokens for the local login route (TOKEN_TTL_SECONDS; tests may ask for less). */
+export async function issueToken(
+  auth: CommonConfig['auth'],
+  user: AuthUser,
+  ttlSeconds = TOKEN_TTL_SECONDS,
+): Promise<string> {
   if (!auth.secret) throw new Error('token issuing needs JWT_SECRET');
   return new SignJWT({ username: user.username, role: user.role, ...(user.storeId ? { storeId: user.storeId } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -128,7 +144,7 @@ export async function issueToken(auth: CommonConfig['auth'], user: AuthUser): Pr
     .setIssuer(auth.issuer)
     .setAudience(auth.audience)
     .setIssuedAt()
-    .setExpirationTime(`${TOKEN_TTL_SECONDS}s`)
+    .setExpirationTime(`${ttlSeconds}s`)
     .sign(new TextEncoder().encode(auth.secret));
 }
 
@@ -138,11 +154,13 @@ export function requireRole(verifier: TokenVerifier, ...allowed: Role[]): Middle
     const header = ctx.get('authorization');
     const m = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
     if (!m?.[1]) throw unauthorized();
-    const user = await verifier.verify(m[1]);
+    const { user, expiresAt } = await verifier.verifyToken(m[1]);
     // The per-user rate limit, counted only once the token is verified.
     await limitUser(ctx, user.id);
     if (!allowed.includes(user.role)) throw forbidden(`This needs the role ${allowed.join(' or ')}.`);
     ctx.state.user = user;
+    // Long-lived answers (the live status stream) end when the token does.
+    ctx.state.tokenExpiresAt = expiresAt;
     await next();
   };
 }

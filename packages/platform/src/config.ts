@@ -3,7 +3,13 @@
  * and frozen. Env names match the Helm chart's.
  */
 import { z } from 'zod';
-import { defaultRateLimits, type Rate, type RateLimitConfig } from './ratelimit.ts';
+import {
+  defaultLoginLimit,
+  defaultRateLimits,
+  type LoginLimitConfig,
+  type Rate,
+  type RateLimitConfig,
+} from './ratelimit.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -15,6 +21,12 @@ const port = z.coerce.number().int().min(0).max(65535);
 const commonEnv = z.object({
   SERVICE_NAME: z.string().min(1),
   APP_PORT: port,
+  /**
+   * Address the app listens on. Unset: every interface (a pod is reached on
+   * its own IP); the local stack sets 127.0.0.1 so nothing is reachable from
+   * another machine.
+   */
+  APP_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DAPR_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: port.default(3500),
@@ -26,6 +38,12 @@ const commonEnv = z.object({
   DB_USER: z.string().optional(),
   DB_PASSWORD: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * TLS to MySQL/MariaDB: the server's certificate is always verified (chain
+   * and host name), against DB_TLS_CA_FILE (PEM) when given, else Node's CAs.
+   */
+  DB_TLS: bool,
+  DB_TLS_CA_FILE: z.string().min(1).optional(),
   /**
    * Quiet time after which the latest event of a key is published once more
    * (outbox-redrive.ts); 0 turns that off. Keep it above the pub/sub's own
@@ -47,6 +65,8 @@ export interface DbConfig {
   user: string;
   password: string;
   poolMax: number;
+  /** null: plain TCP (the local stack, an in-cluster MariaDB); else TLS, optionally with a CA file. */
+  tls?: null | { caFile: string | undefined };
   /** See OUTBOX_REDRIVE_AFTER_SECONDS. */
   outboxRedriveAfterSeconds: number;
 }
@@ -54,6 +74,8 @@ export interface DbConfig {
 export interface CommonConfig {
   service: string;
   port: number;
+  /** Listen address (APP_HOST); undefined: every interface. */
+  host?: string | undefined;
   logLevel: string;
   dapr: { host: string; httpPort: number; apiToken: string | undefined; pubsub: string };
   db: DbConfig | null;
@@ -80,6 +102,7 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
     if (!e.DB_NAME || !e.DB_USER || e.DB_PASSWORD === undefined) {
       throw new ConfigError('DB_NAME, DB_USER and DB_PASSWORD are required');
     }
+    if (e.DB_TLS_CA_FILE && !e.DB_TLS) throw new ConfigError('DB_TLS_CA_FILE is set but DB_TLS is not true');
     db = {
       host: e.DB_HOST,
       port: e.DB_PORT,
@@ -87,12 +110,14 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
       user: e.DB_USER,
       password: e.DB_PASSWORD,
       poolMax: e.DB_POOL_MAX,
+      tls: e.DB_TLS ? { caFile: e.DB_TLS_CA_FILE } : null,
       outboxRedriveAfterSeconds: e.OUTBOX_REDRIVE_AFTER_SECONDS,
     };
   }
   return Object.freeze({
     service: e.SERVICE_NAME,
     port: e.APP_PORT,
+    host: e.APP_HOST,
     logLevel: e.LOG_LEVEL,
     dapr: { host: e.DAPR_HOST, httpPort: e.DAPR_HTTP_PORT, apiToken: e.DAPR_API_TOKEN, pubsub: e.PUBSUB_NAME },
     db,
@@ -140,5 +165,28 @@ export function readRateLimitConfig(env: NodeJS.ProcessEnv): RateLimitConfig {
     enabled: e.RATE_LIMIT_ENABLED,
     perUser: e.RATE_LIMIT_PER_USER,
     perAddress: e.RATE_LIMIT_PER_ADDRESS,
+  });
+}
+
+const loginLimitEnv = z.object({
+  LOGIN_ATTEMPTS_PER_USERNAME: z.coerce.number().int().min(0).max(1_000_000).default(defaultLoginLimit.attempts),
+  LOGIN_ATTEMPTS_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(defaultLoginLimit.windowSeconds),
+});
+
+/**
+ * The login route's per-username limit (ratelimit.ts LoginLimiter):
+ * LOGIN_ATTEMPTS_PER_USERNAME failed attempts (0 turns the limit off) per
+ * LOGIN_ATTEMPTS_WINDOW_SECONDS. Independent of RATE_LIMIT_ENABLED: load tests
+ * that switch request limits off still log in with the right password.
+ */
+export function readLoginLimitConfig(env: NodeJS.ProcessEnv): LoginLimitConfig {
+  const parsed = loginLimitEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze({
+    attempts: parsed.data.LOGIN_ATTEMPTS_PER_USERNAME,
+    windowSeconds: parsed.data.LOGIN_ATTEMPTS_WINDOW_SECONDS,
   });
 }

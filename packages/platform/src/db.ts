@@ -5,13 +5,31 @@
  * context (allowGlobalContext: false) and no per-request one either, since no
  * code reads `orm.em` without forking it.
  */
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions } from 'node:tls';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/mysql';
-import type { CommonConfig } from './config.ts';
+import type { CommonConfig, DbConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export type Orm = MikroORM;
 type MigrationClass = NonNullable<NonNullable<Options['migrations']>['migrationsList']>[number];
+
+/**
+ * mysql2's `ssl` option for the configured TLS, or undefined for plain TCP.
+ * Both checks are always on: rejectUnauthorized (the chain must lead to the
+ * CA) and verifyIdentity (the certificate must name DB_HOST; mysql2 skips
+ * that check unless asked). A connection that fails either is refused, never
+ * downgraded. The CA file is read once, at start, so a missing file stops
+ * the start.
+ */
+export function mysqlTlsOptions(
+  tls: DbConfig['tls'],
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): (Pick<SecureContextOptions, 'ca'> & { rejectUnauthorized: true; verifyIdentity: true }) | undefined {
+  if (!tls) return undefined;
+  return { rejectUnauthorized: true, verifyIdentity: true, ...(tls.caFile ? { ca: readFile(tls.caFile) } : {}) };
+}
 
 export async function openDatabase(opts: {
   db: NonNullable<CommonConfig['db']>;
@@ -27,6 +45,7 @@ export async function openDatabase(opts: {
   contextName?: string;
 }): Promise<MikroORM> {
   const { db, logger } = opts;
+  const ssl = mysqlTlsOptions(db.tls);
   const orm = await MikroORM.init({
     dbName: db.dbName,
     ...(opts.contextName ? { contextName: opts.contextName } : {}),
@@ -38,6 +57,8 @@ export async function openDatabase(opts: {
     extensions: [Migrator],
     // Connection pool per process; sized with the sidecar's concurrency in mind.
     pool: { min: 1, max: db.poolMax },
+    // Handed to mysql2's createPool as they are.
+    ...(ssl ? { driverOptions: { ssl } } : {}),
     timezone: '+00:00',
     forceUtcTimezone: true,
     allowGlobalContext: false,

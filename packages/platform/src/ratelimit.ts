@@ -20,6 +20,8 @@
  *   its body is read;
  * - every request with a valid token by its user id as well, once requireRole
  *   has verified the token: a forged token never spends someone else's budget.
+ * - every login attempt by the username it names (LoginLimiter, below), which
+ *   counts failures rather than requests.
  * Probes, metrics and sidecar traffic (/healthz, /readyz, /metrics, /dapr/*,
  * /events/*, /internal/*) are never limited.
  */
@@ -62,14 +64,16 @@ export function isUnlimitedPath(path: string): boolean {
   return UNLIMITED_PATH.test(path);
 }
 
-export const rateLimited = (who: 'user' | 'address', retryAfterSeconds: number) =>
-  new AppError(
-    429,
-    'rate-limited',
-    'Too many requests',
-    `Too many requests from this ${who === 'user' ? 'account' : 'address'}; try again in ${retryAfterSeconds} s.`,
-    { headers: { 'Retry-After': String(retryAfterSeconds) } },
-  );
+const refusedWhat = {
+  user: 'Too many requests from this account',
+  address: 'Too many requests from this address',
+  username: 'Too many failed logins for this username',
+} as const;
+
+export const rateLimited = (who: keyof typeof refusedWhat, retryAfterSeconds: number) =>
+  new AppError(429, 'rate-limited', 'Too many requests', `${refusedWhat[who]}; try again in ${retryAfterSeconds} s.`, {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 
 interface Limiter {
   consume(key: string): Promise<RateLimiterRes>;
@@ -87,7 +91,7 @@ function limiterFor(name: string, rate: Rate): Limiter {
 }
 
 /** Spends one request of `key`; throws the 429 problem when none is left. */
-async function spend(limiter: Limiter, key: string, who: 'user' | 'address'): Promise<void> {
+async function spend(limiter: Limiter, key: string, who: keyof typeof refusedWhat): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (e) {
@@ -131,4 +135,49 @@ export function rateLimitMiddleware(config: RateLimitConfig, opts: RateLimitOpti
     userCharges.set(ctx, (userId) => spend(byUser, userId, 'user'));
     return next();
   };
+}
+
+export interface LoginLimitConfig {
+  /** Failed logins one username may have in a window; the next attempt is refused until the window ends. */
+  attempts: number;
+  windowSeconds: number;
+}
+
+/**
+ * Ten wrong passwords in 15 minutes, as OWASP's authentication cheat sheet
+ * suggests for an account lockout threshold: a person who mistypes gets
+ * several tries; a guesser gets 40 an hour per username, from however many
+ * addresses (the per-address limit cannot stop a botnet, this can).
+ */
+export const defaultLoginLimit: LoginLimitConfig = Object.freeze({ attempts: 10, windowSeconds: 900 });
+
+/**
+ * The per-username login limit, beside the per-address one every request
+ * meets. Each attempt spends one point of the username *before* the password
+ * is checked, so concurrent guesses cannot all slip past the count; a correct
+ * password gives the username its whole budget back. Once the points are
+ * gone, even the right password is refused (429) until the window ends: the
+ * price is that anyone can lock a username for one window by failing on
+ * purpose, which is why the window is short. Unknown usernames are counted
+ * like known ones, so the answer does not tell which exist.
+ */
+export class LoginLimiter {
+  private readonly limiter: RateLimiterMemory | null;
+
+  constructor(config: LoginLimitConfig) {
+    this.limiter =
+      config.attempts > 0
+        ? new RateLimiterMemory({ keyPrefix: 'login', points: config.attempts, duration: config.windowSeconds })
+        : null;
+  }
+
+  /** Spends one attempt of `username`; throws the 429 problem when none is left. */
+  async attempt(username: string): Promise<void> {
+    if (this.limiter) await spend(this.limiter, username, 'username');
+  }
+
+  /** The password matched: the username's failed attempts are forgotten. */
+  async succeeded(username: string): Promise<void> {
+    await this.limiter?.delete(username);
+  }
 }

@@ -66,9 +66,13 @@ function releaseStartupMemory(): void {
   if (typeof gc === 'function') gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
-export function serve(app: Koa, opts: { port: number; logger: Logger; onShutdown?: () => Promise<void> }) {
-  const server = app.listen(opts.port, () => {
-    opts.logger.info({ port: opts.port }, 'listening');
+export function serve(
+  app: Koa,
+  opts: { port: number; host?: string | undefined; logger: Logger; onShutdown?: () => Promise<void> },
+) {
+  // Without a host Node listens on every interface (what a pod needs).
+  const server = app.listen({ port: opts.port, ...(opts.host ? { host: opts.host } : {}) }, () => {
+    opts.logger.info({ host: opts.host ?? '*', port: opts.port }, 'listening');
     // Every module is loaded now: write Node's compile cache (NODE_COMPILE_CACHE, set by
     // the local stack) at once rather than at exit, which a killed process never reaches.
     flushCompileCache();

@@ -14,7 +14,7 @@ import {
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { Middleware } from 'koa';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Notifier } from './events/notifier.ts';
 import { DaprOrderEventLog } from './events/order-event-log.ts';
@@ -72,6 +72,14 @@ export function buildApp(deps: {
     name: 'notifications_sent_total',
     help: 'Notifications handed to the output binding (resends included)',
     registers: [metrics.registry],
+  });
+  new Gauge({
+    name: 'sse_streams_open',
+    help: 'Live order-status streams open in this process',
+    registers: [metrics.registry],
+    collect() {
+      this.set(streams.size);
+    },
   });
   const filled = new Counter({
     name: 'view_events_filled_total',

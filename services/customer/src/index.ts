@@ -14,11 +14,12 @@ const dapr = new DaprSidecar(config.dapr);
 const store = new DaprViewStore(dapr, { store: config.stateStore });
 const notifier = new BindingNotifier(dapr, config.notificationBinding);
 const changes = new ViewChanges();
-const streams = new SseStreams();
+const streams = new SseStreams({ maxPerUser: config.stream.maxPerUser });
 const app = buildApp({ config, dapr, store, notifier, changes, streams, logger, metrics });
 
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     // Open event streams would keep server.close() waiting.

@@ -72,6 +72,7 @@ beforeAll(async () => {
     JWT_ISSUER: 'baedal-test',
     JWT_AUDIENCE: 'baedal',
     DEMO_DATA: 'true',
+    LOGIN_ATTEMPTS_PER_USERNAME: '3',
     UPSTREAM_ORDER: up,
     UPSTREAM_PAYMENT: `http://127.0.0.1:${deadPort}`,
     UPSTREAM_STORE: up,
@@ -128,6 +129,60 @@ describe('POST /api/auth/login', () => {
     const res = await post('/api/auth/login', { username: 'alice', password: 'demo-pass', role: 'admin' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: unknown[] }).errors.length).toBeGreaterThan(0);
+  });
+
+  it('when one username has failed its 3 attempts, then even its right password gets 429; another username logs in', async () => {
+    const wrong = [];
+    for (let i = 0; i < 3; i++) wrong.push((await post('/api/auth/login', { username: 'bob', password: 'x' })).status);
+    expect(wrong).toEqual([401, 401, 401]);
+    const refused = await post('/api/auth/login', { username: 'bob', password: 'demo-pass' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(await refused.json()).toMatchObject({ type: '/problems/rate-limited', status: 429 });
+    expect((await post('/api/auth/login', { username: 'rider1', password: 'demo-pass' })).status).toBe(200);
+  });
+
+  it('when a username logs in right, then its failed attempts are forgotten', async () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) await post('/api/auth/login', { username: 'rider2', password: 'x' });
+      expect((await post('/api/auth/login', { username: 'rider2', password: 'demo-pass' })).status).toBe(200);
+    }
+  });
+});
+
+describe('login without accounts', () => {
+  it('when there is no demo data, then the login route and its documentation are absent', async () => {
+    const config = readConfig({
+      SERVICE_NAME: 'edge',
+      APP_PORT: '0',
+      JWT_SECRET: secret,
+      JWT_ISSUER: 'baedal-test',
+      JWT_AUDIENCE: 'baedal',
+      ...Object.fromEntries(['ORDER', 'PAYMENT', 'STORE', 'DELIVERY', 'CUSTOMER'].map((u) => [`UPSTREAM_${u}`, base])),
+    });
+    const built = buildApp({
+      config,
+      logger: createLogger('edge', 'silent'),
+      metrics: new Metrics('edge'),
+      credentials: await Credentials.create({ demoData: false }),
+    });
+    expect(built.loginEnabled).toBe(false);
+    const server = http.createServer(built.app.callback());
+    const other = `http://127.0.0.1:${await listen(server)}`;
+    try {
+      const res = await fetch(`${other}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: 'demo-pass' }),
+      });
+      expect(res.status).toBe(404);
+      const doc = (await (await fetch(`${other}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(doc.paths['/api/auth/login']).toBeUndefined();
+    } finally {
+      built.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

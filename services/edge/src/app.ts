@@ -1,7 +1,7 @@
 /** Builds the edge's Koa app (no listen: tests mount it on port 0). */
 import { createServiceApp, finishApp, type Logger, type Metrics } from '@baedal/platform';
 import { demoUsers } from '@baedal/platform/contracts/demo';
-import type { Config } from './config.ts';
+import { loginEnabled as decideLogin, type Config } from './config.ts';
 import type { Credentials } from './domain/credentials.ts';
 import { matchRoute } from './domain/route-table.ts';
 import { upstreamHealth } from './domain/upstreams.ts';
@@ -32,10 +32,14 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
   const proxy = proxyMiddleware({ upstreams: config.upstreams, logger });
   app.middleware.splice(app.middleware.length - 1, 0, proxy);
 
-  if (config.loginEnabled) router.use(authRoutes({ auth: config.auth, credentials: deps.credentials }).routes());
-  router.use(docsRoutes({ loginEnabled: config.loginEnabled }).routes());
+  const loginEnabled = decideLogin(config, deps.credentials.size);
+  if (loginEnabled) {
+    const { auth, loginLimit } = config;
+    router.use(authRoutes({ auth, loginLimit, credentials: deps.credentials }).routes());
+  }
+  router.use(docsRoutes({ loginEnabled }).routes());
   // The one-click demo logins exist only where demo users do and the edge issues tokens.
-  const demoUsernames = config.demoData && config.loginEnabled ? demoUsers.map((u) => u.username) : [];
+  const demoUsernames = config.demoData && loginEnabled ? demoUsers.map((u) => u.username) : [];
   router.use(uiRoutes({ demoUsers: demoUsernames }).routes());
-  return { app: finishApp(app, router), close: () => proxy.close() };
+  return { app: finishApp(app, router), loginEnabled, close: () => proxy.close() };
 }

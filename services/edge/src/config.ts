@@ -3,7 +3,7 @@
  * no sidecar) plus one base URL per upstream service and the login switch.
  * Env names match the Helm chart's and tools/stack/topology.ts appEnv().
  */
-import { ConfigError, readCommonConfig } from '@baedal/platform';
+import { ConfigError, readCommonConfig, readLoginLimitConfig } from '@baedal/platform';
 import { z } from 'zod';
 
 export const upstreamNames = ['order', 'payment', 'store', 'delivery', 'customer'] as const;
@@ -20,10 +20,11 @@ const edgeEnv = z.object({
   UPSTREAM_STORE: upstreamUrl,
   UPSTREAM_DELIVERY: upstreamUrl,
   UPSTREAM_CUSTOMER: upstreamUrl,
+  // auto (the default): on when there are accounts to log in to (loginEnabled below).
   LOGIN_ENABLED: z
-    .enum(['true', 'false', '1', '0', ''])
-    .default('true')
-    .transform((v) => v !== 'false' && v !== '0'),
+    .enum(['auto', 'true', 'false', '1', '0', ''])
+    .default('auto')
+    .transform((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : 'auto')),
   // Locally the edge is the entry point and takes the client's address from the
   // socket; behind an Ingress (the chart sets true) from the hop it appended.
   BEHIND_PROXY: z
@@ -50,11 +51,30 @@ export function readConfig(env: NodeJS.ProcessEnv) {
   return Object.freeze({
     ...common,
     upstreams: Object.freeze(upstreams),
-    // Issuing tokens needs the local HS256 secret; with only a JWKS URL
-    // (production, external OIDC provider) there is nothing to log in with.
-    loginEnabled: e.LOGIN_ENABLED && common.auth.secret !== undefined,
+    /** LOGIN_ENABLED as given: true, false or 'auto'; loginEnabled() decides. */
+    login: e.LOGIN_ENABLED,
+    loginLimit: readLoginLimitConfig(env),
     behindProxy: e.BEHIND_PROXY,
   });
 }
 
 export type Config = ReturnType<typeof readConfig>;
+
+/**
+ * Whether the edge serves POST /api/auth/login. It needs accounts to log in
+ * to (the directory's size, see domain/credentials.ts) and the HS256 secret
+ * to issue tokens with; with only a JWKS URL (production, an external OIDC
+ * provider) there is nothing to log in with. 'auto' follows both; an explicit
+ * true that cannot be honoured stops the start, rather than leaving a route
+ * that refuses everyone.
+ */
+export function loginEnabled(config: Config, accounts: number): boolean {
+  const possible = accounts > 0 && config.auth.secret !== undefined;
+  if (config.login === true && !possible) {
+    throw new ConfigError(
+      `LOGIN_ENABLED=true, but ${accounts === 0 ? 'there are no accounts (DEMO_DATA=false)' : 'JWT_SECRET is not set'}: ` +
+        'set LOGIN_ENABLED=auto or false',
+    );
+  }
+  return config.login !== false && possible;
+}

@@ -9,11 +9,12 @@ const config = readConfig(process.env);
 const logger = createLogger(config.service, config.logLevel);
 const metrics = new Metrics(config.service);
 const credentials = await Credentials.create({ demoData: config.demoData });
-const { app, close } = buildApp({ config, logger, metrics, credentials });
+const { app, loginEnabled, close } = buildApp({ config, logger, metrics, credentials });
 
-if (!config.loginEnabled) logger.info('login route disabled (LOGIN_ENABLED=false or no JWT_SECRET)');
+if (!loginEnabled) logger.info('login route disabled (LOGIN_ENABLED=false, no accounts, or no JWT_SECRET)');
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => close(),
 });

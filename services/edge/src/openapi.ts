@@ -167,10 +167,10 @@ const rateLimited = {
   headers: retryAfter,
 };
 
-/** Every operation may answer 429: the rate limits apply to all of /api. */
+/** Every operation may answer 429: the rate limits apply to all of /api (an operation may say more). */
 function withRateLimit(all: Record<string, unknown>): Record<string, unknown> {
   for (const ops of Object.values(all) as Record<string, { responses: Record<string, unknown> }>[]) {
-    for (const op of Object.values(ops)) op.responses['429'] = rateLimited;
+    for (const op of Object.values(ops)) op.responses['429'] ??= rateLimited;
   }
   return all;
 }
@@ -395,7 +395,8 @@ function paths(): Record<string, unknown> {
     '/api/order-status/{orderId}/stream': {
       get: secured('customer', {
         tags: ['order status'],
-        summary: 'Server-Sent Events: the current view at once, then one event per change',
+        summary:
+          'Server-Sent Events: the current view at once, then one event per change; the stream ends when the token expires',
         parameters: [pathParam('orderId')],
         responses: {
           '200': {
@@ -408,6 +409,12 @@ function paths(): Record<string, unknown> {
           },
           ...queryError,
           '404': problem('No such order of the caller'),
+          '429': {
+            ...problem(
+              'The caller already has the most open streams allowed (/problems/too-many-streams), or a rate limit',
+            ),
+            headers: retryAfter,
+          },
         },
       }),
     },

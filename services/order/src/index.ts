@@ -39,6 +39,7 @@ relay.start();
 redriver.start();
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     redriver.stop();

@@ -63,6 +63,7 @@ resolver.start();
 reconciler.start();
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     sweeper.stop();

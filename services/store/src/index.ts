@@ -46,6 +46,7 @@ redriver.start();
 relay.kick();
 serve(app, {
   port: config.port,
+  host: config.host,
   logger,
   onShutdown: async () => {
     redriver.stop();

@@ -9,6 +9,7 @@ import {
   parseIdParam,
   parseWith,
   requireRole,
+  tokenExpiryOf,
   userOf,
   type Logger,
   type TokenVerifier,
@@ -69,7 +70,7 @@ export function orderStatusRoutes(deps: {
     const customerId = userOf(ctx).id;
     const first = await ownView(store, customerId, orderId);
 
-    const channel = streams.open(ctx);
+    const channel = streams.open(ctx, { userId: customerId, closeAt: tokenExpiryOf(ctx) });
     // Each write adds exactly one applied event id, so their count orders the
     // versions of a view: an older copy (a slow poll) is never sent after a newer one.
     let version = first.appliedEventIds.length;

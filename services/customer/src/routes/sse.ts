@@ -1,10 +1,37 @@
 /**
  * Server-sent events on Koa: the response body is a PassThrough the route
  * writes `data:` events and `:` comments into. Every open stream is tracked so
- * a shutdown can end them (otherwise server.close() waits for them).
+ * a shutdown can end them (otherwise server.close() waits for them), counted
+ * per user (each holds a socket and two timers for as long as the client
+ * likes, so one account must not hold thousands), and ended when the token
+ * that opened it expires (a stream must not outlive the right to read it).
  */
 import { PassThrough } from 'node:stream';
+import { AppError } from '@baedal/platform';
 import type { Context } from 'koa';
+
+/** Longest delay setTimeout takes (about 24.8 days); tokens live far less (auth.ts MAX_TOKEN_AGE). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Open live status streams one account may hold in one process
+ * (SSE_MAX_STREAMS_PER_USER). A person follows an order or two, in a tab or
+ * two; the default leaves room for that and stops one token from holding
+ * sockets by the thousand.
+ */
+export const DEFAULT_MAX_STREAMS_PER_USER = 5;
+
+/** Seconds a refused client is told to wait: streams end when their clients leave, not on a clock. */
+const RETRY_AFTER_SECONDS = 5;
+
+export const tooManyStreams = (max: number) =>
+  new AppError(
+    429,
+    'too-many-streams',
+    'Too many open streams',
+    `This account already has ${max} open live status streams in this service process; close one and try again.`,
+    { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } },
+  );
 
 export class SseChannel {
   private readonly stream = new PassThrough();
@@ -66,11 +93,33 @@ export class SseChannel {
 
 export class SseStreams {
   private readonly channels = new Set<SseChannel>();
+  private readonly perUser = new Map<string, number>();
+  private readonly maxPerUser: number;
 
-  open(ctx: Context): SseChannel {
+  constructor(opts: { maxPerUser: number }) {
+    this.maxPerUser = opts.maxPerUser;
+  }
+
+  /**
+   * Opens a stream for `userId` that closes itself at `closeAt` (ms since the
+   * epoch: the token's expiry). Throws the 429 problem, before anything is
+   * written, when the user already has maxPerUser open here.
+   */
+  open(ctx: Context, owner: { userId: string; closeAt: number }): SseChannel {
+    const { userId, closeAt } = owner;
+    const open = this.perUser.get(userId) ?? 0;
+    if (open >= this.maxPerUser) throw tooManyStreams(this.maxPerUser);
     const channel = new SseChannel(ctx);
     this.channels.add(channel);
-    channel.onClose(() => this.channels.delete(channel));
+    this.perUser.set(userId, open + 1);
+    const expiry = setTimeout(() => channel.close(), Math.min(Math.max(0, closeAt - Date.now()), MAX_TIMER_MS));
+    channel.onClose(() => {
+      clearTimeout(expiry);
+      this.channels.delete(channel);
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(userId, left);
+      else this.perUser.delete(userId);
+    });
     return channel;
   }
 

@@ -50,6 +50,11 @@ export class Credentials {
     return new Credentials(salt, decoy, accounts);
   }
 
+  /** How many accounts there are to log in to (none without demo data). */
+  get size(): number {
+    return this.accounts.size;
+  }
+
   /** The user when username and password match, otherwise null. */
   async verify(username: string, password: string): Promise<AuthUser | null> {
     const account = this.accounts.get(username);

@@ -63,6 +63,11 @@ export const problemTypes: Record<string, ProblemType> = {
     title: 'Too many requests',
     text: 'This client address or this account sent more requests than the limit allows (a rate per second plus a burst, counted by each service process). Nothing was done. Try again after the number of seconds in the Retry-After header.',
   },
+  'too-many-streams': {
+    status: 429,
+    title: 'Too many open streams',
+    text: 'This account already holds as many live status streams as one service process allows (SSE_MAX_STREAMS_PER_USER). No stream was opened. Close one (every stream also ends when the token that opened it expires) and try again.',
+  },
   unavailable: {
     status: 503,
     title: 'Temporarily unavailable',

@@ -17,6 +17,9 @@ import { buildSync } from 'esbuild';
 const publicDir = new URL('../../public/', import.meta.url);
 const entry = fileURLToPath(new URL('../../web/main.ts', import.meta.url));
 
+/** The paths the web UI is served on (the chart's Ingress routes exactly these to the edge). */
+export const uiPaths = ['/', '/app.js', '/styles.css'] as const;
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
@@ -49,7 +52,7 @@ export function bundleWebApp(demoUsers: readonly string[]): Buffer {
 }
 
 export function uiRoutes(options: { demoUsers: readonly string[] }): Router {
-  const files = {
+  const files: Record<(typeof uiPaths)[number], { type: string; content: Buffer }> = {
     '/': { type: 'text/html; charset=utf-8', content: readFileSync(new URL('index.html', publicDir)) },
     '/app.js': { type: 'text/javascript; charset=utf-8', content: bundleWebApp(options.demoUsers) },
     '/styles.css': { type: 'text/css; charset=utf-8', content: readFileSync(new URL('styles.css', publicDir)) },

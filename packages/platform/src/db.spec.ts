@@ -1,0 +1,49 @@
+/** TLS to MySQL: what mysql2 is given for each DB_TLS setting, and how the settings are read. */
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, readCommonConfig } from './config.ts';
+import { mysqlTlsOptions } from './db.ts';
+
+const env = {
+  SERVICE_NAME: 'order',
+  APP_PORT: '0',
+  JWT_SECRET: 'unit-test-jwt-secret-of-at-least-32-chars',
+  JWT_ISSUER: 'baedal-test',
+  JWT_AUDIENCE: 'baedal',
+  DB_NAME: 'baedal_order',
+  DB_USER: 'order',
+  DB_PASSWORD: 'x',
+};
+
+describe('mysqlTlsOptions', () => {
+  it('when TLS is off, then mysql2 gets no ssl option (plain TCP)', () => {
+    expect(mysqlTlsOptions(null)).toBeUndefined();
+    expect(readCommonConfig(env, { needsDb: true }).db.tls).toBeNull();
+  });
+
+  it("when TLS is on without a CA file, then the server's certificate is verified against Node's CAs", () => {
+    const c = readCommonConfig({ ...env, DB_TLS: 'true' }, { needsDb: true });
+    expect(mysqlTlsOptions(c.db.tls)).toEqual({ rejectUnauthorized: true, verifyIdentity: true });
+  });
+
+  it('when TLS is on with a CA file, then that CA is read once and verification stays on', () => {
+    const c = readCommonConfig(
+      { ...env, DB_TLS: 'true', DB_TLS_CA_FILE: '/etc/baedal/db-ca/ca.crt' },
+      { needsDb: true },
+    );
+    const read: string[] = [];
+    const opts = mysqlTlsOptions(c.db.tls, (p) => {
+      read.push(p);
+      return '-----BEGIN CERTIFICATE-----\n…';
+    });
+    expect(opts).toEqual({ rejectUnauthorized: true, verifyIdentity: true, ca: '-----BEGIN CERTIFICATE-----\n…' });
+    expect(read).toEqual(['/etc/baedal/db-ca/ca.crt']);
+  });
+
+  it('when the CA file does not exist, then the start fails', () => {
+    expect(() => mysqlTlsOptions({ caFile: '/nonexistent/ca.crt' })).toThrow(/ENOENT/);
+  });
+
+  it('when a CA file is given without DB_TLS, then the start fails rather than connect in clear', () => {
+    expect(() => readCommonConfig({ ...env, DB_TLS_CA_FILE: '/ca.crt' }, { needsDb: true })).toThrow(ConfigError);
+  });
+});
