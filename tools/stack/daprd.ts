@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { StackError } from './proc.ts';
 import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
+import { appTokens } from './tokens.ts';
 import type { AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
@@ -97,10 +98,15 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
 
 /**
  * Environment of a sidecar: minimal, so nothing like DAPR_SCHEDULER_HOST_ADDRESS_DNS_A
- * or DAPR_API_TOKEN leaks in from the developer's shell.
+ * leaks in from the developer's shell. Its two tokens (tokens.ts) are the ones its
+ * app gets (topology.ts appEnv): APP_API_TOKEN it sends to the app, DAPR_API_TOKEN
+ * it requires of every caller of its API.
  */
-export function sidecarEnv(): NodeJS.ProcessEnv {
+export function sidecarEnv(app: AppSpec): NodeJS.ProcessEnv {
+  const tokens = appTokens(app.name);
   return {
+    APP_API_TOKEN: tokens.appApiToken,
+    DAPR_API_TOKEN: tokens.daprApiToken,
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? repoRoot,
     // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not

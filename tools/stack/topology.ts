@@ -16,6 +16,7 @@
 import path from 'node:path';
 
 import { stackDir } from './paths.ts';
+import { appTokens } from './tokens.ts';
 
 function readPortOffset(): number {
   const raw = process.env.BAEDAL_PORT_OFFSET?.trim() || '0';
@@ -164,6 +165,10 @@ export function appEnv(app: AppSpec): Record<string, string> {
   if (app.dapr) {
     env.DAPR_HOST = '127.0.0.1';
     env.DAPR_HTTP_PORT = String(app.dapr.httpPort);
+    // The same values its sidecar gets (daprd.ts sidecarEnv): see tokens.ts.
+    const tokens = appTokens(app.name);
+    env.APP_API_TOKEN = tokens.appApiToken;
+    env.DAPR_API_TOKEN = tokens.daprApiToken;
   }
   if (app.database) {
     env.DB_HOST = '127.0.0.1';

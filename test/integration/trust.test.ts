@@ -1,0 +1,164 @@
+/**
+ * Who may call what on the real stack (docs/security.md): each refused call
+ * answers 401 or 403 and changes nothing, checked where a change would happen
+ * (the order's status, the payment row, the payment outbox and inbox).
+ *
+ * - an app's sidecar-only routes (/internal, /events, /dapr) need its sidecar's
+ *   app API token;
+ * - a sidecar's API needs its app's Dapr API token.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { makeEvent } from '@baedal/platform/contracts/events';
+import { appTokens } from '../../tools/stack/tokens.ts';
+import { appByName } from '../../tools/stack/topology.ts';
+import { sleep, sql, sqlList } from '../faults/support.ts';
+import { call, login } from './client.ts';
+import { gangnam, paymentsOf, placeOrder, type OrderBody } from './flows.ts';
+
+function ports(name: string) {
+  const app = appByName(name);
+  if (!app?.dapr) throw new Error(`${name} has no sidecar in tools/stack/topology.ts`);
+  return { app: `http://127.0.0.1:${app.appPort}`, sidecar: `http://127.0.0.1:${app.dapr.httpPort}` };
+}
+
+const payment = ports('payment');
+const order = ports('order');
+
+/** Long enough for a delivered event to have been handled (the flows see one in well under a second). */
+const SETTLE_MS = 3000;
+
+/** A PAID order of alice's, with its one approved charge. */
+async function paidOrder(): Promise<{ alice: string; order: OrderBody }> {
+  const alice = await login('alice');
+  const placed = await placeOrder(alice);
+  expect(placed.status).toBe('PAID');
+  return { alice, order: placed };
+}
+
+/** Ids of the events the tests forged: no service may have handled one. */
+const forged: string[] = [];
+
+/** What a refund or a forged status change would have touched, for one order. */
+async function effectsOf(alice: string, orderId: string) {
+  const [current, charges, outbox, ...inboxes] = await Promise.all([
+    call<OrderBody>('GET', `/api/orders/${orderId}`, { token: alice }),
+    paymentsOf(alice, orderId),
+    sql(`select type from baedal_payment.outbox where partition_key in ${sqlList([orderId])}`),
+    ...['payment', 'store', 'delivery'].map((svc) =>
+      sql(`select count(*) from baedal_${svc}.processed_event where event_id in ${sqlList(forged)}`),
+    ),
+  ]);
+  return {
+    status: current.body.status,
+    charges: charges.map((c) => c.status),
+    paymentOutbox: outbox.map((r) => r[0]),
+    forgedHandled: inboxes.reduce((n, rows) => n + Number(rows[0]?.[0]), 0),
+  };
+}
+
+/** The CloudEvent the order service would publish to cancel `o`. */
+function cancelled(o: OrderBody) {
+  const event = makeEvent('OrderCancelled', {
+    orderId: o.id,
+    data: { customerId: o.customerId, storeId: gangnam.id },
+  });
+  forged.push(event.id);
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source: 'order',
+    type: event.type,
+    time: event.occurredAt,
+    datacontenttype: 'application/json',
+    data: event,
+  };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+async function problem(res: Response) {
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  return (await res.json()) as { type: string; status: number };
+}
+
+describe('trust: an app answers only its own sidecar on sidecar-only routes', () => {
+  it('when /internal/payments is called straight, without a token or with a wrong one, then 401 and no charge', async () => {
+    const orderId = crypto.randomUUID();
+    const charge = { orderId, customerId: crypto.randomUUID(), amount: 1000 };
+    for (const headers of [
+      {} as Record<string, string>,
+      { 'dapr-api-token': 'wrong' },
+      { 'dapr-api-token': appTokens('order').appApiToken },
+    ]) {
+      const res = await fetch(`${payment.app}/internal/payments`, json(charge, headers));
+      expect(res.status).toBe(401);
+      expect(await problem(res)).toMatchObject({ type: '/problems/sidecar-only', status: 401 });
+    }
+    expect(await sql(`select id from baedal_payment.payment where order_id in ${sqlList([orderId])}`)).toEqual([]);
+    // The token is checked, not a door shut to all: the sidecar's own token opens it.
+    const ok = await fetch(`${payment.app}/dapr/subscribe`, {
+      headers: { 'dapr-api-token': appTokens('payment').appApiToken },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('when a forged OrderCancelled of a PAID order is posted straight to each /events/orders, then 401 and the order stays PAID, charged, unrefunded', async () => {
+    const { alice, order: o } = await paidOrder();
+    const before = await effectsOf(alice, o.id);
+    expect(before).toMatchObject({ status: 'PAID', charges: ['APPROVED'] });
+    for (const name of ['payment', 'store', 'delivery', 'customer']) {
+      const res = await fetch(`${ports(name).app}/events/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify(cancelled(o)),
+      });
+      expect({ name, status: res.status }).toEqual({ name, status: 401 });
+    }
+    await sleep(SETTLE_MS);
+    expect(await effectsOf(alice, o.id)).toEqual(before);
+  });
+
+  it('when the order transition route is called straight with the store id GET /api/stores publishes, then 401 and the order stays PAID', async () => {
+    const { alice, order: o } = await paidOrder();
+    const res = await fetch(
+      `${order.app}/internal/orders/${o.id}/transitions`,
+      json({ to: 'REJECTED', storeId: gangnam.id, reason: 'forged' }),
+    );
+    expect(res.status).toBe(401);
+    expect((await effectsOf(alice, o.id)).status).toBe('PAID');
+  });
+});
+
+describe('trust: a sidecar answers only its own app', () => {
+  it('when its API is called without the Dapr API token or with a wrong one, then 401 and nothing is published, invoked or read', async () => {
+    const { alice, order: o } = await paidOrder();
+    const before = await effectsOf(alice, o.id);
+    for (const headers of [
+      {} as Record<string, string>,
+      { 'dapr-api-token': 'wrong' },
+      { 'dapr-api-token': appTokens('store').daprApiToken },
+    ]) {
+      const publish = await fetch(`${order.sidecar}/v1.0/publish/pubsub/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json', ...headers },
+        body: JSON.stringify(cancelled(o)),
+      });
+      expect(publish.status).toBe(401);
+      const invoke = await fetch(
+        `${order.sidecar}/v1.0/invoke/payment/method/internal/payments`,
+        json({ orderId: crypto.randomUUID(), customerId: o.customerId, amount: 1 }, headers),
+      );
+      expect(invoke.status).toBe(401);
+      const state = await fetch(`${ports('customer').sidecar}/v1.0/state/statestore/order-view:${o.id}`, { headers });
+      expect(state.status).toBe(401);
+    }
+    // Probes need no token.
+    expect((await fetch(`${order.sidecar}/v1.0/healthz`)).status).toBe(204);
+    await sleep(SETTLE_MS);
+    expect(await effectsOf(alice, o.id)).toEqual(before);
+  });
+});
