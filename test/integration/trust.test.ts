@@ -5,7 +5,8 @@
  *
  * - an app's sidecar-only routes (/internal, /events, /dapr) need its sidecar's
  *   app API token;
- * - a sidecar's API needs its app's Dapr API token.
+ * - a sidecar's API needs its app's Dapr API token;
+ * - a sidecar publishes only to the topics its app owns (publishingScopes).
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent } from '@baedal/platform/contracts/events';
@@ -23,6 +24,7 @@ function ports(name: string) {
 
 const payment = ports('payment');
 const order = ports('order');
+const store = ports('store');
 
 /** Long enough for a delivered event to have been handled (the flows see one in well under a second). */
 const SETTLE_MS = 3000;
@@ -158,6 +160,24 @@ describe('trust: a sidecar answers only its own app', () => {
     }
     // Probes need no token.
     expect((await fetch(`${order.sidecar}/v1.0/healthz`)).status).toBe(204);
+    await sleep(SETTLE_MS);
+    expect(await effectsOf(alice, o.id)).toEqual(before);
+  });
+});
+
+describe('trust: only the owner of a topic publishes to it', () => {
+  it('when the store sidecar is asked, with its own token, to publish OrderCancelled to orders, then 403 and the order stays PAID, unrefunded', async () => {
+    const { alice, order: o } = await paidOrder();
+    const before = await effectsOf(alice, o.id);
+    const token = { 'dapr-api-token': appTokens('store').daprApiToken };
+    const res = await fetch(`${store.sidecar}/v1.0/publish/pubsub/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json', ...token },
+      body: JSON.stringify(cancelled(o)),
+    });
+    expect(res.status).toBe(403);
+    // The token was right: the same sidecar answers its metadata to it.
+    expect((await fetch(`${store.sidecar}/v1.0/metadata`, { headers: token })).status).toBe(200);
     await sleep(SETTLE_MS);
     expect(await effectsOf(alice, o.id)).toEqual(before);
   });
