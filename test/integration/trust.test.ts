@@ -6,7 +6,9 @@
  * - an app's sidecar-only routes (/internal, /events, /dapr) need its sidecar's
  *   app API token;
  * - a sidecar's API needs its app's Dapr API token;
- * - a sidecar publishes only to the topics its app owns (publishingScopes).
+ * - a sidecar publishes only to the topics its app owns (publishingScopes);
+ * - a sidecar invokes only the calls the access policy gives its app
+ *   (components/config.yaml accessControl; callers known by their mTLS certificate).
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent } from '@baedal/platform/contracts/events';
@@ -180,5 +182,41 @@ describe('trust: only the owner of a topic publishes to it', () => {
     expect((await fetch(`${store.sidecar}/v1.0/metadata`, { headers: token })).status).toBe(200);
     await sleep(SETTLE_MS);
     expect(await effectsOf(alice, o.id)).toEqual(before);
+  });
+});
+
+describe('trust: only the calls the architecture has pass the access policy', () => {
+  /** Service invocation through `caller`'s sidecar, with `caller`'s own Dapr API token. */
+  const invokeAs = (caller: string, target: string, method: string, init: RequestInit = {}) =>
+    fetch(`${ports(caller).sidecar}/v1.0/invoke/${target}/method/${method}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), 'dapr-api-token': appTokens(caller).daprApiToken },
+    });
+
+  it('when delivery or store asks payment for a charge through its own sidecar, then 403 and no charge', async () => {
+    const orderId = crypto.randomUUID();
+    const charge = { orderId, customerId: crypto.randomUUID(), amount: 1000 };
+    for (const caller of ['delivery', 'store', 'customer']) {
+      const res = await invokeAs(caller, 'payment', 'internal/payments', json(charge));
+      expect({ caller, status: res.status }).toEqual({ caller, status: 403 });
+      expect(await res.text()).toContain('access control policy has denied access');
+    }
+    expect(await sql(`select id from baedal_payment.payment where order_id in ${sqlList([orderId])}`)).toEqual([]);
+  });
+
+  it('when an app makes a call of another app, or its own call with another verb, then 403 and the order stays PAID', async () => {
+    const { alice, order: o } = await paidOrder();
+    const transition = json({ to: 'REJECTED', storeId: gangnam.id, reason: 'forged' });
+    // The store's call, made by delivery; the store's path with payment's verb.
+    expect((await invokeAs('delivery', 'order', `internal/orders/${o.id}/transitions`, transition)).status).toBe(403);
+    expect((await invokeAs('payment', 'order', `internal/orders/${o.id}/transitions`, transition)).status).toBe(403);
+    expect((await invokeAs('store', 'order', `internal/orders/${o.id}/transitions`, { method: 'GET' })).status).toBe(
+      403,
+    );
+    expect((await invokeAs('delivery', 'order', `internal/orders/${o.id}`)).status).toBe(403);
+    expect((await effectsOf(alice, o.id)).status).toBe('PAID');
+    // The policy lets the real calls through: the reads of payment and customer.
+    expect((await invokeAs('payment', 'order', `internal/orders/${o.id}`)).status).toBe(200);
+    expect((await invokeAs('customer', 'order', `internal/orders/${o.id}/events`)).status).toBe(200);
   });
 });

@@ -8,7 +8,9 @@ import path from 'node:path';
 
 import { StackError } from './proc.ts';
 import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
+import { controlPlaneTrustDomain, namespace, trustAnchors } from './sentry.ts';
 import { appTokens } from './tokens.ts';
+import { infra } from './topology.ts';
 import type { AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
@@ -93,6 +95,12 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
     '--app-health-probe-interval', '2',
     '--app-health-threshold', '2',
     '--dapr-graceful-shutdown-seconds', '2',
+    // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the
+    // access control of config.yaml knows a caller only by its certificate.
+    '--enable-mtls',
+    '--sentry-address', `127.0.0.1:${infra.sentry.port}`,
+    '--control-plane-trust-domain', controlPlaneTrustDomain,
+    '--control-plane-namespace', namespace,
   ];
 }
 
@@ -107,6 +115,9 @@ export function sidecarEnv(app: AppSpec): NodeJS.ProcessEnv {
   return {
     APP_API_TOKEN: tokens.appApiToken,
     DAPR_API_TOKEN: tokens.daprApiToken,
+    // The root of the stack's Sentry, and the namespace of the app's SPIFFE id.
+    DAPR_TRUST_ANCHORS: trustAnchors(),
+    NAMESPACE: namespace,
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? repoRoot,
     // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not

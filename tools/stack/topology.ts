@@ -48,6 +48,8 @@ export const infra = {
   mariadb: { port: port(13306) },
   redis: { port: port(16379) },
   kafka: { port: port(19092), controllerPort: port(19093) },
+  // Dapr's certificate authority (sentry.ts): the sidecars' mTLS certificates.
+  sentry: { port: port(15050), healthzPort: port(15051) },
 } as const;
 
 /**
