@@ -3,7 +3,9 @@
 #   1. npm dependencies (npm ci when node_modules is missing or older than the lock);
 #   2. Debian packages mariadb-server and redis-server (only when missing);
 #   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path
-#      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance).
+#      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance);
+#   4. Dapr's Sentry (the sidecars' certificate authority), built once by
+#      tools/sentry/build.sh; its path goes to .stack/sentry-path.
 # Kafka (`npm start -- --broker kafka`) is fetched by the stack itself, through tools/kafka/fetch.sh.
 # Idempotent; takes about a second when everything is already there.
 set -euo pipefail
@@ -83,5 +85,22 @@ if [[ "$(cat "$state/daprd-path" 2>/dev/null || true)" != "$daprd" ]]; then
   printf '%s\n' "$daprd" >"$state/daprd-path"
 fi
 say "daprd $("$daprd" --version 2>/dev/null || echo '?'): $daprd"
+
+# --- 4. Sentry ----------------------------------------------------------------
+# Dapr's certificate authority: the sidecars' mTLS certificates, without which the
+# access policy of components/config.yaml cannot tell callers apart. Same Dapr
+# version and module cache as daprd, so it builds in about a minute after daprd.
+build="tools/sentry/build.sh"
+[[ -f "$build" ]] || die "$build is missing"
+say "sentry: running $build (about a minute once daprd's modules are cached; later runs are instant)"
+if ! sentry="$(bash "$build")" || [[ -z "$sentry" ]]; then
+  die "sentry build failed (see the [sentry] lines above)"
+fi
+sentry="$(printf '%s\n' "$sentry" | tail -n1)"
+[[ -x "$sentry" ]] || die "$build printed '$sentry', which is not an executable"
+if [[ "$(cat "$state/sentry-path" 2>/dev/null || true)" != "$sentry" ]]; then
+  printf '%s\n' "$sentry" >"$state/sentry-path"
+fi
+say "sentry $(tr -d ' \t\r\n' <tools/sentry/VERSION): $sentry"
 
 say "ready in $((SECONDS - started))s"

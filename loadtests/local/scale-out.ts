@@ -107,7 +107,7 @@ const app = spawn(process.execPath, ['src/index.ts'], {
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
-const sidecar = spawn(daprd, sidecarArgs(second), { cwd: repoRoot, env: sidecarEnv(), stdio: 'ignore' });
+const sidecar = spawn(daprd, sidecarArgs(second), { cwd: repoRoot, env: sidecarEnv(second), stdio: 'ignore' });
 try {
   await waitFor(`http://127.0.0.1:${second.appPort}/readyz`);
   await waitFor(`http://127.0.0.1:${second.dapr?.httpPort}/v1.0/healthz`);

@@ -29,6 +29,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { statusOfEvent } from '@baedal/platform/contracts/events';
 import { stackDir } from '../../tools/stack/paths.ts';
+import { appTokens } from '../../tools/stack/tokens.ts';
 import { port } from '../../tools/stack/topology.ts';
 import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { illegalStep } from './saga.ts';
@@ -99,7 +100,7 @@ async function views(ids: readonly string[]): Promise<Map<string, View>> {
   const rows = await chunked(ids, 200, async (part) => {
     const res = await fetch(CUSTOMER_STATE_URL, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'dapr-api-token': appTokens('customer').daprApiToken },
       body: JSON.stringify({ keys: part.map((id) => `order-view:${id}`), parallelism: 10 }),
     });
     if (res.status !== 200) throw new Error(`customer state bulk read: ${res.status}`);

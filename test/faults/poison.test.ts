@@ -1,6 +1,6 @@
 /**
- * Poison events, published straight into topic `orders` through a sidecar's
- * publish API (as a buggy or hostile publisher would):
+ * Poison events, published straight into topic `orders` through the order
+ * sidecar's publish API (as a buggy publisher of the owner would):
  * - a malformed event: every subscriber answers DROP at once and it lands in
  *   the `deadletters` topic, visible at GET /api/admin/dead-letters;
  * - a well-formed CookingStarted for an order nobody knows: the store's
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { appTokens } from '../../tools/stack/tokens.ts';
 import { port } from '../../tools/stack/topology.ts';
 import { call, scrapeCounter } from '../integration/client.ts';
 import { admin, healStack, ms, report, secs, sleep, until } from './support.ts';
@@ -23,8 +24,11 @@ const eventRetry = (
   }
 ).spec.policies.retries.eventRetry;
 
-/** The store's sidecar (any sidecar may publish to `orders`: the publisher is not scoped). */
-const PUBLISH_URL = `http://127.0.0.1:${port(3503)}/v1.0/publish/pubsub/orders`;
+/**
+ * The order service's sidecar, with the order service's Dapr API token: only the
+ * owner of `orders` may publish to it (publishingScopes in components/pubsub.yaml).
+ */
+const PUBLISH_URL = `http://127.0.0.1:${port(3501)}/v1.0/publish/pubsub/orders`;
 const STORE_METRICS = `http://127.0.0.1:${port(3103)}/metrics`;
 /** Subscribers of `orders`: store, payment, delivery, customer. */
 const ORDERS_SUBSCRIBERS = 4;
@@ -40,7 +44,7 @@ interface DeadLetter {
 async function publish(cloudEvent: Record<string, unknown>): Promise<number> {
   const res = await fetch(PUBLISH_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
+    headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': appTokens('order').daprApiToken },
     body: JSON.stringify(cloudEvent),
   });
   return res.status;

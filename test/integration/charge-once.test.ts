@@ -1,23 +1,26 @@
 /**
  * Charged once where the money is: many overlapping charge calls for one order
- * (Dapr retries, client retries) reach the payment service through its
- * sidecar, as the order service's calls do; the gateway's own request log must
+ * (Dapr retries, client retries) reach the payment service through the order
+ * service's sidecar, as its calls do; the gateway's own request log must
  * show one charge call, which created the one charge.
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { problemType } from '@baedal/platform';
 import { CHARGE_PENDING_PROBLEM } from '@baedal/platform/contracts/internal';
+import { appTokens } from '../../tools/stack/tokens.ts';
 import { appByName } from '../../tools/stack/topology.ts';
 import { chargeCallsThatCounted, gatewayTallies } from './gateway-ledger.ts';
 
 const CALLS = 50;
-const INVOKE_URL = `http://127.0.0.1:${appByName('payment')!.dapr!.httpPort}/v1.0/invoke/payment/method/internal/payments`;
+// Through the order service's sidecar, with its Dapr API token: the one caller the access policy allows.
+const INVOKE_URL = `http://127.0.0.1:${appByName('order')!.dapr!.httpPort}/v1.0/invoke/payment/method/internal/payments`;
+const ORDER_DAPR_TOKEN = appTokens('order').daprApiToken;
 
 async function chargeCall(body: unknown) {
   const res = await fetch(INVOKE_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'dapr-api-token': ORDER_DAPR_TOKEN },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as { id?: string; type?: string } };

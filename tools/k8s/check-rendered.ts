@@ -179,11 +179,29 @@ function checkFile(file: string): string[] {
       problems.push(`${id}: spec differs from components/`);
     }
     if (res.kind === 'Configuration') {
-      // Name resolution is Kubernetes DNS in a cluster; tracing may be merged with values.
+      // Name resolution is Kubernetes DNS in a cluster; tracing may be merged with values;
+      // mTLS is the control plane's; the access policies take the release's namespace.
       const without = (spec: Obj | undefined, ...keys: string[]) =>
         Object.fromEntries(Object.entries(spec ?? {}).filter(([k]) => !keys.includes(k)));
-      if (!isDeepStrictEqual(without(res.spec, 'tracing'), without(src.spec, 'tracing', 'nameResolution')))
-        problems.push(`${id}: spec differs from components/ (beyond tracing)`);
+      const policiesOf = (spec: Obj) => (spec.accessControl as { policies?: Obj[] } | undefined)?.policies ?? [];
+      const anyNamespace = (spec: Obj) =>
+        spec.accessControl
+          ? {
+              ...spec,
+              accessControl: {
+                ...(spec.accessControl as Obj),
+                policies: policiesOf(spec).map((p) => without(p, 'namespace')),
+              },
+            }
+          : spec;
+      const rendered = without(res.spec, 'tracing');
+      if (
+        !isDeepStrictEqual(anyNamespace(rendered), anyNamespace(without(src.spec, 'tracing', 'nameResolution', 'mtls')))
+      )
+        problems.push(`${id}: spec differs from components/ (beyond tracing, mTLS and the policies' namespace)`);
+      // Rendered with --namespace baedal: a policy left in the local stack's `default` would match no caller.
+      if (policiesOf(rendered).some((p) => p.namespace !== 'baedal'))
+        problems.push(`${id}: an access policy is not in the release's namespace`);
     }
     if (res.kind === 'Component') {
       if (!isDeepStrictEqual(res.scopes, src.scopes)) problems.push(`${id}: scopes differ from components/`);

@@ -8,6 +8,9 @@ import path from 'node:path';
 
 import { StackError } from './proc.ts';
 import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
+import { controlPlaneTrustDomain, namespace, trustAnchors } from './sentry.ts';
+import { appTokens } from './tokens.ts';
+import { infra } from './topology.ts';
 import type { AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
@@ -92,15 +95,29 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
     '--app-health-probe-interval', '2',
     '--app-health-threshold', '2',
     '--dapr-graceful-shutdown-seconds', '2',
+    // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the
+    // access control of config.yaml knows a caller only by its certificate.
+    '--enable-mtls',
+    '--sentry-address', `127.0.0.1:${infra.sentry.port}`,
+    '--control-plane-trust-domain', controlPlaneTrustDomain,
+    '--control-plane-namespace', namespace,
   ];
 }
 
 /**
  * Environment of a sidecar: minimal, so nothing like DAPR_SCHEDULER_HOST_ADDRESS_DNS_A
- * or DAPR_API_TOKEN leaks in from the developer's shell.
+ * leaks in from the developer's shell. Its two tokens (tokens.ts) are the ones its
+ * app gets (topology.ts appEnv): APP_API_TOKEN it sends to the app, DAPR_API_TOKEN
+ * it requires of every caller of its API.
  */
-export function sidecarEnv(): NodeJS.ProcessEnv {
+export function sidecarEnv(app: AppSpec): NodeJS.ProcessEnv {
+  const tokens = appTokens(app.name);
   return {
+    APP_API_TOKEN: tokens.appApiToken,
+    DAPR_API_TOKEN: tokens.daprApiToken,
+    // The root of the stack's Sentry, and the namespace of the app's SPIFFE id.
+    DAPR_TRUST_ANCHORS: trustAnchors(),
+    NAMESPACE: namespace,
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? repoRoot,
     // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not

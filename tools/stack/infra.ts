@@ -1,6 +1,7 @@
 /**
- * MariaDB, Redis and (in a Kafka stack) Kafka of the local stack: project-owned
- * processes with their data under <state dir>/data, listening on 127.0.0.1 only.
+ * MariaDB, Redis, Dapr's Sentry and (in a Kafka stack) Kafka of the local stack:
+ * project-owned processes with their data under <state dir>, listening on
+ * 127.0.0.1 (Sentry's health port aside, sentry.ts).
  */
 
 import { execFile, spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ import { dataDir, ensureStateDirs, logFile, mariadbSocket, pidFile, rel, repoRoo
 import { StackError, assertPortsFree, runningPid, say, spawnDetached, tailLines, waitUntil } from './proc.ts';
 import type { Marker, ProcSpec } from './proc.ts';
 import { kafkaMarker, kafkaPing, prepareKafka } from './kafka.ts';
+import { sentryMarker, sentryProbe, sentrySpec } from './sentry.ts';
 import { apps, infra, localDemoSecrets } from './topology.ts';
 
 export type InfraName = keyof typeof infra;
@@ -50,6 +52,7 @@ function findBinary(names: string[], debPackage: string): string {
 export function infraMarker(name: InfraName): Marker {
   if (name === 'mariadb') return `--datadir=${mariadbDataDir}`;
   if (name === 'kafka') return kafkaMarker;
+  if (name === 'sentry') return sentryMarker;
   // redis-server soon rewrites its process title to "redis-server 127.0.0.1:<port>".
   return new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
 }
@@ -222,6 +225,7 @@ function redisPing(): Promise<true | string> {
 export function infraProbe(name: InfraName): Promise<true | string> {
   if (name === 'mariadb') return mariadbPing();
   if (name === 'kafka') return kafkaPing();
+  if (name === 'sentry') return sentryProbe();
   return redisPing();
 }
 
@@ -232,6 +236,7 @@ async function prepareInfra(name: InfraName): Promise<ProcSpec> {
     return mariadbSpec();
   }
   if (name === 'kafka') return prepareKafka();
+  if (name === 'sentry') return sentrySpec();
   fs.mkdirSync(redisDataDir, { recursive: true });
   return redisSpec();
 }
@@ -243,7 +248,12 @@ export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<v
   const started = Date.now();
   let pid = runningPid(name, marker);
   if (pid === null) {
-    const ports: number[] = name === 'kafka' ? [infra.kafka.port, infra.kafka.controllerPort] : [infra[name].port];
+    const ports: number[] =
+      name === 'kafka'
+        ? [infra.kafka.port, infra.kafka.controllerPort]
+        : name === 'sentry'
+          ? [infra.sentry.port, infra.sentry.healthzPort]
+          : [infra[name].port];
     await assertPortsFree(name, ports);
     pid = await spawnDetached(await prepareInfra(name));
     say(`started ${name} (pid ${pid}, port ${infra[name].port})`);

@@ -121,7 +121,7 @@ async function ensureSidecar(app: AppSpec): Promise<void> {
     command: daprdBinary(),
     args: sidecarArgs(app, renderComponents(stackBroker())),
     cwd: repoRoot,
-    env: sidecarEnv(),
+    env: sidecarEnv(app),
     marker: sidecarMarker(app),
   });
   say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);

@@ -16,6 +16,7 @@
 import path from 'node:path';
 
 import { stackDir } from './paths.ts';
+import { appTokens } from './tokens.ts';
 
 function readPortOffset(): number {
   const raw = process.env.BAEDAL_PORT_OFFSET?.trim() || '0';
@@ -47,6 +48,8 @@ export const infra = {
   mariadb: { port: port(13306) },
   redis: { port: port(16379) },
   kafka: { port: port(19092), controllerPort: port(19093) },
+  // Dapr's certificate authority (sentry.ts): the sidecars' mTLS certificates.
+  sentry: { port: port(15050), healthzPort: port(15051) },
 } as const;
 
 /**
@@ -178,6 +181,10 @@ export function appEnv(app: AppSpec): Record<string, string> {
   if (app.dapr) {
     env.DAPR_HOST = '127.0.0.1';
     env.DAPR_HTTP_PORT = String(app.dapr.httpPort);
+    // The same values its sidecar gets (daprd.ts sidecarEnv): see tokens.ts.
+    const tokens = appTokens(app.name);
+    env.APP_API_TOKEN = tokens.appApiToken;
+    env.DAPR_API_TOKEN = tokens.daprApiToken;
   }
   if (app.database) {
     env.DB_HOST = '127.0.0.1';

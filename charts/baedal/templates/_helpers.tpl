@@ -240,9 +240,31 @@ dapr.io/sidecar-memory-request: {{ $r.requests.memory | quote }}
 dapr.io/sidecar-cpu-limit: {{ . | quote }}
 {{- end }}
 dapr.io/sidecar-memory-limit: {{ $r.limits.memory | quote }}
-{{- with $d.apiTokenSecret }}
-dapr.io/api-token-secret: {{ . | quote }}
-{{- end }}
+dapr.io/api-token-secret: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "api") | quote }}
+dapr.io/app-token-secret: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "app") | quote }}
+{{- end -}}
+
+{{/*
+The Secret (key `token`) of one service's Dapr token (dict root name kind):
+kind "api" is DAPR_API_TOKEN (the app shows its sidecar), "app" is APP_API_TOKEN
+(the sidecar shows its app). dapr.apiTokenSecret / dapr.appTokenSecret name one
+existing Secret for every service; otherwise each service has its own, made by
+templates/secrets.yaml.
+*/}}
+{{- define "baedal.daprTokenSecretName" -}}
+{{- $existing := ternary .root.Values.dapr.apiTokenSecret .root.Values.dapr.appTokenSecret (eq .kind "api") -}}
+{{- if $existing -}}
+{{- $existing -}}
+{{- else -}}
+{{- /* The full name is cut, not the suffix: the api and app Secrets of a service must stay apart. */ -}}
+{{- $suffix := printf "-%s-dapr-%s-token" .name .kind -}}
+{{- printf "%s%s" (include "baedal.fullname" .root | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The services that run beside a Dapr sidecar, each with its two tokens. */}}
+{{- define "baedal.daprServices" -}}
+order payment store delivery customer
 {{- end -}}
 
 {{/* Environment every service reads (packages/platform/src/config.ts), dict root name values. */}}
@@ -286,14 +308,17 @@ dapr.io/api-token-secret: {{ . | quote }}
 {{- if .dapr }}
 - name: DAPR_HOST
   value: "127.0.0.1"
-{{- with $v.dapr.apiTokenSecret }}
-{{- /* The injector gives the token to the sidecar only; the app must send it too. */}}
+{{- /* The injector gives the tokens to the sidecar only; the app sends the one and checks the other. */}}
 - name: DAPR_API_TOKEN
   valueFrom:
     secretKeyRef:
-      name: {{ . }}
+      name: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "api") }}
       key: token
-{{- end }}
+- name: APP_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "app") }}
+      key: token
 - name: PUBSUB_NAME
   value: {{ (include "baedal.localComponent" (dict "root" .root "file" (include "baedal.pubsubFile" .root)) | fromYaml).metadata.name | quote }}
 {{- end }}

@@ -30,7 +30,10 @@ const commonEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DAPR_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: port.default(3500),
-  DAPR_API_TOKEN: z.string().optional(),
+  /** Sent to the sidecar on every call (dapr.ts); the sidecar refuses calls without it. */
+  DAPR_API_TOKEN: z.string().min(1).optional(),
+  /** What the sidecar sends on every call to the app; checked on sidecar-only routes (app-token.ts). */
+  APP_API_TOKEN: z.string().min(1).optional(),
   PUBSUB_NAME: z.string().default('pubsub'),
   DB_HOST: z.string().default('127.0.0.1'),
   DB_PORT: port.default(3306),
@@ -77,7 +80,15 @@ export interface CommonConfig {
   /** Listen address (APP_HOST); undefined: every interface. */
   host?: string | undefined;
   logLevel: string;
-  dapr: { host: string; httpPort: number; apiToken: string | undefined; pubsub: string };
+  dapr: {
+    host: string;
+    httpPort: number;
+    /** DAPR_API_TOKEN: what the app shows its sidecar. */
+    apiToken: string | undefined;
+    /** APP_API_TOKEN: what the sidecar shows the app. */
+    appApiToken: string | undefined;
+    pubsub: string;
+  };
   db: DbConfig | null;
   auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string; audience: string };
   demoData: boolean;
@@ -119,7 +130,13 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
     port: e.APP_PORT,
     host: e.APP_HOST,
     logLevel: e.LOG_LEVEL,
-    dapr: { host: e.DAPR_HOST, httpPort: e.DAPR_HTTP_PORT, apiToken: e.DAPR_API_TOKEN, pubsub: e.PUBSUB_NAME },
+    dapr: {
+      host: e.DAPR_HOST,
+      httpPort: e.DAPR_HTTP_PORT,
+      apiToken: e.DAPR_API_TOKEN,
+      appApiToken: e.APP_API_TOKEN,
+      pubsub: e.PUBSUB_NAME,
+    },
     db,
     auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     demoData: e.DEMO_DATA,

@@ -40,8 +40,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const sidecar = (apiToken?: string) =>
-  new DaprSidecar({ host: '127.0.0.1', httpPort: port, apiToken, pubsub: 'pubsub' });
+const sidecar = (apiToken?: string) => new DaprSidecar({ host: '127.0.0.1', httpPort: port, apiToken });
 
 function last(): Seen {
   const s = seen.at(-1);
@@ -152,7 +151,7 @@ describe('DaprSidecar', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const dead = new DaprSidecar({ host: '127.0.0.1', httpPort: deadPort, apiToken: undefined, pubsub: 'pubsub' });
+    const dead = new DaprSidecar({ host: '127.0.0.1', httpPort: deadPort, apiToken: undefined });
     await expect(dead.getState('statestore', 'k')).rejects.toBeInstanceOf(SidecarUnavailableError);
     await expect(dead.healthy()).resolves.toBe(false);
   });

@@ -50,7 +50,7 @@ export class DaprSidecar {
   private readonly headers: Record<string, string>;
   private readonly pool: Pool;
 
-  constructor(cfg: CommonConfig['dapr']) {
+  constructor(cfg: Pick<CommonConfig['dapr'], 'host' | 'httpPort' | 'apiToken'>) {
     this.baseUrl = `http://${cfg.host}:${cfg.httpPort}`;
     this.headers = cfg.apiToken ? { 'dapr-api-token': cfg.apiToken } : {};
     this.pool = new Pool(this.baseUrl, { connections: 128 });

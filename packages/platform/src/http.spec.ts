@@ -23,6 +23,7 @@ beforeAll(async () => {
     metrics: new Metrics('test'),
     readiness: async () => ({ ok: true }),
     rateLimit: { config: defaultRateLimits },
+    sidecar: null,
   });
   router.get('/api/things', (ctx) => {
     ctx.body = [];

@@ -11,6 +11,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { appTokenMiddleware } from './app-token.ts';
 import { readRateLimitConfig } from './config.ts';
 import { badRequest, payloadTooLarge, problemMiddleware, unsupportedMediaType } from './problem.ts';
 import { rateLimitMiddleware, type RateLimitConfig, type RateLimitOptions } from './ratelimit.ts';
@@ -34,6 +35,13 @@ export interface ServiceAppOptions {
    * as it likes.
    */
   behindProxy?: boolean;
+  /**
+   * The app's sidecar, whose app API token (APP_API_TOKEN) every request to
+   * /internal, /events and /dapr must carry (app-token.ts); `undefined` as the
+   * token refuses them all. null for an app without a sidecar (the edge), which
+   * serves none of those paths.
+   */
+  sidecar: { appApiToken: string | undefined } | null;
 }
 
 declare module 'koa' {
@@ -130,6 +138,13 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
   });
   app.use(metrics.middleware());
   app.use(problemMiddleware(logger));
+  // Before the rate limits and the body: a caller without the token costs nothing.
+  if (opts.sidecar) {
+    if (opts.sidecar.appApiToken === undefined) {
+      logger.warn('APP_API_TOKEN is not set: every request to /internal, /events and /dapr is refused');
+    }
+    app.use(appTokenMiddleware(opts.sidecar.appApiToken));
+  }
   const { config: limits = readRateLimitConfig(process.env), ...limitOpts } = opts.rateLimit ?? {};
   app.use(rateLimitMiddleware(limits, limitOpts));
   app.use(jsonBody());

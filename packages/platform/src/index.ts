@@ -5,5 +5,6 @@ export * from './metrics.ts';
 export * from './http.ts';
 export * from './validate.ts';
 export * from './auth.ts';
+export * from './app-token.ts';
 export * from './dapr.ts';
 export * from './subscriptions.ts';

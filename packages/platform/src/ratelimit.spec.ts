@@ -77,6 +77,8 @@ describe('isUnlimitedPath', () => {
   });
 });
 
+const SIDECAR_TOKEN = 'unit-test-app-api-token';
+
 /** One service app with small limits, a public route and a customer-only one. */
 function limitedApp(config: RateLimitConfig, behindProxy = true): Koa {
   const verifier = new TokenVerifier(auth);
@@ -86,6 +88,7 @@ function limitedApp(config: RateLimitConfig, behindProxy = true): Koa {
     readiness: async () => ({ ok: true }),
     rateLimit: { config, exempt: (ctx) => ctx.path === '/api/exempt' },
     behindProxy,
+    sidecar: { appApiToken: SIDECAR_TOKEN },
   });
   router.get('/api/public', (ctx) => {
     ctx.body = { ip: ctx.ip };
@@ -183,7 +186,9 @@ describe('rate limits in createServiceApp', () => {
     for (const path of ['/healthz', '/readyz', '/metrics', '/api/exempt']) {
       expect(new Set(await statuses(8, () => get(base, path, from)))).toEqual(new Set([200]));
     }
-    const internal = await statuses(8, () => fetch(`${base}/internal/work`, { method: 'POST', headers: from }));
+    const internal = await statuses(8, () =>
+      fetch(`${base}/internal/work`, { method: 'POST', headers: { ...from, 'dapr-api-token': SIDECAR_TOKEN } }),
+    );
     expect(new Set(internal)).toEqual(new Set([200]));
     expect((await get(base, '/api/public', from)).status).toBe(200);
   });

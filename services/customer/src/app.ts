@@ -53,6 +53,7 @@ export function buildApp(deps: {
   const { app, router } = createServiceApp({
     logger,
     metrics,
+    sidecar: { appApiToken: config.dapr.appApiToken },
     readiness: async () => ({
       sidecar: await dapr.healthy(),
       statestore: await store.ping().then(

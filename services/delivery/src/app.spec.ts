@@ -25,7 +25,13 @@ const config: Config = {
   service: 'delivery',
   port: 0,
   logLevel: 'silent',
-  dapr: { host: '127.0.0.1', httpPort: 1, apiToken: undefined, pubsub: 'pubsub' },
+  dapr: {
+    host: '127.0.0.1',
+    httpPort: 1,
+    apiToken: undefined,
+    appApiToken: 'unit-test-app-api-token',
+    pubsub: 'pubsub',
+  },
   db: { host: '127.0.0.1', port: 1, dbName: 'x', user: 'x', password: 'x', poolMax: 1, outboxRedriveAfterSeconds: 0 },
   auth,
   demoData: false,
@@ -120,8 +126,9 @@ beforeEach(() => {
 
 const token = (role: Role, id: string = randomUUID()) => issueToken(auth, { id, username: role, role });
 
-async function call(method: string, path: string, role?: Role, id?: string) {
+async function call(method: string, path: string, role?: Role, id?: string, extra: Record<string, string> = {}) {
   const headers: Record<string, string> = role ? { authorization: `Bearer ${await token(role, id)}` } : {};
+  Object.assign(headers, extra);
   const res = await fetch(base + path, { method, headers });
   return { status: res.status, body: (await res.json()) as unknown };
 }
@@ -259,9 +266,17 @@ describe('POST /api/deliveries/{id}/deliver', () => {
 
 describe('GET /dapr/subscribe', () => {
   it('when the sidecar asks, then the orders topic is subscribed', async () => {
-    const r = await call('GET', '/dapr/subscribe');
+    const r = await call('GET', '/dapr/subscribe', undefined, undefined, {
+      'dapr-api-token': 'unit-test-app-api-token',
+    });
     expect(r.body).toEqual([
       { pubsubname: 'pubsub', topic: 'orders', route: '/events/orders', deadLetterTopic: 'deadletters' },
     ]);
+  });
+
+  it('when anyone but the sidecar asks, then 401 problem', async () => {
+    const r = await call('GET', '/dapr/subscribe');
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ type: '/problems/sidecar-only', status: 401 });
   });
 });

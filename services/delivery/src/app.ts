@@ -29,6 +29,7 @@ export function buildApp(deps: {
   const { app, router } = createServiceApp({
     logger,
     metrics,
+    sidecar: { appApiToken: config.dapr.appApiToken },
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
   });
   const verifier = new TokenVerifier(config.auth);

@@ -15,6 +15,8 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
   const { app, router } = createServiceApp({
     logger,
     metrics,
+    // No sidecar: nothing under /internal, /events or /dapr is served or proxied.
+    sidecar: null,
     readiness: () => upstreamHealth(config.upstreams),
     // Proxied /api requests are rate-limited by the service that answers
     // them, by the client address the edge forwards (as in the cluster, where

@@ -22,6 +22,7 @@ export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSideca
   const { app, router } = createServiceApp({
     logger,
     metrics,
+    sidecar: { appApiToken: config.dapr.appApiToken },
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
   });
   const verifier = new TokenVerifier(config.auth);

@@ -23,6 +23,25 @@ export const topics = {
 
 export { orderStatuses, statusOfEvent, type OrderStatus } from './lifecycle.ts';
 
+/** Dapr app ids of the services that run beside a sidecar. */
+export const sidecarApps = ['order', 'payment', 'store', 'delivery', 'customer'] as const;
+export type SidecarApp = (typeof sidecarApps)[number];
+
+/**
+ * Who owns each topic (its only publisher) and who consumes it. The pub/sub
+ * components' scopes are written from this (contracts/topic-scopes.ts), and a
+ * unit test checks both the components and the services' code against it.
+ */
+export const topicRoutes: Record<keyof typeof topics, { owner: SidecarApp; consumers: readonly SidecarApp[] }> = {
+  orders: { owner: 'order', consumers: ['payment', 'store', 'delivery', 'customer'] },
+  deliveries: { owner: 'delivery', consumers: ['order'] },
+  payments: { owner: 'payment', consumers: [] },
+  catalog: { owner: 'store', consumers: ['order'] },
+};
+
+/** The service that collects dead letters (platform deadletters.ts) for GET /api/admin/dead-letters. */
+export const deadLetterCollector: SidecarApp = 'order';
+
 const latLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 export const orderLine = z.object({
   menuItemId: z.uuid(),
