@@ -1,8 +1,15 @@
 /**
  * Charged once where the money is: many overlapping charge calls for one order
- * (Dapr retries, client retries) reach the payment service through the order
- * service's sidecar, as its calls do; the gateway's own request log must
- * show one charge call, which created the one charge.
+ * (as Dapr retries and client retries make them) reach the payment service;
+ * the gateway's own request log must show one charge call, which created the
+ * one charge. The calls go to the payment app's port, not through its
+ * sidecar: 50 calls at once on a loaded machine can outlast the sidecar's 2 s
+ * per-attempt timeout and trip the payment circuit breaker that the other
+ * tests share. Dapr's own retries are exercised by test/faults/payment-slow.test.ts.
+ * They carry the app API token the payment sidecar shows its app (the app
+ * refuses /internal without it). The charge is held 400 ms between the gateway's answer and its record (fault
+ * injection), so the other calls surely meet it in progress: on a fast path
+ * they might otherwise all come after it and prove nothing.
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -10,17 +17,18 @@ import { problemType } from '@baedal/platform';
 import { CHARGE_PENDING_PROBLEM } from '@baedal/platform/contracts/internal';
 import { appTokens } from '../../tools/stack/tokens.ts';
 import { appByName } from '../../tools/stack/topology.ts';
+import { call, login } from './client.ts';
 import { chargeCallsThatCounted, gatewayTallies } from './gateway-ledger.ts';
 
 const CALLS = 50;
-// Through the order service's sidecar, with its Dapr API token: the one caller the access policy allows.
-const INVOKE_URL = `http://127.0.0.1:${appByName('order')!.dapr!.httpPort}/v1.0/invoke/payment/method/internal/payments`;
-const ORDER_DAPR_TOKEN = appTokens('order').daprApiToken;
+const HOLD_MS = 400;
+const CHARGE_URL = `http://127.0.0.1:${appByName('payment')!.appPort}/internal/payments`;
+const PAYMENT_APP_TOKEN = appTokens('payment').appApiToken;
 
 async function chargeCall(body: unknown) {
-  const res = await fetch(INVOKE_URL, {
+  const res = await fetch(CHARGE_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'dapr-api-token': ORDER_DAPR_TOKEN },
+    headers: { 'content-type': 'application/json', 'dapr-api-token': PAYMENT_APP_TOKEN },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as { id?: string; type?: string } };
@@ -29,7 +37,16 @@ async function chargeCall(body: unknown) {
 describe('charged once at the gateway (real stack)', () => {
   it(`when ${CALLS} identical charge calls for one order arrive at once, then exactly one charge call reaches the gateway`, async () => {
     const req = { orderId: randomUUID(), customerId: randomUUID(), amount: 12_345 };
-    const answers = await Promise.all(Array.from({ length: CALLS }, () => chargeCall(req)));
+    const faults = (pauseAfterChargeMs: number) =>
+      call('PUT', '/api/admin/faults/payment', { token, body: { delayMs: 0, failureRate: 0, pauseAfterChargeMs } });
+    const token = await login('admin');
+    expect((await faults(HOLD_MS)).status).toBe(200);
+    let answers: Awaited<ReturnType<typeof chargeCall>>[];
+    try {
+      answers = await Promise.all(Array.from({ length: CALLS }, () => chargeCall(req)));
+    } finally {
+      await faults(0);
+    }
 
     const count = (s: number) => answers.filter((a) => a.status === s).length;
     const pending = answers.filter((a) => a.status === 409 && a.body.type === problemType(CHARGE_PENDING_PROBLEM));

@@ -18,11 +18,11 @@ import { GatewayDeclinedError, GatewayKeyReusedError, type PaymentGateway } from
 import { Payment } from '../entities/payment.ts';
 
 /**
- * How long a call that finds the order's charge PENDING waits for it: below
- * Dapr's 2 s per-attempt timeout (components/resiliency.yaml), so its answer
- * is still heard.
+ * How long a call that finds the order's charge PENDING waits for it: well
+ * below Dapr's 2 s per-attempt timeout (components/resiliency.yaml), so its
+ * answer is still heard on a loaded machine.
  */
-const PENDING_WAIT_MS = 1500;
+const PENDING_WAIT_MS = 1000;
 const PENDING_POLL_MS = 50;
 const PENDING_RETRY_AFTER_SECONDS = 1;
 const GATEWAY_RETRY_AFTER_SECONDS = 5;
