@@ -163,6 +163,8 @@ const instance = instances[instanceBroker];
 process.env.BAEDAL_STACK_DIR = instance.dir;
 process.env.BAEDAL_PORT_OFFSET = instance.offset;
 process.env.RATE_LIMIT_ENABLED = 'false';
+// The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
+process.env.BAEDAL_MEASURE_HOP = '1';
 // Re-drive off: a phase's orders would otherwise be published once more a minute later,
 // in the middle of another phase. Its cost (one more publish of a quiet key's latest
 // event, a duplicate for each consumer) is not in these figures.
@@ -178,6 +180,9 @@ const stack = await import('../tools/stack/processes.ts');
 const topology = await import('../tools/stack/topology.ts');
 const paths = await import('../tools/stack/paths.ts');
 const brokerState = await import('../tools/stack/broker.ts');
+const { appTokens } = await import('../tools/stack/tokens.ts');
+/** What the app would show its own sidecar: the bench calls sidecars as their apps do. */
+const sidecarHeaders = (app: string) => ({ 'dapr-api-token': appTokens(app).daprApiToken });
 const kafka = await import('../tools/stack/kafka.ts');
 const scenarios = await import('../loadtests/local/scenarios.ts');
 const { demoStores } = await import('@baedal/platform/contracts/demo');
@@ -1059,8 +1064,9 @@ async function phaseReadCeiling(orderId: string) {
   const url = `http://127.0.0.1:${sidecar.httpPort}/v1.0/state/statestore/${encodeURIComponent(`order-view:${orderId}`)}`;
   const seconds = Math.max(5, durations.view / 4);
   log(`read ceiling: the view's state key straight from customer-dapr, 20 connections for ${seconds}s`);
-  await run({ url, connections: 20, seconds: durations.warmup });
-  return run({ url, connections: 20, seconds });
+  const headers = sidecarHeaders('customer');
+  await run({ url, headers, connections: 20, seconds: durations.warmup });
+  return run({ url, headers, connections: 20, seconds });
 }
 
 async function phaseHop() {
@@ -1072,8 +1078,9 @@ async function phaseHop() {
   const lat = { direct: [] as number[], viaDapr: [] as number[] };
   const one = async (url: string, into: number[], seconds: number) => {
     const latencies: number[] = [];
+    const headers = url === viaDapr ? sidecarHeaders('order') : {};
     await new Promise<void>((resolve, reject) => {
-      const inst = autocannon({ url, connections: 1, duration: seconds }, (err) =>
+      const inst = autocannon({ url, headers, connections: 1, duration: seconds }, (err) =>
         err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
       );
       inst.on('response', (_c, status, _b, ms) => {
@@ -1125,13 +1132,14 @@ async function phaseHopThroughput() {
   const runs = { direct: [] as LoadResult[], viaDapr: [] as LoadResult[] };
   const once = async (target: 'direct' | 'viaDapr', warmup = false) => {
     const url = target === 'direct' ? direct : viaDapr;
+    const headers = target === 'direct' ? {} : sidecarHeaders('order');
     const amount = warmup
       ? connections * 100
       : Math.max(connections, Math.round(rates[target] * durations.hopLoadRound));
-    const r = await run({ url, connections, seconds: durations.hopLoadRound, amount });
+    const r = await run({ url, headers, connections, seconds: durations.hopLoadRound, amount });
     rates[target] = r.rps;
     if (failed(r) > 0) {
-      const res = await fetch(url).catch((e: unknown) => e as Error);
+      const res = await fetch(url, { headers }).catch((e: unknown) => e as Error);
       const answer =
         res instanceof Error ? res.message : `${res.status} ${(await res.text()).slice(0, 200).replace(/\s+/g, ' ')}`;
       log(`sidecar hop throughput, ${target}: ${fails(r)}; one more call now answers ${answer}`);
@@ -1152,7 +1160,7 @@ async function phaseHopThroughput() {
   // Should the breaker have opened anyway, the orders of the next phase must not meet it.
   const deadline = Date.now() + 20_000;
   const viaAnswers = () =>
-    fetch(viaDapr)
+    fetch(viaDapr, { headers: sidecarHeaders('order') })
       .then(async (r) => (await r.arrayBuffer(), r.status === 200))
       .catch(() => false);
   while (!(await viaAnswers()) && Date.now() < deadline) await sleep(500);

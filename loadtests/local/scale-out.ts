@@ -9,12 +9,17 @@
  *
  * On one 2-core machine a second instance cannot add CPU, so the throughput
  * figure shows the spread works, not a cluster's gain.
+ *
+ * The access policy allows order -> payment only the charge; a stack brought up
+ * with `BAEDAL_MEASURE_HOP=1` also allows this GET /healthz
+ * (tools/stack/components.ts withHopProbe), and this script needs one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { sidecarArgs, sidecarEnv } from '../../tools/stack/daprd.ts';
-import { daprdPathFile, repoRoot } from '../../tools/stack/paths.ts';
+import { componentsDir, daprdPathFile, repoRoot } from '../../tools/stack/paths.ts';
+import { appTokens } from '../../tools/stack/tokens.ts';
 import { appByName, appEnv, type AppSpec } from '../../tools/stack/topology.ts';
 
 const seconds = Number(process.argv[2] ?? 15);
@@ -39,6 +44,12 @@ const second: AppSpec = {
 // would count against the order→payment circuit breaker that customers' orders use),
 // and, unlike the /api routes, not subject to the per-user rate limit.
 const target = `http://127.0.0.1:${order.dapr.httpPort}/v1.0/invoke/payment/method/healthz`;
+// As the order service calls its sidecar.
+const headers = { 'dapr-api-token': appTokens('order').daprApiToken };
+if (!readFileSync(`${componentsDir}/config.yaml`, 'utf8').includes('name: /healthz')) {
+  console.error('[scale-out] the stack refuses order -> payment GET /healthz: bring it up with BAEDAL_MEASURE_HOP=1');
+  process.exit(2);
+}
 
 async function served(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -52,6 +63,7 @@ async function drive(label: string, ports: number[]) {
   const before = await Promise.all(ports.map(served));
   const r = await autocannon({
     url: target,
+    headers,
     connections: 20,
     duration: seconds,
   });

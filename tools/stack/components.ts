@@ -18,6 +18,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { isMap, isSeq, parseDocument } from 'yaml';
+
 import { pubsubFiles } from './broker.ts';
 import type { Broker } from './broker.ts';
 import { componentsDir, rel, repoRoot, stackDir } from './paths.ts';
@@ -33,8 +35,28 @@ function stateRef(): string {
   return path.isAbsolute(r) ? stackDir : r;
 }
 
+/**
+ * The bench and the scale-out load test measure one sidecar hop with payment's
+ * `GET /healthz` through order-dapr. The access policy allows only the calls the
+ * services make, so an instance that measures (`BAEDAL_MEASURE_HOP=1`) adds that
+ * one read to the order service's operations; the default stack and the chart
+ * never have it, and the policy is evaluated the same way either way.
+ */
+export function withHopProbe(configYaml: string): string {
+  const doc = parseDocument(configYaml);
+  const policies = doc.getIn(['spec', 'accessControl', 'policies']);
+  const order = isSeq(policies) ? policies.items.find((p) => isMap(p) && p.get('appId') === 'order') : undefined;
+  const operations = isMap(order) ? order.get('operations') : undefined;
+  if (!isSeq(operations)) {
+    throw new StackError('components/config.yaml: no access policy with operations for appId order (the hop probe)');
+  }
+  operations.add(doc.createNode({ name: '/healthz', httpVerb: ['GET'], action: 'allow' }));
+  return doc.toString();
+}
+
 /** One source file rendered for this instance. */
 export function renderComponent(file: string, text: string): string {
+  if (file === 'config.yaml' && process.env.BAEDAL_MEASURE_HOP === '1') text = withHopProbe(text);
   const body = text
     .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
       const to = componentEndpoints.get(Number(p));
