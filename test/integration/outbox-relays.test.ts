@@ -4,7 +4,8 @@
  * the real order sidecar, publishing to a topic nobody subscribes to. Publishes
  * are counted where they happen, at the sidecar client each relay calls: every
  * event leaves exactly once, and an event of a key leaves only after the key's
- * previous event was published (its publish call had returned).
+ * previous event was published (its publish call had returned). The same
+ * table then shows what the retention job deletes.
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +14,8 @@ import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import type { AnyEvent } from '@baedal/platform/contracts/events';
 import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql } from '@baedal/platform/outbox';
 import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
+import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
+import { prune, retentionTargets } from '@baedal/platform/retention';
 import { outboxRedriveColumnSql } from '@baedal/platform/outbox-redrive';
 import { mariadbSocket } from '../../tools/stack/paths.ts';
 import { appByName, infra } from '../../tools/stack/topology.ts';
@@ -94,7 +97,14 @@ describe('two outbox relays over one table', () => {
     });
     // The outbox as the services' migrations build it, from the same DDL.
     const em = orm.em.fork();
-    for (const sql of [outboxTableSql, outboxRedriveColumnSql, ...outboxClaimsSql]) await em.execute(sql);
+    const ddl = [
+      outboxTableSql,
+      outboxRedriveColumnSql,
+      ...outboxClaimsSql,
+      processedEventTableSql,
+      processedEventByAgeIndexSql,
+    ];
+    for (const sql of ddl) await em.execute(sql);
   });
 
   afterAll(async () => {
@@ -169,5 +179,42 @@ describe('two outbox relays over one table', () => {
       ['A', 'B'].map((r) => [r, log.filter((c) => c.relay === r).flatMap((c) => c.ids).length]),
     );
     console.log(`outbox relays: ${expected.size} events, published by relay A/B: ${share.A}/${share.B}`);
+  });
+
+  it('when rows are older than the retention age, then only those (and no pending event) are deleted, in batches', async () => {
+    const em = orm.em.fork();
+    const days = 7;
+    const old = new Date(Date.now() - (days + 1) * 86_400_000);
+    const outboxRow = (state: string, createdAt: Date) => {
+      const id = crypto.randomUUID();
+      const payload = JSON.stringify({ id });
+      return em.execute(
+        `insert into outbox (id, topic, type, partition_key, payload, state, attempts, created_at)
+         values (?, ?, 'OutboxRelaysTest', 'retention', ?, ?, 0, ?)`,
+        [id, TOPIC, payload, state, createdAt],
+        'run',
+      );
+    };
+    await em.execute('delete from outbox', [], 'run');
+    for (let i = 0; i < 5; i++) await outboxRow('published', old);
+    await outboxRow('pending', old);
+    await outboxRow('parked', new Date());
+    await outboxRow('published', new Date());
+    for (const at of [old, old, old, new Date()]) {
+      await em.execute('insert into processed_event (event_id, type, processed_at) values (?, ?, ?)', [
+        crypto.randomUUID(),
+        'OutboxRelaysTest',
+        at,
+      ]);
+    }
+    const deleted = await prune(em, { days, targets: [retentionTargets.outbox, retentionTargets.inbox], batch: 2 });
+    expect(deleted).toEqual({ outbox: 5, processed_event: 3 });
+    const left = await em.execute<{ state: string }[]>('select state from outbox order by state');
+    expect(left.map((r) => r.state)).toEqual(['parked', 'pending', 'published']);
+    // Bounded: one DELETE of at most `batch` rows, `maxBatches` times per run.
+    for (let i = 0; i < 5; i++) await outboxRow('published', old);
+    expect(await prune(em, { days, targets: [retentionTargets.outbox], batch: 2, maxBatches: 2 })).toEqual({
+      outbox: 4,
+    });
   });
 });

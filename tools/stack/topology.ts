@@ -154,6 +154,8 @@ export function appEnv(app: AppSpec): Record<string, string> {
     'RATE_LIMIT_PER_USER',
     'RATE_LIMIT_PER_ADDRESS',
     'OUTBOX_REDRIVE_AFTER_SECONDS',
+    'OUTBOX_MAX_ATTEMPTS',
+    'RETENTION_DAYS',
   ]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;

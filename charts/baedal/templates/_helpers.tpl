@@ -305,6 +305,10 @@ dapr.io/api-token-secret: {{ . | quote }}
       key: {{ printf "%s-password" .name | quote }}
 - name: DB_POOL_MAX
   value: {{ $v.database.poolMax | quote }}
+- name: RETENTION_DAYS
+  value: {{ $v.database.retentionDays | quote }}
+- name: OUTBOX_MAX_ATTEMPTS
+  value: {{ $v.database.outboxMaxAttempts | quote }}
 {{- end }}
 {{- range $k, $val := .values.extraEnv }}
 - name: {{ $k }}

@@ -9,6 +9,7 @@ import { config } from './config.ts';
 import { CaptureSweeper } from './domain/capture-sweeper.ts';
 import { SimulatedGateway } from './domain/gateway.ts';
 import { Payment } from './entities/payment.ts';
+import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
 import { serve } from '@baedal/platform/serve';
 
 const logger = createLogger(config.service, config.logLevel);
@@ -20,7 +21,23 @@ const orm = await openDatabase({
   logger,
 });
 const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const relay = new OutboxRelay({
+  orm,
+  dapr,
+  pubsub: config.dapr.pubsub,
+  source: config.service,
+  logger,
+  metrics,
+  claims: { maxAttempts: config.db.outboxMaxAttempts },
+});
+// Old published events, inbox markers go after RETENTION_DAYS.
+const retention = new RetentionJob({
+  orm,
+  logger,
+  metrics,
+  days: config.db.retentionDays,
+  targets: [retentionTargets.outbox, retentionTargets.inbox],
+});
 const app = buildApp({ config, orm, dapr, relay, logger, metrics, gateway: new SimulatedGateway() });
 
 const sweeper = new CaptureSweeper({
@@ -32,12 +49,14 @@ const sweeper = new CaptureSweeper({
 });
 
 relay.start();
+retention.start();
 sweeper.start();
 serve(app, {
   port: config.port,
   logger,
   onShutdown: async () => {
     sweeper.stop();
+    retention.stop();
     await relay.stop();
     await orm.close();
   },
