@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { StackError } from './proc.ts';
 import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
-import type { AppSpec } from './topology.ts';
+import { serviceOf, type AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
   try {
@@ -69,7 +69,7 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
   // prettier-ignore
   return [
     '--mode', 'standalone',
-    '--app-id', app.name,
+    '--app-id', serviceOf(app),
     '--app-port', String(app.appPort),
     '--app-protocol', 'http',
     '--app-channel-address', '127.0.0.1',
