@@ -27,6 +27,9 @@ interface Row {
 const metrics = new Metrics('outbox-test');
 const logger = createLogger('outbox-test', 'silent');
 
+/** Attempts after which the fake store parks a row (the real rule: outbox-claims.ts afterFailure). */
+const MAX_ATTEMPTS = 3;
+
 /** The table as the relay sees it: claims in sequence order, backoff and parking left out (outbox-claims.spec.ts). */
 function fakeStore(rows: Row[]): OutboxStore {
   const byId = (id: string) => rows.find((r) => r.id === id) as Row;
@@ -43,8 +46,10 @@ function fakeStore(rows: Row[]): OutboxStore {
       for (const id of ids) byId(id).state = 'published';
     },
     failed: async (event, error) => {
-      Object.assign(byId(event.id), { attempts: event.attempts + 1, lastError: error });
-      return 'retry';
+      const attempts = event.attempts + 1;
+      const parked = attempts >= MAX_ATTEMPTS;
+      Object.assign(byId(event.id), { attempts, lastError: error, ...(parked ? { state: 'parked' } : {}) });
+      return parked ? 'parked' : 'retry';
     },
     release: async () => {},
   };
@@ -148,5 +153,24 @@ describe('outbox relay', () => {
     await pass(relay);
     expect(rows.every((r) => r.state === 'published')).toBe(true);
     expect(sidecar.calls.map((c) => c.ids.length)).toEqual([1, 1, 1]);
+  });
+
+  it('when the store parks a failing event, then the relay counts it in outbox_parked_total and its key goes on', async () => {
+    const parkedTotal = async () =>
+      (await metrics.registry.getSingleMetric('outbox_parked_total')?.get())?.values.find(
+        (v) => v.labels.topic === 'orders',
+      )?.value ?? 0;
+    const before = await parkedTotal();
+    const rows = [{ ...row(1, 'a'), attempts: MAX_ATTEMPTS - 1 }, row(2, 'a')];
+    const sidecar = new FakeSidecar();
+    sidecar.failIds.add('e1');
+    const relay = relayOver(rows, sidecar);
+    await pass(relay);
+    expect(rows.map((r) => r.state)).toEqual(['parked', 'pending']);
+    expect((await parkedTotal()) - before).toBe(1);
+    // The next pass publishes the key's later event: a parked event no longer holds its key.
+    (relay as unknown as { stopped: boolean }).stopped = false;
+    await pass(relay);
+    expect(rows.map((r) => r.state)).toEqual(['parked', 'published']);
   });
 });
