@@ -6,7 +6,7 @@
  * - a well-formed CookingStarted for an order nobody knows: the store's
  *   handler fails every time, the sidecar retries it as the inbound policy
  *   says (components/resiliency.yaml eventRetry: 5 retries, exponential
- *   250 ms → 4 s, about 8 s), then dead-letters it, once.
+ *   500 ms → 5 s, about 12.5 s), then dead-letters it, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
