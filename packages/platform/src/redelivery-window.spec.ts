@@ -5,10 +5,11 @@
  * the unacknowledged message again (processingTimeout in components/pubsub.yaml).
  * Otherwise a second delivery starts its own chain beside the first one and a
  * poison event reaches the dead letters twice. The window is figured the way
- * daprd 1.18 runs the policy (dapr/kit retry over cenkalti/backoff): for an
- * exponential policy it reads `initialInterval` (500 ms when absent; `duration`
- * is only for constant policies), multiplies by `multiplier` (1.5) up to
- * `maxInterval`, and spreads each wait by ±`randomizationFactor` (0.5).
+ * daprd 1.18 runs the policy (dapr/kit retry over cenkalti/backoff): its
+ * Resiliency type keeps only policy, duration, maxInterval, maxRetries and
+ * matching (other keys are dropped without a word), so an exponential policy
+ * starts at 500 ms (`duration` is only for constant policies), multiplies by
+ * 1.5 up to `maxInterval`, and spreads each wait by ±50 %.
  * Kafka has no counterpart: a partition waits for its retries and nothing
  * reclaims the message meanwhile (components/pubsub-kafka.yaml).
  */
@@ -38,12 +39,12 @@ function durationMs(text: string | number): number {
 interface RetryPolicy {
   policy: string;
   duration?: string;
-  initialInterval?: string;
-  multiplier?: number;
-  randomizationFactor?: number;
   maxInterval?: string;
   maxRetries: number;
 }
+
+/** The retry keys daprd 1.18 reads (pkg/apis/resiliency/v1alpha1 Retry). */
+const readByDaprd = ['policy', 'duration', 'maxInterval', 'maxRetries', 'matching'];
 
 /** The longest time from the first delivery to the last attempt's end: every attempt hanging until its timeout, every wait at its longest. */
 function worstRetryWindowMs(retry: RetryPolicy, attemptTimeoutMs: number): number {
@@ -53,11 +54,10 @@ function worstRetryWindowMs(retry: RetryPolicy, attemptTimeoutMs: number): numbe
     waits = retry.maxRetries * durationMs(retry.duration ?? '5s');
   } else {
     const max = durationMs(retry.maxInterval ?? '60s');
-    const spread = 1 + (retry.randomizationFactor ?? 0.5);
-    let interval = durationMs(retry.initialInterval ?? '500ms');
+    let interval = 500;
     for (let i = 0; i < retry.maxRetries; i++) {
-      waits += Math.min(interval, max) * spread;
-      interval *= retry.multiplier ?? 1.5;
+      waits += Math.min(interval, max) * 1.5;
+      interval *= 1.5;
     }
   }
   return attempts * attemptTimeoutMs + waits;
@@ -77,6 +77,8 @@ function inboundWindowMs(): number {
   const timeout = r.policies.timeouts[inbound.timeout];
   if (!retry || !timeout)
     throw new Error('resiliency.yaml: the inbound pub/sub policy names a missing retry or timeout');
+  // A key daprd drops would make this figure wrong (and the policy not what it says).
+  expect(Object.keys(retry).filter((k) => !readByDaprd.includes(k))).toEqual([]);
   return worstRetryWindowMs(retry, durationMs(timeout));
 }
 
@@ -102,7 +104,7 @@ describe('inbound retry window and redelivery', () => {
 
   it('figures the window as daprd does', () => {
     expect(durationMs('1m30s')).toBe(90_000);
-    // Exponential without initialInterval starts at 500 ms whatever `duration` says.
+    // Exponential starts at 500 ms whatever `duration` says.
     const window = worstRetryWindowMs(
       { policy: 'exponential', duration: '200ms', maxInterval: '4s', maxRetries: 2 },
       1000,
