@@ -5,8 +5,8 @@
  *   the `deadletters` topic, visible at GET /api/admin/dead-letters;
  * - a well-formed CookingStarted for an order nobody knows: the store's
  *   handler fails every time, the sidecar retries it as the inbound policy
- *   says (components/resiliency.yaml eventRetry: 8 retries, exponential
- *   200 ms → 4 s, about 18 s), then dead-letters it, once.
+ *   says (components/resiliency.yaml eventRetry: 6 retries, exponential
+ *   500 ms → 3 s, about 9.6 s), then dead-letters it, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,9 @@ import { admin, healStack, ms, report, secs, sleep, until } from './support.ts';
 /** The inbound retry policy every sidecar applies (the one source: components/resiliency.yaml). */
 const eventRetry = (
   parse(readFileSync(new URL('../../components/resiliency.yaml', import.meta.url), 'utf8')) as {
-    spec: { policies: { retries: { eventRetry: { maxRetries: number; duration: string; maxInterval: string } } } };
+    spec: {
+      policies: { retries: { eventRetry: { maxRetries: number; maxInterval: string } } };
+    };
   }
 ).spec.policies.retries.eventRetry;
 
@@ -150,7 +152,7 @@ describe('fault: poison events', () => {
     const settled = await deadLettersOf(id);
     report('poison event: handler keeps failing', [
       `published CookingStarted ${id} for unknown order ${orderId}`,
-      `policy: ${eventRetry.maxRetries} retries, exponential ${eventRetry.duration} → ${eventRetry.maxInterval}, then the dead-letter topic`,
+      `policy: ${eventRetry.maxRetries} retries, exponential 500ms → ${eventRetry.maxInterval}, then the dead-letter topic`,
       `store handler attempts (all failed): ${attempts}; first dead letter after ${secs(deadAfterMs)};` +
         ` attempts seen after it at ${attemptAt.map(secs).join(', ') || 'none'}`,
       `dead letters for it: ${settled.length} (at ${settled.map((d) => d.receivedAt).join(', ')})`,

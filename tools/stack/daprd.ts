@@ -10,7 +10,7 @@ import { StackError } from './proc.ts';
 import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
 import { controlPlaneTrustDomain, namespace, trustAnchors } from './sentry.ts';
 import { appTokens } from './tokens.ts';
-import { infra } from './topology.ts';
+import { infra, serviceOf } from './topology.ts';
 import type { AppSpec } from './topology.ts';
 
 function isExecutable(file: string): boolean {
@@ -72,7 +72,7 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
   // prettier-ignore
   return [
     '--mode', 'standalone',
-    '--app-id', app.name,
+    '--app-id', serviceOf(app),
     '--app-port', String(app.appPort),
     '--app-protocol', 'http',
     '--app-channel-address', '127.0.0.1',

@@ -37,7 +37,7 @@ import {
   tailLines,
   waitUntil,
 } from './proc.ts';
-import { appByName, appEnv, apps, entryPort, infra, portOffset } from './topology.ts';
+import { appByName, appEnv, apps, entryPort, infra, portOffset, serviceOf, useReplicas } from './topology.ts';
 import type { AppSpec } from './topology.ts';
 import type { ProcSpec } from './proc.ts';
 
@@ -75,11 +75,13 @@ export function resolveName(name: string): Target {
 const sidecarId = (app: AppSpec): string => `${app.name}-dapr`;
 
 function appEntry(app: AppSpec): string {
-  return path.join(repoRoot, 'services', app.name, 'src', 'index.ts');
+  return path.join(repoRoot, 'services', serviceOf(app), 'src', 'index.ts');
 }
 
+// A replica's processes carry its primary's entry and app id; the pid file of its own name
+// (order-2, order-2-dapr) tells them apart.
 const appMarker = (app: AppSpec): string => appEntry(app);
-const sidecarMarker = (app: AppSpec): string => `--app-id ${app.name} `;
+const sidecarMarker = (app: AppSpec): string => `--app-id ${serviceOf(app)} `;
 
 function nodeBinary(): string {
   const pinned = path.join(repoRoot, 'node_modules', '.bin', 'node');
@@ -92,7 +94,7 @@ function appProc(app: AppSpec): ProcSpec {
     id: app.name,
     command: nodeBinary(),
     args: [appEntry(app)],
-    cwd: path.join(repoRoot, 'services', app.name),
+    cwd: path.join(repoRoot, 'services', serviceOf(app)),
     env: {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: process.env.HOME ?? repoRoot,
@@ -209,6 +211,8 @@ export interface UpOptions {
    */
   broker?: string;
   timeoutMs?: number;
+  /** Instances of every service with a sidecar (topology.ts useReplicas); remembered like the broker. */
+  replicas?: number;
 }
 
 /** Whether any process of this stack runs. */
@@ -250,6 +254,7 @@ function chooseBroker(requested: string | undefined): Broker {
  */
 export async function stackUp(opts: UpOptions = {}): Promise<string> {
   const broker = chooseBroker(opts.broker);
+  if (opts.replicas !== undefined) useReplicas(opts.replicas, true);
   // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),
   // so rendering it here also hands edits of components/ to sidecars already running.
   renderComponents(broker);

@@ -25,8 +25,11 @@ import {
 
 const usage = `usage: npm run stack -- <verb>
 
-  up [--broker redis|kafka]  start everything that is not running; wait until ready; print the entry URL
-                             (the broker is remembered; switching one takes a down first)
+  up [--broker redis|kafka] [--replicas n]
+                             start everything that is not running; wait until ready; print the entry URL
+                             (the broker is remembered; switching one takes a down first; --replicas 2
+                             adds order-2, payment-2, ...: a second app and sidecar per service, same
+                             Dapr app id, own ports; remembered too, --replicas 1 goes back)
   down                       stop every app, sidecar, Kafka, Redis and MariaDB (data stays in ${rel(stackDir)}/data)
   status                     table of processes, pids, ports and readiness
   stop <name>                stop one (an app stops with its sidecar)
@@ -94,13 +97,15 @@ async function main(argv: string[]): Promise<void> {
   switch (verb) {
     case 'up': {
       let broker: string | undefined;
+      let replicas: number | undefined;
       for (let i = 0; i < args.length; i++) {
         const a = args[i] ?? '';
-        if (a === '--broker' && args[i + 1]) broker = args[++i];
+        if (a === '--replicas' && args[i + 1]) replicas = Number(args[++i]);
+        else if (a === '--broker' && args[i + 1]) broker = args[++i];
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }
-      const url = await stackUp({ broker });
+      const url = await stackUp({ broker, replicas });
       process.stdout.write(`baedal is up: ${url}\n`);
       return;
     }

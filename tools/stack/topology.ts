@@ -13,6 +13,7 @@
  * entry port outright.
  */
 
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { stackDir } from './paths.ts';
@@ -69,8 +70,10 @@ export const localDemoSecrets = {
 } as const;
 
 export interface AppSpec {
-  /** Folder under services/ and the Dapr app id. */
+  /** Folder under services/ and the Dapr app id; a replica's is `<service>-<n>`. */
   name: string;
+  /** Set on a second (third, ...) replica: the service it runs, its folder and Dapr app id. */
+  replicaOf?: string;
   appPort: number;
   /** null for the edge: like an Ingress controller it has no sidecar. */
   dapr: null | {
@@ -115,6 +118,58 @@ export const apps: AppSpec[] = [
   { name: 'edge', appPort: entryPort, dapr: null, database: null },
 ];
 
+/** The service an app runs (a replica runs its primary's): folder, Dapr app id, database user. */
+export function serviceOf(app: AppSpec): string {
+  return app.replicaOf ?? app.name;
+}
+
+/** Where `up --replicas <n>` records the count, so later commands of this stack see the replicas. */
+const replicasFile = path.join(stackDir, 'replicas');
+
+/** Instances per service (1 unless `up --replicas <n>` recorded more). */
+export function recordedReplicas(): number {
+  if (!fs.existsSync(replicasFile)) return 1;
+  const n = Number(fs.readFileSync(replicasFile, 'utf8').trim() || '1');
+  return Number.isInteger(n) && n >= 1 && n <= 3 ? n : 1;
+}
+
+/**
+ * Adds replicas 2..n of every service with a sidecar (not the edge) to `apps`:
+ * `order-2` runs services/order with Dapr app id `order` on its own ports (app
+ * 3111, sidecar 3511, ...; replica 3 on 3121, 3521, ...). Both replicas join the
+ * same pub/sub consumer group (consumerID is the app id), so an event goes to
+ * one of them; name resolution (sqlite) knows both, so service invocation
+ * spreads. The edge keeps calling replica 1 (its UPSTREAM_* are the primaries).
+ */
+export function useReplicas(n: number, record = false): void {
+  if (!Number.isInteger(n) || n < 1 || n > 3) throw new Error(`--replicas must be 1, 2 or 3, not '${n}'`);
+  if (record) {
+    fs.mkdirSync(stackDir, { recursive: true });
+    fs.writeFileSync(replicasFile, `${n}\n`);
+  }
+  // Fewer than before: the extra replicas leave the list (bring the stack down first to stop them).
+  for (let i = apps.length - 1; i >= 0; i--) {
+    const a = apps[i];
+    if (a?.replicaOf && Number(a.name.slice(a.replicaOf.length + 1)) > n) apps.splice(i, 1);
+  }
+  const primaries = apps.filter((a) => a.dapr && !a.replicaOf);
+  for (let r = 2; r <= n; r++) {
+    primaries.forEach((primary, i) => {
+      const name = `${primary.name}-${r}`;
+      if (apps.some((a) => a.name === name)) return;
+      const slot = 10 * (r - 1) + i + 1;
+      apps.splice(apps.length - 1, 0, {
+        ...primary,
+        name,
+        replicaOf: primary.name,
+        appPort: port(3100 + slot),
+        dapr: sidecar(slot),
+      });
+    });
+  }
+  checkFetchPorts();
+}
+
 /**
  * Ports that fetch() refuses to connect to (the Fetch standard's "bad ports"),
  * from 3000 up: an offset that moves an HTTP port onto one of them would make
@@ -124,16 +179,20 @@ const fetchBadPorts = new Set([
   3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
-for (const app of apps) {
-  const http = [app.appPort, ...(app.dapr ? [app.dapr.httpPort, app.dapr.metricsPort] : [])];
-  const bad = http.find((p) => fetchBadPorts.has(p));
-  if (bad !== undefined) {
-    throw new Error(
-      `BAEDAL_PORT_OFFSET=${portOffset} puts an HTTP port of ${app.name} on ${bad}, which fetch() refuses ` +
-        `(a "bad port" of the Fetch standard): choose another offset`,
-    );
+function checkFetchPorts(): void {
+  for (const app of apps) {
+    const http = [app.appPort, ...(app.dapr ? [app.dapr.httpPort, app.dapr.metricsPort] : [])];
+    const bad = http.find((p) => fetchBadPorts.has(p));
+    if (bad !== undefined) {
+      throw new Error(
+        `BAEDAL_PORT_OFFSET=${portOffset} puts an HTTP port of ${app.name} on ${bad}, which fetch() refuses ` +
+          `(a "bad port" of the Fetch standard): choose another offset`,
+      );
+    }
   }
 }
+checkFetchPorts();
+useReplicas(recordedReplicas());
 
 export function appByName(name: string): AppSpec | undefined {
   return apps.find((a) => a.name === name);
@@ -141,8 +200,9 @@ export function appByName(name: string): AppSpec | undefined {
 
 /** Environment of one service process; names match the Helm chart's. */
 export function appEnv(app: AppSpec): Record<string, string> {
+  const service = serviceOf(app);
   const env: Record<string, string> = {
-    SERVICE_NAME: app.name,
+    SERVICE_NAME: service,
     APP_PORT: String(app.appPort),
     // Loopback only, like MariaDB, Redis and the sidecars: nothing of the local stack
     // is reachable from another machine.
@@ -171,6 +231,8 @@ export function appEnv(app: AppSpec): Record<string, string> {
     'RATE_LIMIT_PER_USER',
     'RATE_LIMIT_PER_ADDRESS',
     'OUTBOX_REDRIVE_AFTER_SECONDS',
+    'OUTBOX_MAX_ATTEMPTS',
+    'RETENTION_DAYS',
   ]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
@@ -190,10 +252,10 @@ export function appEnv(app: AppSpec): Record<string, string> {
     env.DB_HOST = '127.0.0.1';
     env.DB_PORT = String(infra.mariadb.port);
     env.DB_NAME = app.database;
-    env.DB_USER = app.name;
-    env.DB_PASSWORD = localDemoSecrets.dbPassword(app.name);
+    env.DB_USER = service;
+    env.DB_PASSWORD = localDemoSecrets.dbPassword(service);
   }
-  if (app.name === 'payment') {
+  if (service === 'payment') {
     // Short locally so the fault tests see abandoned charges voided quickly; 120 s by default.
     env.PAYMENT_CAPTURE_TIMEOUT_SECONDS = '15';
     env.GATEWAY_DB_NAME = gatewayDatabase;
@@ -203,7 +265,8 @@ export function appEnv(app: AppSpec): Record<string, string> {
   }
   if (app.name === 'edge') {
     for (const up of apps) {
-      if (up.name !== 'edge') env[`UPSTREAM_${up.name.toUpperCase()}`] = `http://127.0.0.1:${up.appPort}`;
+      if (up.name !== 'edge' && !up.replicaOf)
+        env[`UPSTREAM_${up.name.toUpperCase()}`] = `http://127.0.0.1:${up.appPort}`;
     }
   }
   return env;

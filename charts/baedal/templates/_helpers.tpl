@@ -338,6 +338,10 @@ order payment store delivery customer
       key: {{ printf "%s-password" .name | quote }}
 - name: DB_POOL_MAX
   value: {{ $v.database.poolMax | quote }}
+- name: RETENTION_DAYS
+  value: {{ $v.database.retentionDays | quote }}
+- name: OUTBOX_MAX_ATTEMPTS
+  value: {{ $v.database.outboxMaxAttempts | quote }}
 {{- if $v.database.tls.enabled }}
 - name: DB_TLS
   value: "true"

@@ -53,6 +53,14 @@ const commonEnv = z.object({
    * redelivery time (processingTimeout, 30 s) so a re-drive is not just early.
    */
   OUTBOX_REDRIVE_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** Failed publishes after which the outbox relay parks an event (outbox-claims.ts). */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Age in days after which published outbox rows, inbox markers, dead letters and
+   * idempotency keys are deleted (retention.ts); 0 keeps them for ever. Far above any
+   * redelivery or re-drive window (docs/outbox.md).
+   */
+  RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1),
@@ -72,6 +80,10 @@ export interface DbConfig {
   tls?: null | { caFile: string | undefined };
   /** See OUTBOX_REDRIVE_AFTER_SECONDS. */
   outboxRedriveAfterSeconds: number;
+  /** See OUTBOX_MAX_ATTEMPTS. */
+  outboxMaxAttempts: number;
+  /** See RETENTION_DAYS. */
+  retentionDays: number;
 }
 
 export interface CommonConfig {
@@ -123,6 +135,8 @@ export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolea
       poolMax: e.DB_POOL_MAX,
       tls: e.DB_TLS ? { caFile: e.DB_TLS_CA_FILE } : null,
       outboxRedriveAfterSeconds: e.OUTBOX_REDRIVE_AFTER_SECONDS,
+      outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      retentionDays: e.RETENTION_DAYS,
     };
   }
   return Object.freeze({

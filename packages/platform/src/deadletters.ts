@@ -3,7 +3,9 @@
  * Dapr sends there what a handler dropped (schema mismatch) or kept failing
  * after the inbound retries. One service (the order service) collects them:
  * each is logged at error level with the whole event and kept in its database
- * for `GET /api/admin/dead-letters`.
+ * for `GET /api/admin/dead-letters`. Beside them, each service with an outbox
+ * lists the events it gave up publishing (parked, outbox-claims.ts) at
+ * `GET /api/admin/parked-events/<service>`.
  */
 import Router from '@koa/router';
 import { defineEntity, p, type InferEntity, type MikroORM } from '@mikro-orm/mysql';
@@ -11,6 +13,7 @@ import type { TokenVerifier } from './auth.ts';
 import { requireRole } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { OutboxMessage } from './outbox.ts';
 import { DEAD_LETTER_TOPIC } from './subscriptions.ts';
 
 export const DeadLetter = defineEntity({
@@ -52,7 +55,10 @@ export function deadLetterRoutes(deps: {
   const router = new Router();
   const route = `/events/${DEAD_LETTER_TOPIC}`;
   router.post(route, async (ctx) => {
-    // Whatever arrives here is accepted (SUCCESS): a dead letter must never loop.
+    // Whatever arrives here is accepted (SUCCESS) once stored: a dead letter must never loop
+    // back to the dead-letter topic. One that cannot be stored is answered RETRY, so the
+    // sidecar delivers it again (inbound retries, then the pub/sub's redelivery) instead of
+    // acknowledging a letter nobody kept.
     const ce = (ctx.request.body ?? {}) as Record<string, unknown>;
     const eventId = typeof ce.id === 'string' && ce.id ? ce.id.slice(0, 64) : 'unknown';
     const letter = {
@@ -68,7 +74,10 @@ export function deadLetterRoutes(deps: {
     try {
       await deps.orm.em.fork().insert(DeadLetter, letter);
     } catch (e) {
-      deps.logger.error({ err: e, eventId }, 'dead letter could not be stored (it is in the log above)');
+      deps.logger.error({ err: e, eventId }, 'dead letter could not be stored; asking for redelivery');
+      ctx.status = 500;
+      ctx.body = { status: 'RETRY' };
+      return;
     }
     ctx.body = { status: 'SUCCESS' };
   });
@@ -77,4 +86,32 @@ export function deadLetterRoutes(deps: {
     ctx.body = rows.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() }));
   });
   return { subscription: { pubsubname: deps.pubsub, topic: DEAD_LETTER_TOPIC, route }, router };
+}
+
+/** Path of a service's parked-events listing (the edge routes it to that service). */
+export const parkedEventsPath = (service: string) => `/api/admin/parked-events/${service}`;
+
+/**
+ * The events this service's outbox relay gave up on (state 'parked' after too
+ * many failed publishes), newest first, for an admin: the outbox counterpart of
+ * the dead letters. Payloads are included so an operator sees what was not sent.
+ */
+export function parkedEventRoutes(deps: { orm: MikroORM; service: string; verifier: TokenVerifier }): Router {
+  const router = new Router();
+  router.get(parkedEventsPath(deps.service), requireRole(deps.verifier, 'admin'), async (ctx) => {
+    const rows = await deps.orm.em
+      .fork()
+      .find(OutboxMessage, { state: 'parked' }, { orderBy: { createdAt: 'desc' }, limit: 100 });
+    ctx.body = rows.map((r) => ({
+      eventId: r.id,
+      topic: r.topic,
+      type: r.type,
+      partitionKey: r.partitionKey,
+      attempts: r.attempts,
+      lastError: r.lastError,
+      createdAt: r.createdAt.toISOString(),
+      payload: r.payload,
+    }));
+  });
+  return router;
 }

@@ -21,6 +21,9 @@ export const processedEventTableSql = `create table processed_event (
   processed_at datetime(3) not null
 ) engine=InnoDB default charset=utf8mb4`;
 
+/** Migration DDL: the retention job (retention.ts) deletes the oldest markers first. */
+export const processedEventByAgeIndexSql = 'create index processed_event_by_age on processed_event (processed_at)';
+
 /**
  * Runs `effect` once per event id. Returns false for a duplicate. The insert of
  * the marker goes first: a concurrent redelivery blocks on the key until the

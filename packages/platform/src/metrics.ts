@@ -8,6 +8,8 @@ export class Metrics {
   readonly eventsHandled: Counter<'topic' | 'type' | 'outcome'>;
   readonly eventsPublished: Counter<'topic'>;
   readonly eventsRedriven: Counter<'topic' | 'type'>;
+  readonly eventsParked: Counter<'topic'>;
+  readonly rowsPruned: Counter<'table'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -35,6 +37,18 @@ export class Metrics {
       name: 'events_redriven_total',
       help: 'Latest events of a quiet key published once more (outbox-redrive.ts)',
       labelNames: ['topic', 'type'],
+      registers: [this.registry],
+    });
+    this.eventsParked = new Counter({
+      name: 'outbox_parked_total',
+      help: 'Outbox events given up after too many failed publishes (outbox-claims.ts); listed by the admin route',
+      labelNames: ['topic'],
+      registers: [this.registry],
+    });
+    this.rowsPruned = new Counter({
+      name: 'retention_pruned_rows_total',
+      help: 'Rows deleted by the retention job once older than the configured age (retention.ts)',
+      labelNames: ['table'],
       registers: [this.registry],
     });
   }

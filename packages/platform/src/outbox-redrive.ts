@@ -21,7 +21,7 @@
  * of the same key came first. Dapr has nothing like it (its retries end at the
  * acknowledgement), hence this sweeper.
  */
-import type { MikroORM } from '@mikro-orm/mysql';
+import { IsolationLevel, LockMode, type MikroORM } from '@mikro-orm/mysql';
 import type { AnyEvent } from './contracts/events.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -93,45 +93,62 @@ export class OutboxRedriver {
     const periodMs = afterSeconds * 1000;
     let redriven = 0;
     for (;;) {
-      const em = orm.em.fork();
-      const due = await em.find(
-        OutboxMessage,
-        {
-          state: 'published',
-          redriveCheckedAt: null,
-          type: { $in: [...types] },
-          createdAt: {
-            $gt: new Date(now.getTime() - periodMs * LOOKBACK_PERIODS),
-            $lte: new Date(now.getTime() - periodMs),
-          },
+      // Claimed like the relay's rows (outbox-claims.ts): with several replicas each
+      // due row is locked by one sweep (SKIP LOCKED: the others pass it by) and the
+      // update is guarded, so one event is re-driven once, not once per replica.
+      const { due, count } = await orm.em.fork().transactional(
+        async (em) => {
+          const due = await em.find(
+            OutboxMessage,
+            {
+              state: 'published',
+              redriveCheckedAt: null,
+              type: { $in: [...types] },
+              createdAt: {
+                $gt: new Date(now.getTime() - periodMs * LOOKBACK_PERIODS),
+                $lte: new Date(now.getTime() - periodMs),
+              },
+            },
+            {
+              fields: ['id', 'topic', 'type', 'partitionKey', 'createdAt'],
+              orderBy: { createdAt: 'asc' },
+              limit: BATCH,
+              lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+            },
+          );
+          if (due.length === 0) return { due, count: 0 };
+          const keys = [...new Set(due.map((r) => r.partitionKey))];
+          const ofKeys = await em.find(
+            OutboxMessage,
+            { partitionKey: { $in: keys } },
+            { fields: ['id', 'topic', 'partitionKey', 'createdAt'] },
+          );
+          const newest = newestOfTheirKey(due, ofKeys);
+          const superseded = due.filter((r) => !newest.includes(r));
+          if (superseded.length > 0) {
+            await em.nativeUpdate(
+              OutboxMessage,
+              { id: { $in: superseded.map((r) => r.id) }, redriveCheckedAt: null },
+              { redriveCheckedAt: now },
+            );
+          }
+          if (newest.length > 0) {
+            // Pending again: the relay publishes it like any other, in order with its key's newer events.
+            await em.nativeUpdate(
+              OutboxMessage,
+              { id: { $in: newest.map((r) => r.id) }, state: 'published', redriveCheckedAt: null },
+              { state: 'pending', publishedAt: null, redriveCheckedAt: now },
+            );
+            for (const r of newest) {
+              metrics.eventsRedriven.inc({ topic: r.topic, type: r.type });
+              logger.info({ eventId: r.id, type: r.type, partitionKey: r.partitionKey }, 'event re-driven');
+            }
+          }
+          return { due, count: newest.length };
         },
-        { fields: ['id', 'topic', 'type', 'partitionKey', 'createdAt'], orderBy: { createdAt: 'asc' }, limit: BATCH },
+        { isolationLevel: IsolationLevel.READ_COMMITTED },
       );
-      if (due.length === 0) break;
-      const keys = [...new Set(due.map((r) => r.partitionKey))];
-      const ofKeys = await em.find(
-        OutboxMessage,
-        { partitionKey: { $in: keys } },
-        { fields: ['id', 'topic', 'partitionKey', 'createdAt'] },
-      );
-      const newest = newestOfTheirKey(due, ofKeys);
-      const superseded = due.filter((r) => !newest.includes(r));
-      if (superseded.length > 0) {
-        await em.nativeUpdate(OutboxMessage, { id: { $in: superseded.map((r) => r.id) } }, { redriveCheckedAt: now });
-      }
-      if (newest.length > 0) {
-        // Pending again: the relay publishes it like any other, in order with its key's newer events.
-        await em.nativeUpdate(
-          OutboxMessage,
-          { id: { $in: newest.map((r) => r.id) }, state: 'published' },
-          { state: 'pending', publishedAt: null, redriveCheckedAt: now },
-        );
-        for (const r of newest) {
-          metrics.eventsRedriven.inc({ topic: r.topic, type: r.type });
-          logger.info({ eventId: r.id, type: r.type, partitionKey: r.partitionKey }, 'event re-driven');
-        }
-        redriven += newest.length;
-      }
+      redriven += count;
       if (due.length < BATCH) break;
     }
     if (redriven > 0) this.deps.relay.kick();

@@ -10,6 +10,7 @@ import { BulkPublishUnsupportedError } from './dapr.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { OutboxRelay } from './outbox.ts';
+import type { OutboxStore } from './outbox-claims.ts';
 
 interface Row {
   id: string;
@@ -20,26 +21,38 @@ interface Row {
   state: string;
   attempts: number;
   lastError: string | null;
-  createdAt: Date;
+  seq: number;
 }
 
 const metrics = new Metrics('outbox-test');
 const logger = createLogger('outbox-test', 'silent');
 
-function fakeOrm(rows: Row[]) {
-  const em = {
-    find: async (_e: unknown, where: { state: string }, opts: { limit: number }) =>
-      rows
-        .filter((r) => r.state === where.state)
-        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-        .slice(0, opts.limit),
-    nativeUpdate: async (_e: unknown, where: { id: string | { $in: string[] } }, data: Partial<Row>) => {
-      const ids = typeof where.id === 'string' ? [where.id] : where.id.$in;
-      for (const r of rows) if (ids.includes(r.id)) Object.assign(r, data);
-      return ids.length;
+/** Attempts after which the fake store parks a row (the real rule: outbox-claims.ts afterFailure). */
+const MAX_ATTEMPTS = 3;
+
+/** The table as the relay sees it: claims in sequence order, backoff and parking left out (outbox-claims.spec.ts). */
+function fakeStore(rows: Row[]): OutboxStore {
+  const byId = (id: string) => rows.find((r) => r.id === id) as Row;
+  return {
+    claim: async (limit) => {
+      const events = rows
+        .filter((r) => r.state === 'pending')
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, limit)
+        .map((r) => ({ ...r }));
+      return { events, scanned: events.length };
     },
+    published: async (ids) => {
+      for (const id of ids) byId(id).state = 'published';
+    },
+    failed: async (event, error) => {
+      const attempts = event.attempts + 1;
+      const parked = attempts >= MAX_ATTEMPTS;
+      Object.assign(byId(event.id), { attempts, lastError: error, ...(parked ? { state: 'parked' } : {}) });
+      return parked ? 'parked' : 'retry';
+    },
+    release: async () => {},
   };
-  return { em: { fork: () => em } } as unknown as MikroORM;
 }
 
 function row(i: number, key: string, topic = 'orders'): Row {
@@ -52,7 +65,7 @@ function row(i: number, key: string, topic = 'orders'): Row {
     state: 'pending',
     attempts: 0,
     lastError: null,
-    createdAt: new Date(1_000_000 + i),
+    seq: i,
   };
 }
 
@@ -85,7 +98,8 @@ class FakeSidecar {
 
 function relayOver(rows: Row[], sidecar: FakeSidecar) {
   return new OutboxRelay({
-    orm: fakeOrm(rows),
+    orm: {} as MikroORM,
+    store: fakeStore(rows),
     dapr: sidecar as unknown as DaprSidecar,
     pubsub: 'pubsub',
     source: 'test',
@@ -139,5 +153,24 @@ describe('outbox relay', () => {
     await pass(relay);
     expect(rows.every((r) => r.state === 'published')).toBe(true);
     expect(sidecar.calls.map((c) => c.ids.length)).toEqual([1, 1, 1]);
+  });
+
+  it('when the store parks a failing event, then the relay counts it in outbox_parked_total and its key goes on', async () => {
+    const parkedTotal = async () =>
+      (await metrics.registry.getSingleMetric('outbox_parked_total')?.get())?.values.find(
+        (v) => v.labels.topic === 'orders',
+      )?.value ?? 0;
+    const before = await parkedTotal();
+    const rows = [{ ...row(1, 'a'), attempts: MAX_ATTEMPTS - 1 }, row(2, 'a')];
+    const sidecar = new FakeSidecar();
+    sidecar.failIds.add('e1');
+    const relay = relayOver(rows, sidecar);
+    await pass(relay);
+    expect(rows.map((r) => r.state)).toEqual(['parked', 'pending']);
+    expect((await parkedTotal()) - before).toBe(1);
+    // The next pass publishes the key's later event: a parked event no longer holds its key.
+    (relay as unknown as { stopped: boolean }).stopped = false;
+    await pass(relay);
+    expect(rows.map((r) => r.state)).toEqual(['parked', 'published']);
   });
 });

@@ -4,12 +4,20 @@
  * publishes it through the sidecar after commit. A rolled-back change publishes
  * nothing; a crash between commit and publish is healed by the relay on restart.
  */
-import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/mysql';
+import os from 'node:os';
+import { defineEntity, p, type EntityManager } from '@mikro-orm/mysql';
 import type { AnyEvent } from './contracts/events.ts';
 import { BulkPublishUnsupportedError, type DaprSidecar } from './dapr.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { MikroORM } from '@mikro-orm/mysql';
+import {
+  defaultClaimPolicy,
+  SqlOutboxStore,
+  type ClaimedEvent,
+  type ClaimPolicy,
+  type OutboxStore,
+} from './outbox-claims.ts';
 
 export const OutboxMessage = defineEntity({
   name: 'OutboxMessage',
@@ -27,6 +35,12 @@ export const OutboxMessage = defineEntity({
     publishedAt: p.datetime(3).nullable(),
     /** When the re-drive sweep dealt with it (outbox-redrive.ts); added by a later migration. */
     redriveCheckedAt: p.datetime(3).nullable(),
+    /**
+     * The relay's lease on the row (outbox-claims.ts, which also adds `seq`, left out here:
+     * the database numbers each row and only the relay's own SQL reads it).
+     */
+    claimedBy: p.string().length(64).nullable(),
+    claimedUntil: p.datetime(3).nullable(),
   },
 });
 
@@ -58,6 +72,8 @@ function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
     createdAt: new Date(),
     publishedAt: null,
     redriveCheckedAt: null,
+    claimedBy: null,
+    claimedUntil: null,
   };
 }
 
@@ -101,6 +117,10 @@ interface RelayDeps {
   metrics: Metrics;
   /** Safety-net poll; commits kick the relay at once. */
   pollMs?: number;
+  /** Lease, parking and backoff (outbox-claims.ts); the defaults otherwise. */
+  claims?: Partial<ClaimPolicy>;
+  /** The table as the relay uses it: SqlOutboxStore over `orm` unless given (unit tests). */
+  store?: OutboxStore;
 }
 
 export class OutboxRelay {
@@ -112,9 +132,14 @@ export class OutboxRelay {
   private bulk = true;
 
   private readonly deps: RelayDeps;
+  private readonly store: OutboxStore;
 
   constructor(deps: RelayDeps) {
     this.deps = deps;
+    // The owner names this relay in the table's claimed_by: host, pid and a random tag
+    // (two relays of one process, as in the tests, are two owners).
+    const owner = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`.slice(0, 64);
+    this.store = deps.store ?? new SqlOutboxStore(deps.orm, owner, { ...defaultClaimPolicy, ...deps.claims });
   }
 
   start(): void {
@@ -151,31 +176,30 @@ export class OutboxRelay {
   }
 
   /**
-   * One pass: publishes pending events oldest first, in batches. Events of one
-   * partition key (one order, one store) leave one after the other, in order:
-   * a batch goes out in rounds, round n carrying the n-th pending event of each
-   * key, one bulk publish per topic (one sidecar call for many events), and a
-   * round starts when the one before it is done. A batch is marked published
-   * with one UPDATE. A failed publish stops its key for this pass (its later
-   * events wait, so they never overtake it) and ends the pass; the next poll
-   * tries again.
+   * One pass: claims pending events in sequence order, in batches (outbox-claims.ts:
+   * other relay replicas skip what this one holds, and a key whose earlier event
+   * another replica holds is left alone). Events of one partition key (one order,
+   * one store) leave one after the other, in order: a batch goes out in rounds,
+   * round n carrying the n-th claimed event of each key, one bulk publish per
+   * topic (one sidecar call for many events), and a round starts when the one
+   * before it is done. A batch is marked published with one UPDATE. A failed
+   * publish stops its key for this pass (its later events are given back, so
+   * they never overtake it; the failed one waits its backoff or is parked) and
+   * ends the pass; the next poll tries again.
    */
   private async drain(): Promise<void> {
+    const { store } = this;
     for (;;) {
-      const em = this.deps.orm.em.fork();
-      const batch = await em.find(
-        OutboxMessage,
-        { state: 'pending' },
-        { orderBy: { createdAt: 'asc' }, limit: BATCH_SIZE },
-      );
+      const { events: batch, scanned } = await store.claim(BATCH_SIZE);
       if (batch.length === 0) return;
-      const byKey = new Map<string, typeof batch>();
+      const byKey = new Map<string, ClaimedEvent[]>();
       for (const msg of batch) {
         const same = byKey.get(msg.partitionKey);
         if (same) same.push(msg);
         else byKey.set(msg.partitionKey, [msg]);
       }
       const published: string[] = [];
+      const tried = new Set<string>();
       let failed = false;
       let queues = [...byKey.values()];
       for (let round = 0; queues.length > 0; round++) {
@@ -183,6 +207,7 @@ export class OutboxRelay {
         if (heads.length === 0) break;
         const errors = await this.publishRound(heads);
         for (const msg of heads) {
+          tried.add(msg.id);
           const err = errors.get(msg.id);
           if (err === undefined) {
             published.push(msg.id);
@@ -190,24 +215,23 @@ export class OutboxRelay {
             continue;
           }
           failed = true;
-          await em.nativeUpdate(
-            OutboxMessage,
-            { id: msg.id },
-            { attempts: msg.attempts + 1, lastError: String(err.message).slice(0, 1000) },
-          );
-          this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err }, 'publish failed; will retry');
+          const outcome = await store.failed(msg, String(err.message));
+          if (outcome === 'parked') {
+            this.deps.metrics.eventsParked.inc({ topic: msg.topic });
+            this.deps.logger.error(
+              { eventId: msg.id, topic: msg.topic, attempts: msg.attempts + 1, err },
+              'publish failed too often; event parked',
+            );
+          } else {
+            this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err }, 'publish failed; will retry');
+          }
         }
         // A key whose event failed stops here; the others go on with their next event.
         queues = queues.filter((q) => q.length > round + 1 && !errors.has(q[round]?.id ?? ''));
       }
-      if (published.length > 0) {
-        await em.nativeUpdate(
-          OutboxMessage,
-          { id: { $in: published } },
-          { state: 'published', publishedAt: new Date() },
-        );
-      }
-      if (failed || batch.length < BATCH_SIZE) return;
+      await store.published(published);
+      await store.release(batch.filter((m) => !tried.has(m.id)).map((m) => m.id));
+      if (failed || scanned < BATCH_SIZE) return;
     }
   }
 
@@ -216,9 +240,9 @@ export class OutboxRelay {
    * (a single event goes out alone). Returns the error of each event that was
    * not published.
    */
-  private async publishRound(msgs: OutboxMessageRow[]): Promise<Map<string, Error>> {
+  private async publishRound(msgs: ClaimedEvent[]): Promise<Map<string, Error>> {
     const { dapr, pubsub, source } = this.deps;
-    const byTopic = new Map<string, OutboxMessageRow[]>();
+    const byTopic = new Map<string, ClaimedEvent[]>();
     for (const msg of msgs) {
       const same = byTopic.get(msg.topic);
       if (same) same.push(msg);
@@ -266,8 +290,6 @@ export class OutboxRelay {
     return errors;
   }
 }
-
-type OutboxMessageRow = InferEntity<typeof OutboxMessage>;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type Logger,
   type Metrics,
 } from '@baedal/platform';
+import { parkedEventRoutes } from '@baedal/platform/deadletters';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
 import type { OutboxRelay } from '@baedal/platform/outbox';
@@ -37,6 +38,7 @@ export function buildApp(deps: {
     subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e)),
   ]);
   const routes = deliveryRoutes({ orm, verifier, afterCommit: () => deps.relay.kick() });
+  router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(routes.routes());
   return finishApp(app, router);
 }

@@ -3,10 +3,12 @@ import { Migration20261126000000_init } from './Migration20261126000000_init.ts'
 import { Migration20261126010000_dead_letters } from './Migration20261126010000_dead_letters.ts';
 import { Migration20261126020000_outbox_by_order } from './Migration20261126020000_outbox_by_order.ts';
 import { Migration20261126030000_outbox_redrive } from './Migration20261126030000_outbox_redrive.ts';
+import { Migration20261206000000_outbox_claims } from './Migration20261206000000_outbox_claims.ts';
 
 export const migrations = [
   Migration20261126000000_init,
   Migration20261126010000_dead_letters,
   Migration20261126020000_outbox_by_order,
   Migration20261126030000_outbox_redrive,
+  Migration20261206000000_outbox_claims,
 ];

@@ -11,7 +11,7 @@ import {
 } from '@baedal/platform';
 import { DeliveryEvent, StoreCatalogPublished, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
-import { deadLetterRoutes } from '@baedal/platform/deadletters';
+import { deadLetterRoutes, parkedEventRoutes } from '@baedal/platform/deadletters';
 import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
@@ -53,6 +53,7 @@ export function buildApp(deps: {
     ),
     subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e, () => relay.kick())),
   ]);
+  router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(orderRoutes({ commands, verifier }).routes());
   router.use(internalRoutes({ commands }).routes());
   router.use(deadLetters.router.routes());

@@ -5,6 +5,7 @@ import { DeadLetter } from '@baedal/platform/deadletters';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
 import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
+import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
 import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
@@ -21,7 +22,28 @@ const orm = await openDatabase({
   logger,
 });
 const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const relay = new OutboxRelay({
+  orm,
+  dapr,
+  pubsub: config.dapr.pubsub,
+  source: config.service,
+  logger,
+  metrics,
+  claims: { maxAttempts: config.db.outboxMaxAttempts },
+});
+// Old published events, inbox markers, dead letters and idempotency keys go after RETENTION_DAYS.
+const retention = new RetentionJob({
+  orm,
+  logger,
+  metrics,
+  days: config.db.retentionDays,
+  targets: [
+    retentionTargets.outbox,
+    retentionTargets.inbox,
+    retentionTargets.deadLetters,
+    { table: 'order_request', column: 'created_at' },
+  ],
+});
 const app = buildApp({ config, orm, dapr, relay, logger, metrics });
 
 // Re-drive (outbox-redrive.ts) what another service must act on before the order moves
@@ -36,6 +58,7 @@ const redriver = new OutboxRedriver({
 });
 
 relay.start();
+retention.start();
 redriver.start();
 serve(app, {
   port: config.port,
@@ -43,6 +66,7 @@ serve(app, {
   logger,
   onShutdown: async () => {
     redriver.stop();
+    retention.stop();
     await relay.stop();
     await orm.close();
   },

@@ -9,6 +9,7 @@ import {
   type Logger,
   type Metrics,
 } from '@baedal/platform';
+import { parkedEventRoutes } from '@baedal/platform/deadletters';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
 import { LoseNextEvent } from '@baedal/platform/lose-next-event';
@@ -55,6 +56,7 @@ export function buildApp(deps: {
     faultInjection: config.faultInjection,
     captureTimeoutSeconds: config.captureTimeoutSeconds,
   });
+  router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(routes.routes());
   return finishApp(app, router);
 }

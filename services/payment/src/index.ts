@@ -16,6 +16,7 @@ import { Reconciler } from './domain/reconciler.ts';
 import { Payment } from './entities/payment.ts';
 import { PaymentGateway } from './gateway/gateway.ts';
 import { GatewayCharge, GatewayRequest } from './gateway/ledger.ts';
+import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
 import { serve } from '@baedal/platform/serve';
 
 const logger = createLogger(config.service, config.logLevel);
@@ -35,7 +36,23 @@ const gatewayOrm = await openDatabase({
 });
 const gateway = new PaymentGateway(gatewayOrm);
 const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const relay = new OutboxRelay({
+  orm,
+  dapr,
+  pubsub: config.dapr.pubsub,
+  source: config.service,
+  logger,
+  metrics,
+  claims: { maxAttempts: config.db.outboxMaxAttempts },
+});
+// Old published events, inbox markers go after RETENTION_DAYS.
+const retention = new RetentionJob({
+  orm,
+  logger,
+  metrics,
+  days: config.db.retentionDays,
+  targets: [retentionTargets.outbox, retentionTargets.inbox],
+});
 const app = buildApp({ config, orm, dapr, relay, logger, metrics, gateway });
 
 const sweeper = new CaptureSweeper({
@@ -58,6 +75,7 @@ const reconciler = new Reconciler({
 });
 
 relay.start();
+retention.start();
 sweeper.start();
 resolver.start();
 reconciler.start();
@@ -69,6 +87,7 @@ serve(app, {
     sweeper.stop();
     resolver.stop();
     reconciler.stop();
+    retention.stop();
     await relay.stop();
     await orm.close();
     await gatewayOrm.close();

@@ -1,5 +1,10 @@
 /** Every migration of this service, in order; run at start by openDatabase(). */
 import { Migration20261126000000_init } from './Migration20261126000000_init.ts';
 import { Migration20261126030000_outbox_redrive } from './Migration20261126030000_outbox_redrive.ts';
+import { Migration20261206000000_outbox_claims } from './Migration20261206000000_outbox_claims.ts';
 
-export const migrations = [Migration20261126000000_init, Migration20261126030000_outbox_redrive];
+export const migrations = [
+  Migration20261126000000_init,
+  Migration20261126030000_outbox_redrive,
+  Migration20261206000000_outbox_claims,
+];

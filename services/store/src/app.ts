@@ -9,6 +9,7 @@ import {
   type Logger,
   type Metrics,
 } from '@baedal/platform';
+import { parkedEventRoutes } from '@baedal/platform/deadletters';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
 import type { MikroORM } from '@mikro-orm/mysql';
@@ -29,6 +30,7 @@ export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSideca
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e)),
   ]);
+  router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(catalogRoutes({ orm }).routes());
   router.use(inboxRoutes({ orm, verifier, dapr, logger }).routes());
   return finishApp(app, router);

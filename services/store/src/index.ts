@@ -7,6 +7,7 @@ import { openDatabase } from '@baedal/platform/db';
 import { ProcessedEvent } from '@baedal/platform/inbox';
 import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
 import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
+import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
 import { serve } from '@baedal/platform/serve';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
@@ -26,7 +27,23 @@ const orm = await openDatabase({
 });
 if (config.demoData) await seedDemoStores(orm, logger);
 const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({ orm, dapr, pubsub: config.dapr.pubsub, source: config.service, logger, metrics });
+const relay = new OutboxRelay({
+  orm,
+  dapr,
+  pubsub: config.dapr.pubsub,
+  source: config.service,
+  logger,
+  metrics,
+  claims: { maxAttempts: config.db.outboxMaxAttempts },
+});
+// Old published events, inbox markers go after RETENTION_DAYS.
+const retention = new RetentionJob({
+  orm,
+  logger,
+  metrics,
+  days: config.db.retentionDays,
+  targets: [retentionTargets.outbox, retentionTargets.inbox],
+});
 const published = await enqueueCatalogSnapshots(orm);
 logger.info({ stores: published }, 'catalog snapshots enqueued');
 const app = buildApp({ config, orm, dapr, logger, metrics });
@@ -42,6 +59,7 @@ const redriver = new OutboxRedriver({
 });
 
 relay.start();
+retention.start();
 redriver.start();
 relay.kick();
 serve(app, {
@@ -50,6 +68,7 @@ serve(app, {
   logger,
   onShutdown: async () => {
     redriver.stop();
+    retention.stop();
     await relay.stop();
     await orm.close();
   },

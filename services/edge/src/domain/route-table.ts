@@ -20,6 +20,11 @@ export const routeTable: readonly Route[] = [
   { prefix: '/api/admin/faults/order', upstream: 'order' },
   { prefix: '/api/admin/faults/customer', upstream: 'customer' },
   { prefix: '/api/admin/dead-letters', upstream: 'order' },
+  // Events each service's outbox gave up publishing (platform deadletters.ts parkedEventRoutes).
+  { prefix: '/api/admin/parked-events/order', upstream: 'order' },
+  { prefix: '/api/admin/parked-events/payment', upstream: 'payment' },
+  { prefix: '/api/admin/parked-events/store', upstream: 'store' },
+  { prefix: '/api/admin/parked-events/delivery', upstream: 'delivery' },
   { prefix: '/api/stores', upstream: 'store' },
   { prefix: '/api/store/', upstream: 'store' },
   { prefix: '/api/deliveries', upstream: 'delivery' },

@@ -1,0 +1,114 @@
+/**
+ * One event, one retry chain: the sidecar's inbound retries of a failing
+ * handler (components/resiliency.yaml, policy eventRetry with the timeout
+ * pubsubDelivery per attempt) must be over before the Redis component claims
+ * the unacknowledged message again (processingTimeout in components/pubsub.yaml).
+ * Otherwise a second delivery starts its own chain beside the first one and a
+ * poison event reaches the dead letters twice. The window is figured the way
+ * daprd 1.18 runs the policy (dapr/kit retry over cenkalti/backoff): its
+ * Resiliency type keeps only policy, duration, maxInterval, maxRetries and
+ * matching (other keys are dropped without a word), so an exponential policy
+ * starts at 500 ms (`duration` is only for constant policies), multiplies by
+ * 1.5 up to `maxInterval`, and spreads each wait by ±50 %.
+ * Kafka has no counterpart: a partition waits for its retries and nothing
+ * reclaims the message meanwhile (components/pubsub-kafka.yaml).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+
+const components = path.join(import.meta.dirname, '..', '..', '..', 'components');
+const readYaml = (file: string) => parse(fs.readFileSync(path.join(components, file), 'utf8')) as unknown;
+
+/** Go duration strings as the components use them: 250ms, 2s, 1m, 1m30s. */
+function durationMs(text: string | number): number {
+  if (typeof text === 'number') return text;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text.trim();
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new Error(`not a duration: ${text}`);
+    total += Number(m[1]) * (units[m[2] as string] as number);
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+interface RetryPolicy {
+  policy: string;
+  duration?: string;
+  maxInterval?: string;
+  maxRetries: number;
+}
+
+/** The retry keys daprd 1.18 reads (pkg/apis/resiliency/v1alpha1 Retry). */
+const readByDaprd = ['policy', 'duration', 'maxInterval', 'maxRetries', 'matching'];
+
+/** The longest time from the first delivery to the last attempt's end: every attempt hanging until its timeout, every wait at its longest. */
+function worstRetryWindowMs(retry: RetryPolicy, attemptTimeoutMs: number): number {
+  const attempts = retry.maxRetries + 1;
+  let waits = 0;
+  if (retry.policy === 'constant') {
+    waits = retry.maxRetries * durationMs(retry.duration ?? '5s');
+  } else {
+    const max = durationMs(retry.maxInterval ?? '60s');
+    let interval = 500;
+    for (let i = 0; i < retry.maxRetries; i++) {
+      waits += Math.min(interval, max) * 1.5;
+      interval *= 1.5;
+    }
+  }
+  return attempts * attemptTimeoutMs + waits;
+}
+
+interface Resiliency {
+  spec: {
+    policies: { timeouts: Record<string, string>; retries: Record<string, RetryPolicy> };
+    targets: { components: { pubsub: { inbound: { timeout: string; retry: string } } } };
+  };
+}
+
+function inboundWindowMs(): number {
+  const r = (readYaml('resiliency.yaml') as Resiliency).spec;
+  const inbound = r.targets.components.pubsub.inbound;
+  const retry = r.policies.retries[inbound.retry];
+  const timeout = r.policies.timeouts[inbound.timeout];
+  if (!retry || !timeout)
+    throw new Error('resiliency.yaml: the inbound pub/sub policy names a missing retry or timeout');
+  // A key daprd drops would make this figure wrong (and the policy not what it says).
+  expect(Object.keys(retry).filter((k) => !readByDaprd.includes(k))).toEqual([]);
+  return worstRetryWindowMs(retry, durationMs(timeout));
+}
+
+function componentSetting(file: string, name: string): string | undefined {
+  const c = readYaml(file) as { spec: { metadata: { name: string; value: string }[] } };
+  return c.spec.metadata.find((m) => m.name === name)?.value;
+}
+
+describe('inbound retry window and redelivery', () => {
+  it("when a handler keeps failing, then the sidecar's retries end before Redis claims the message again", () => {
+    const processingTimeout = componentSetting('pubsub.yaml', 'processingTimeout');
+    expect(processingTimeout).toBeDefined();
+    const window = inboundWindowMs();
+    expect({ windowMs: window, below: window < durationMs(processingTimeout as string) }).toEqual({
+      windowMs: window,
+      below: true,
+    });
+  });
+
+  it('the Kafka component has no reclaim timer that could start a second chain', () => {
+    expect(componentSetting('pubsub-kafka.yaml', 'processingTimeout')).toBeUndefined();
+  });
+
+  it('figures the window as daprd does', () => {
+    expect(durationMs('1m30s')).toBe(90_000);
+    // Exponential starts at 500 ms whatever `duration` says.
+    const window = worstRetryWindowMs(
+      { policy: 'exponential', duration: '200ms', maxInterval: '4s', maxRetries: 2 },
+      1000,
+    );
+    expect(window).toBeCloseTo(3 * 1000 + 1.5 * (500 + 750));
+  });
+});

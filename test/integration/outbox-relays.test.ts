@@ -1,0 +1,221 @@
+/**
+ * Two outbox relays over one outbox table, as two replicas of a service run
+ * them: the real MariaDB of the local stack (a database of this test's own) and
+ * the real order sidecar, publishing to a topic nobody subscribes to. Publishes
+ * are counted where they happen, at the sidecar client each relay calls: every
+ * event leaves exactly once, and an event of a key leaves only after the key's
+ * previous event was published (its publish call had returned). The same
+ * table then shows what the retention job deletes.
+ */
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MikroORM } from '@mikro-orm/mysql';
+import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
+import type { AnyEvent } from '@baedal/platform/contracts/events';
+import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql } from '@baedal/platform/outbox';
+import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
+import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
+import { prune, retentionTargets } from '@baedal/platform/retention';
+import { outboxRedriveColumnSql } from '@baedal/platform/outbox-redrive';
+import { mariadbSocket } from '../../tools/stack/paths.ts';
+import { appTokens } from '../../tools/stack/tokens.ts';
+import { appByName, infra } from '../../tools/stack/topology.ts';
+
+const DB = 'baedal_outbox_relays';
+const USER = 'outbox_relays_test';
+/** Local demo value: the user exists only in the local stack's MariaDB, for this test. */
+const PASSWORD = 'outbox-relays-local-demo-pass';
+const TOPIC = 'outbox-relays-test';
+const KEYS = 40;
+const EVENTS_PER_KEY = 8;
+
+function rootSql(query: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('mariadb', ['--no-defaults', `--socket=${mariadbSocket()}`, '-uroot', '--batch', '-e', query], (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+}
+
+interface Publish {
+  relay: string;
+  ids: string[];
+  started: number;
+  ended: number;
+}
+
+/** The real sidecar client, with every publish call written down (which relay, which events, when). */
+function countingSidecar(relay: string, log: Publish[]): DaprSidecar {
+  const sidecar = appByName('order')?.dapr;
+  if (!sidecar) throw new Error('the order app has no sidecar in the topology');
+  const dapr = new DaprSidecar({
+    host: '127.0.0.1',
+    httpPort: sidecar.httpPort,
+    // The order service's own Dapr API token: the sidecar refuses callers without it.
+    apiToken: appTokens('order').daprApiToken,
+  });
+  const publish = dapr.publish.bind(dapr);
+  const publishBulk = dapr.publishBulk.bind(dapr);
+  const clock = () => performance.now();
+  dapr.publish = async (pubsub, topic, ce, md) => {
+    const started = clock();
+    await publish(pubsub, topic, ce, md);
+    log.push({ relay, ids: [String(ce.id)], started, ended: clock() });
+  };
+  dapr.publishBulk = async (pubsub, topic, entries) => {
+    const started = clock();
+    const failed = await publishBulk(pubsub, topic, entries);
+    const ids = entries.map((e) => e.entryId).filter((id) => !failed.has(id));
+    log.push({ relay, ids, started, ended: clock() });
+    return failed;
+  };
+  return dapr;
+}
+
+describe('two outbox relays over one table', () => {
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    await rootSql(
+      [
+        `drop database if exists ${DB}`,
+        `create database ${DB} character set utf8mb4 collate utf8mb4_unicode_ci`,
+        `create user if not exists '${USER}'@'127.0.0.1' identified by '${PASSWORD}'`,
+        `grant all privileges on ${DB}.* to '${USER}'@'127.0.0.1'`,
+      ].join(';\n'),
+    );
+    orm = await MikroORM.init({
+      dbName: DB,
+      host: '127.0.0.1',
+      port: infra.mariadb.port,
+      user: USER,
+      password: PASSWORD,
+      entities: [OutboxMessage],
+      timezone: '+00:00',
+      forceUtcTimezone: true,
+      allowGlobalContext: false,
+      debug: false,
+    });
+    // The outbox as the services' migrations build it, from the same DDL.
+    const em = orm.em.fork();
+    const ddl = [
+      outboxTableSql,
+      outboxRedriveColumnSql,
+      ...outboxClaimsSql,
+      processedEventTableSql,
+      processedEventByAgeIndexSql,
+    ];
+    for (const sql of ddl) await em.execute(sql);
+  });
+
+  afterAll(async () => {
+    await orm?.close();
+    await rootSql(`drop database if exists ${DB}`);
+  });
+
+  it('when two relays drain one table, then every event is published once and each key in order', async () => {
+    // Events of each key interleaved with the other keys', two per transaction (they share a millisecond).
+    const keys = Array.from({ length: KEYS }, () => crypto.randomUUID());
+    const expected = new Map<string, { key: string; n: number }>();
+    for (let n = 0; n < EVENTS_PER_KEY; n += 2) {
+      for (const key of keys) {
+        await orm.em.fork().transactional(async (em) => {
+          for (const i of [n, n + 1]) {
+            const id = crypto.randomUUID();
+            expected.set(id, { key, n: i });
+            const event = { id, type: 'OutboxRelaysTest', occurredAt: new Date().toISOString(), key, n: i };
+            await insertEvent(em, TOPIC, event as unknown as AnyEvent, key);
+          }
+        });
+      }
+    }
+
+    const log: Publish[] = [];
+    const relays = ['A', 'B'].map(
+      (name) =>
+        new OutboxRelay({
+          orm,
+          dapr: countingSidecar(name, log),
+          pubsub: 'pubsub',
+          source: 'outbox-relays-test',
+          logger: createLogger(`relay-${name}`, 'warn'),
+          metrics: new Metrics(`relay-${name}`),
+          pollMs: 20,
+        }),
+    );
+    for (const relay of relays) relay.start();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const left = await orm.em.fork().count(OutboxMessage, { state: { $ne: 'published' } });
+      if (left === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(relays.map((relay) => relay.stop()));
+
+    // Exactly once: each event id in exactly one successful publish call, of either relay.
+    const times = new Map<string, number>();
+    for (const call of log) for (const id of call.ids) times.set(id, (times.get(id) ?? 0) + 1);
+    const twice = [...times].filter(([, count]) => count > 1);
+    const never = [...expected.keys()].filter((id) => !times.has(id));
+    expect({ twice: twice.length, never: never.length }).toEqual({ twice: 0, never: 0 });
+
+    // Per key: event n+1's call started after the call that published event n had returned.
+    const callOf = new Map(log.flatMap((call) => call.ids.map((id) => [id, call] as const)));
+    const byKey = new Map<string, Publish[]>();
+    for (const [id, { key, n }] of expected) {
+      const list = byKey.get(key) ?? Array<Publish>(EVENTS_PER_KEY);
+      list[n] = callOf.get(id) as Publish;
+      byKey.set(key, list);
+    }
+    const overtaken: string[] = [];
+    for (const [key, calls] of byKey) {
+      for (let n = 1; n < calls.length; n++) {
+        const before = calls[n - 1] as Publish;
+        const after = calls[n] as Publish;
+        if (after.started < before.ended) overtaken.push(`${key}#${n} (relay ${after.relay} after ${before.relay})`);
+      }
+    }
+    expect(overtaken).toEqual([]);
+    const share = Object.fromEntries(
+      ['A', 'B'].map((r) => [r, log.filter((c) => c.relay === r).flatMap((c) => c.ids).length]),
+    );
+    console.log(`outbox relays: ${expected.size} events, published by relay A/B: ${share.A}/${share.B}`);
+  });
+
+  it('when rows are older than the retention age, then only those (and no pending event) are deleted, in batches', async () => {
+    const em = orm.em.fork();
+    const days = 7;
+    const old = new Date(Date.now() - (days + 1) * 86_400_000);
+    const outboxRow = (state: string, createdAt: Date) => {
+      const id = crypto.randomUUID();
+      const payload = JSON.stringify({ id });
+      return em.execute(
+        `insert into outbox (id, topic, type, partition_key, payload, state, attempts, created_at)
+         values (?, ?, 'OutboxRelaysTest', 'retention', ?, ?, 0, ?)`,
+        [id, TOPIC, payload, state, createdAt],
+        'run',
+      );
+    };
+    await em.execute('delete from outbox', [], 'run');
+    for (let i = 0; i < 5; i++) await outboxRow('published', old);
+    await outboxRow('pending', old);
+    await outboxRow('parked', new Date());
+    await outboxRow('published', new Date());
+    for (const at of [old, old, old, new Date()]) {
+      await em.execute('insert into processed_event (event_id, type, processed_at) values (?, ?, ?)', [
+        crypto.randomUUID(),
+        'OutboxRelaysTest',
+        at,
+      ]);
+    }
+    const deleted = await prune(em, { days, targets: [retentionTargets.outbox, retentionTargets.inbox], batch: 2 });
+    expect(deleted).toEqual({ outbox: 5, processed_event: 3 });
+    const left = await em.execute<{ state: string }[]>('select state from outbox order by state');
+    expect(left.map((r) => r.state)).toEqual(['parked', 'pending', 'published']);
+    // Bounded: one DELETE of at most `batch` rows, `maxBatches` times per run.
+    for (let i = 0; i < 5; i++) await outboxRow('published', old);
+    expect(await prune(em, { days, targets: [retentionTargets.outbox], batch: 2, maxBatches: 2 })).toEqual({
+      outbox: 4,
+    });
+  });
+});
