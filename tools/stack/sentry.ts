@@ -93,7 +93,8 @@ export function sentrySpec(): ProcSpec {
       '--trust-domain', controlPlaneTrustDomain,
       '--listen-address', '127.0.0.1',
       '--port', String(infra.sentry.port),
-      // Sentry 1.18 binds its health port on every interface (no flag for the address).
+      // Its health server binds every interface: Sentry 1.18 parses --healthz-listen-address but
+      // never uses it (pkg/healthz/server takes a port only). It answers /healthz and nothing else.
       '--healthz-port', String(infra.sentry.healthzPort),
       '--enable-metrics=false',
       '--log-level', 'warn',
