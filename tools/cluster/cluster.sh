@@ -154,7 +154,25 @@ network_up() {
   fi
 }
 
+# The kubelet's own chains (KUBE-FIREWALL, its canaries, the hint kube-proxy
+# reads), in both families; kube-proxy --cleanup leaves them.
+kubelet_iptables_cleanup() {
+  local cmd table chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null 2>&1 || continue
+    while "$cmd" -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    while "$cmd" -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
 network_down() {
+  kubelet_iptables_cleanup
   while iptables -t nat -D POSTROUTING -s "$POD_CIDR" ! -o "$BRIDGE" \
     -m comment --comment "$MASQ_COMMENT" -j MASQUERADE 2>/dev/null; do :; done
   ip link del "$BRIDGE" 2>/dev/null || true
