@@ -102,11 +102,14 @@ done
 log "3. Service (kube-proxy): both replicas answered through $cluster_ip"
 
 # 4. Through the Ingress on 127.0.0.1: both replicas answer, every answer 2xx.
+# traefik applies changes at most every 2 s (its providers' throttle), so the
+# new Ingress may first route to the endpoints it saw first: ask for 20 s.
 seen=()
-for i in $(seq 40); do
+for i in $(seq 80); do
   who="$(curl -fsS --max-time 5 "$INGRESS_URL/smoke")" || fail "GET $INGRESS_URL/smoke failed (request $i)"
   seen[$who]=1
   ((${#seen[@]} == 2)) && break
+  sleep 0.25
 done
 ((${#seen[@]} == 2)) || fail "through the Ingress only ${!seen[*]} answered"
 log "4. Ingress (traefik): $INGRESS_URL/smoke answered by both replicas"
