@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# A real single-node Kubernetes on this machine, from parts built here:
+#
+#   npm run cluster -- up       # start (or finish starting) everything; idempotent
+#   npm run cluster -- status   # what runs, the node, the system pods
+#   npm run cluster -- url      # the Ingress's base URL (traefik on 127.0.0.1)
+#   npm run cluster -- kubectl get pods -A   # kubectl with the admin kubeconfig
+#   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
+#   npm run cluster -- down     # stop everything it started; keeps the state
+#   npm run cluster -- reset    # down, then delete the state (next up is cold)
+#
+# Parts: etcd (Debian's etcd-server), kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubelet and kube-proxy (iptables mode) as host processes;
+# containerd 1.6 + runc + the CNI bridge/host-local plugins (Debian) as the
+# runtime; CoreDNS, metrics-server and traefik (the Ingress controller, on a
+# 127.0.0.1 host port) as pods. Binaries come from tools/cluster/build.sh
+# (cached outside the repo); images are built from them with buildah and
+# imported into containerd (tools/cluster/images.sh): no registry is used.
+#
+# State (etcd data, certificates, containerd's images, logs, pids) lives in
+# $BAEDAL_CLUSTER_DIR (default .cluster/ at the repo root, gitignored); logs
+# are .cluster/logs/<process>.log. Pods get 10.244.0.0/24 on the bridge
+# baedal0 (10.244.0.1, which is also the node's address, so nothing listens on
+# the machine's outside interface), Services 10.96.0.0/16.
+# Needs root (containerd, iptables, mounts) and Linux with cgroups.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+CLUSTER_DIR="${BAEDAL_CLUSTER_DIR:-$root/.cluster}"
+NODE_NAME=baedal-node
+BRIDGE=baedal0
+POD_CIDR=10.244.0.0/24
+NODE_IP=10.244.0.1
+SERVICE_CIDR=10.96.0.0/16
+KUBERNETES_SERVICE_IP=10.96.0.1
+DNS_IP=10.96.0.10
+APISERVER_PORT=6443
+ETCD_CLIENT_PORT=2379
+ETCD_PEER_PORT=2380
+INGRESS_PORT="${BAEDAL_CLUSTER_INGRESS_PORT:-18080}"
+INGRESS_PING_PORT=$((INGRESS_PORT + 1))
+# The iptables comment that marks the one rule this script adds itself.
+MASQ_COMMENT=baedal-cluster-pods
+
+RUN="$CLUSTER_DIR/run"
+LOGS="$CLUSTER_DIR/logs"
+CONTAINERD_SOCK="$CLUSTER_DIR/containerd/containerd.sock"
+KUBECONFIG_ADMIN="$CLUSTER_DIR/admin.kubeconfig"
+
+log() { printf '[cluster %5ss] %s\n' "$SECONDS" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# shellcheck source=pki.sh
+source "$here/pki.sh"
+# shellcheck source=images.sh
+source "$here/images.sh"
+
+bin() { "$here/build.sh" "$1"; }
+kc() { "$(bin kubectl)" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+
+# ---- processes -------------------------------------------------------------
+
+# A process counts as ours while its pid file names a live process that runs
+# the binary we started (the pid may have been reused after a crash).
+running() {
+  local name=$1 pid exe
+  [[ -f "$RUN/$name.pid" ]] || return 1
+  pid="$(cat "$RUN/$name.pid")"
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
+  [[ "$exe" == "$(cat "$RUN/$name.exe")" ]]
+}
+
+start_daemon() {
+  # start_daemon NAME BINARY ARGS...: detached, output to logs/NAME.log.
+  local name=$1 binary=$2
+  shift 2
+  if running "$name"; then
+    log "$name already running (pid $(cat "$RUN/$name.pid"))"
+    return 0
+  fi
+  log "starting $name"
+  printf '%s\n' "$(readlink -f "$binary")" >"$RUN/$name.exe"
+  setsid "$binary" "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_daemon() {
+  local name=$1 pid
+  running "$name" || {
+    rm -f "$RUN/$name.pid"
+    return 0
+  }
+  pid="$(cat "$RUN/$name.pid")"
+  log "stopping $name (pid $pid)"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$RUN/$name.pid"
+}
+
+wait_for() {
+  # wait_for WHAT SECONDS PROCESS COMMAND...: retry COMMAND until it succeeds;
+  # fail early with PROCESS's last log lines when that process has died.
+  local what=$1 limit=$2 proc=$3 started=$SECONDS
+  shift 3
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n "$proc" ]] && ! running "$proc"; then
+      tail -n 30 "$LOGS/$proc.log" >&2
+      die "$proc exited while waiting for $what"
+    fi
+    if ((SECONDS - started > limit)); then
+      [[ -n "$proc" ]] && tail -n 30 "$LOGS/$proc.log" >&2
+      die "$what not ready after ${limit}s"
+    fi
+    sleep 1
+  done
+  log "$what ready"
+}
+
+# ---- host networking -------------------------------------------------------
+
+network_up() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+  fi
+  if ! ip -4 addr show dev "$BRIDGE" | grep -q "inet $NODE_IP/"; then
+    ip addr add "$NODE_IP/${POD_CIDR#*/}" dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+  # Pods reach other pods through Service addresses (kube-proxy's DNAT), so
+  # the host must route and bridged packets must pass iptables.
+  if [[ ! -f "$RUN/ip_forward.before" ]]; then
+    cat /proc/sys/net/ipv4/ip_forward >"$RUN/ip_forward.before"
+  fi
+  echo 1 >/proc/sys/net/ipv4/ip_forward
+  modprobe br_netfilter 2>/dev/null || true
+  [[ -w /proc/sys/net/bridge/bridge-nf-call-iptables ]] &&
+    echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  # Pod traffic that leaves the bridge (to this machine's resolver) takes the
+  # node's address. One rule, ours, instead of the bridge plugin's per-pod
+  # ipMasq chains, which outlive pods killed by `down`.
+  if ! iptables -t nat -C POSTROUTING -s "$POD_CIDR" ! -o "$BRIDGE" \
+    -m comment --comment "$MASQ_COMMENT" -j MASQUERADE 2>/dev/null; then
+    iptables -t nat -A POSTROUTING -s "$POD_CIDR" ! -o "$BRIDGE" \
+      -m comment --comment "$MASQ_COMMENT" -j MASQUERADE
+  fi
+}
+
+# The kubelet's own chains (KUBE-FIREWALL, its canaries, the hint kube-proxy
+# reads), in both families; kube-proxy --cleanup leaves them.
+kubelet_iptables_cleanup() {
+  local cmd table chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null 2>&1 || continue
+    while "$cmd" -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    while "$cmd" -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
+network_down() {
+  kubelet_iptables_cleanup
+  while iptables -t nat -D POSTROUTING -s "$POD_CIDR" ! -o "$BRIDGE" \
+    -m comment --comment "$MASQ_COMMENT" -j MASQUERADE 2>/dev/null; do :; done
+  ip link del "$BRIDGE" 2>/dev/null || true
+  if [[ -f "$RUN/ip_forward.before" ]]; then
+    cat "$RUN/ip_forward.before" >/proc/sys/net/ipv4/ip_forward
+    rm -f "$RUN/ip_forward.before"
+  fi
+  # host-local's address reservations: every pod is gone after down.
+  rm -rf "$CLUSTER_DIR/cni/ipam"
+}
+
+# ---- configuration files ---------------------------------------------------
+
+write_configs() {
+  mkdir -p "$CLUSTER_DIR/cni/net.d" "$CLUSTER_DIR/containerd" "$CLUSTER_DIR/kubelet"
+  cat >"$CLUSTER_DIR/cni/net.d/10-baedal.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "baedal",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$POD_CIDR", "gateway": "$NODE_IP" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }],
+        "dataDir": "$CLUSTER_DIR/cni/ipam"
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+  cat >"$CLUSTER_DIR/containerd/config.toml" <<EOF
+version = 2
+root = "$CLUSTER_DIR/containerd/root"
+state = "$CLUSTER_DIR/containerd/state"
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[ttrpc]
+  address = "$CLUSTER_DIR/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CLUSTER_DIR/containerd/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$(image_name pause)"
+  # root here lacks CAP_SYS_RESOURCE: without this every sandbox fails with
+  # "can't get final child's PID from pipe" (runc may not lower oom_score_adj).
+  restrict_oom_score_adj = true
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CLUSTER_DIR/cni/net.d"
+EOF
+  cat >"$CLUSTER_DIR/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+# These machines have cgroup v1 and no systemd as init.
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: $CLUSTER_DIR/pki/ca.crt }
+authorization: { mode: Webhook }
+tlsCertFile: $CLUSTER_DIR/pki/kubelet-serving.crt
+tlsPrivateKeyFile: $CLUSTER_DIR/pki/kubelet-serving.key
+clusterDomain: cluster.local
+clusterDNS: [$DNS_IP]
+resolvConf: /etc/resolv.conf
+podCIDR: $POD_CIDR
+podLogsDir: $CLUSTER_DIR/pod-logs
+maxPods: 110
+serializeImagePulls: false
+# A shared developer disk: evict only when it is really full.
+evictionHard: { memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2% }
+imageGCHighThresholdPercent: 98
+imageGCLowThresholdPercent: 95
+EOF
+  cat >"$CLUSTER_DIR/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+clientConnection: { kubeconfig: $CLUSTER_DIR/kube-proxy.kubeconfig }
+hostnameOverride: $NODE_NAME
+bindAddress: $NODE_IP
+clusterCIDR: $POD_CIDR
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# Leave the machine's conntrack table size as it is.
+conntrack: { maxPerCore: 0 }
+EOF
+}
+
+# ---- up / down -------------------------------------------------------------
+
+up() {
+  [[ $(id -u) -eq 0 ]] || die "needs root (containerd, iptables, mounts)"
+  local started=$SECONDS cold=warm
+  [[ -d "$CLUSTER_DIR/etcd" ]] || cold=cold
+  mkdir -p "$RUN" "$LOGS"
+  log "state in $CLUSTER_DIR ($cold start)"
+  for cmd in etcd containerd runc iptables openssl buildah ctr; do
+    command -v "$cmd" >/dev/null 2>&1 || die "$cmd is missing: npm run cluster -- install-deps"
+  done
+  [[ -x /usr/lib/cni/bridge ]] || die "the CNI plugins are missing: npm run cluster -- install-deps"
+
+  log "binaries (tools/cluster/build.sh; cold builds take minutes each)"
+  local c
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl \
+    pause coredns metrics-server traefik; do
+    bin "$c" >/dev/null
+  done
+  log "binaries ready"
+
+  pki_ensure
+  write_configs
+  network_up
+
+  start_daemon etcd "$(command -v etcd)" --name baedal --data-dir "$CLUSTER_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "baedal=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --logger zap --log-level warn
+  local pki="$CLUSTER_DIR/pki"
+  start_daemon kube-apiserver "$(bin kube-apiserver)" \
+    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port "$APISERVER_PORT" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" \
+    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$pki/ca.crt" \
+    --kubelet-preferred-address-types InternalIP \
+    --authorization-mode Node,RBAC \
+    --enable-admission-plugins NodeRestriction \
+    --allow-privileged=true \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" \
+    --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --requestheader-client-ca-file "$pki/ca.crt" \
+    --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User \
+    --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$pki/front-proxy-client.crt" \
+    --proxy-client-key-file "$pki/front-proxy-client.key" \
+    --enable-aggregator-routing=true \
+    --profiling=false
+  start_daemon containerd "$(command -v containerd)" --config "$CLUSTER_DIR/containerd/config.toml"
+  wait_for "kube-apiserver" 180 kube-apiserver kc get --raw /readyz
+  wait_for "containerd" 60 containerd ctr --address "$CONTAINERD_SOCK" version
+
+  local kcfg="$CLUSTER_DIR/kube-controller-manager.kubeconfig"
+  start_daemon kube-controller-manager "$(bin kube-controller-manager)" \
+    --kubeconfig "$kcfg" --authentication-kubeconfig "$kcfg" --authorization-kubeconfig "$kcfg" \
+    --bind-address 127.0.0.1 --leader-elect=false \
+    --root-ca-file "$pki/ca.crt" \
+    --service-account-private-key-file "$pki/sa.key" \
+    --use-service-account-credentials=true \
+    --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --profiling=false
+  local scfg="$CLUSTER_DIR/kube-scheduler.kubeconfig"
+  start_daemon kube-scheduler "$(bin kube-scheduler)" \
+    --kubeconfig "$scfg" --authentication-kubeconfig "$scfg" --authorization-kubeconfig "$scfg" \
+    --bind-address 127.0.0.1 --leader-elect=false --profiling=false
+
+  # The sandbox image must be in containerd before the kubelet makes a pod.
+  images_ensure
+
+  start_daemon kubelet "$(bin kubelet)" \
+    --config "$CLUSTER_DIR/kubelet/config.yaml" \
+    --kubeconfig "$CLUSTER_DIR/kubelet.kubeconfig" \
+    --root-dir "$CLUSTER_DIR/kubelet/root" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+  start_daemon kube-proxy "$(bin kube-proxy)" --config "$CLUSTER_DIR/kube-proxy.yaml"
+  wait_for "node $NODE_NAME" 180 kubelet kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
+
+  log "addons: CoreDNS, metrics-server, traefik"
+  local f
+  for f in coredns metrics-server traefik; do
+    addon_manifest "$f" | kc apply -f - >/dev/null
+  done
+  kc -n kube-system rollout status deploy/coredns --timeout=180s >/dev/null
+  log "CoreDNS ready"
+  kc -n traefik rollout status deploy/traefik --timeout=180s >/dev/null
+  log "traefik ready on $(url)"
+  kc -n kube-system rollout status deploy/metrics-server --timeout=180s >/dev/null
+  wait_for "metrics API" 120 "" kc get --raw /apis/metrics.k8s.io/v1beta1/nodes
+  log "up ($cold) in $((SECONDS - started))s; kubectl: npm run cluster -- kubectl ..., or KUBECONFIG=$KUBECONFIG_ADMIN"
+}
+
+addon_manifest() {
+  # Fill the @NAME@ placeholders; a quoted one may stand for a number.
+  sed -e "s|[\"']@INGRESS_PING_PORT@[\"']|$INGRESS_PING_PORT|g" \
+    -e "s|@INGRESS_PING_PORT@|$INGRESS_PING_PORT|g" \
+    -e "s|@INGRESS_PORT@|$INGRESS_PORT|g" \
+    -e "s|@DNS_IP@|$DNS_IP|g" \
+    -e "s|@IMAGE_COREDNS@|$(image_name coredns)|g" \
+    -e "s|@IMAGE_METRICS_SERVER@|$(image_name metrics-server)|g" \
+    -e "s|@IMAGE_TRAEFIK@|$(image_name traefik)|g" \
+    "$here/addons/$1.yaml"
+}
+
+# Every mount below the state dir (pod volumes, sandbox /dev/shm, rootfs) and
+# the network namespaces containerd made, deepest first.
+unmount_all() {
+  local m
+  findmnt -rn -o TARGET | awk -v d="$CLUSTER_DIR/" 'index($0, d) == 1' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  for m in /run/netns/cni-*; do
+    [[ -e "$m" ]] || continue
+    umount -l "$m" 2>/dev/null || true
+    rm -f "$m"
+  done
+}
+
+down() {
+  [[ -d "$RUN" ]] || {
+    log "nothing to stop"
+    return 0
+  }
+  stop_daemon kubelet
+  if running containerd; then
+    # Kill every pod's processes while containerd can still name them, then
+    # forget the containers: the next up makes fresh sandboxes.
+    local ctr_=(ctr --address "$CONTAINERD_SOCK" -n k8s.io) id
+    for id in $("${ctr_[@]}" tasks ls -q 2>/dev/null); do
+      "${ctr_[@]}" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+    done
+    sleep 1
+    for id in $("${ctr_[@]}" tasks ls -q 2>/dev/null); do
+      "${ctr_[@]}" tasks rm -f "$id" >/dev/null 2>&1 || true
+    done
+    for id in $("${ctr_[@]}" containers ls -q 2>/dev/null); do
+      "${ctr_[@]}" containers rm "$id" >/dev/null 2>&1 || true
+    done
+  fi
+  stop_daemon containerd
+  # runc shims outlive containerd by design; ours name our socket.
+  local pid
+  for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" || true); do
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  unmount_all
+  # The kubelet links every container's log into /var/log/containers (a fixed
+  # path); drop the links into our state dir.
+  local link
+  for link in /var/log/containers/*.log; do
+    if [[ "$(readlink "$link" || true)" == "$CLUSTER_DIR/"* ]]; then rm -f "$link"; fi
+  done
+  stop_daemon kube-proxy
+  # Remove kube-proxy's iptables chains, with the binary that made them.
+  if [[ -f "$RUN/kube-proxy.exe" ]]; then
+    "$(cat "$RUN/kube-proxy.exe")" --cleanup >>"$LOGS/kube-proxy.log" 2>&1 || true
+  fi
+  stop_daemon kube-scheduler
+  stop_daemon kube-controller-manager
+  stop_daemon kube-apiserver
+  stop_daemon etcd
+  network_down
+  log "down"
+}
+
+status() {
+  local name
+  for name in etcd kube-apiserver containerd kube-controller-manager kube-scheduler kubelet kube-proxy; do
+    if running "$name"; then
+      printf '%-24s running (pid %s)\n' "$name" "$(cat "$RUN/$name.pid")"
+    else
+      printf '%-24s stopped\n' "$name"
+    fi
+  done
+  if running kube-apiserver; then
+    kc get nodes -o wide || true
+    kc get pods -A -o wide || true
+    printf 'ingress: %s\n' "$(url)"
+  fi
+}
+
+url() { printf 'http://127.0.0.1:%s\n' "$INGRESS_PORT"; }
+
+install_deps() {
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive nice -n 19 apt-get install -y -qq --no-install-recommends \
+    etcd-server containerd runc containernetworking-plugins buildah iptables conntrack openssl
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  reset)
+    down
+    unmount_all
+    rm -rf "$CLUSTER_DIR"
+    log "state deleted"
+    ;;
+  status) status ;;
+  url) url ;;
+  kubectl)
+    shift
+    kc "$@"
+    ;;
+  smoke) KUBECTL="$(bin kubectl)" KUBECONFIG="$KUBECONFIG_ADMIN" INGRESS_URL="$(url)" \
+    bash "$here/smoke.sh" ;;
+  install-deps) install_deps ;;
+  *)
+    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|install-deps"
+    exit 2
+    ;;
+esac
