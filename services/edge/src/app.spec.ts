@@ -228,9 +228,9 @@ describe('pages', () => {
     expect((await fetch(`${base}/problems/nope`)).status).toBe(404);
   });
 
-  it('when /openapi.json is asked, then an OpenAPI 3.1 document answers', async () => {
+  it('when /openapi.json is asked, then an OpenAPI 3.2 document answers', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
-    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.openapi).toBe('3.2.0');
   });
 
   it('when an upstream is down, then /readyz says which and answers 503', async () => {
