@@ -196,6 +196,30 @@ describe('proxy', () => {
     expect(await res.json()).toMatchObject({ type: '/problems/unavailable', status: 503 });
   });
 
+  it('when a body comes with a method the path does not document, then 405 with Allow; a documented GET with a body 400; neither proxied', async () => {
+    // fetch() refuses a GET with a body; node:http sends one.
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; allow: string | undefined }>((resolve, reject) => {
+        const req = http.request(
+          `${base}${path}`,
+          { method, headers: { 'content-type': 'application/json', 'content-length': '2' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+    const before = seen.length;
+    expect(await send('GET', '/api/orders/6a1f0c2e-1111-4d2a-8b11-000000000101/cancel')).toEqual({
+      status: 405,
+      allow: 'POST',
+    });
+    expect(await send('GET', '/api/orders')).toEqual({ status: 400, allow: undefined });
+    expect(seen.length).toBe(before);
+  });
+
   it.each(['/internal/payments', '/dapr/subscribe', '/events/orders', '/api/orders/%2e%2e/%2e%2e/internal/payments'])(
     'when the path is %s, then it is never proxied',
     async (path) => {
