@@ -5,8 +5,9 @@
  * does not test a stack left running from older code (it restarts it).
  *
  * The hash covers the files git tracks under what the apps load (packages,
- * services, components, the lock file), read from the work tree, so an
- * uncommitted edit counts too. Files git does not know (new, untracked) do not.
+ * services, components, the lock file; not their *.md), read from the work
+ * tree, so an uncommitted edit counts too. Files git does not know (new,
+ * untracked) do not.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +26,7 @@ export function codeHash(): string {
   const files = execFileSync('git', ['ls-files', '-z', '--', ...SOURCES], { cwd: repoRoot })
     .toString()
     .split('\0')
-    .filter(Boolean);
+    .filter((f) => f && !f.endsWith('.md')); // prose: no process runs it
   const hash = createHash('sha256');
   for (const file of files) {
     let content: Buffer;
