@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # `npm test`: everything, in the order a failure is cheapest to find:
 #   format, lint, types → unit tests → integration tests on the real local stack
-#   (daprd sidecars, MariaDB, Redis) → the web app in Chromium → hostile-request fuzz → fault tests (real
+#   (daprd sidecars, MariaDB, Redis) → the web app in Chromium → hostile-request
+#   fuzz → Schemathesis (a client generated from the OpenAPI alone, every role)
+#   → fault tests (real
 #   processes stopped, killed, slowed) → the same integration tests on a second
 #   stack whose pub/sub is Kafka → the Helm chart against a real kube-apiserver.
 # `npm run test:quick` stops after the integration tests.
-# A stack this script starts, it stops again; one already running is left running.
+# A stack this script starts, it stops again; one already running is left running,
+# unless it runs other code than the work tree's: then it is restarted first.
+# The closing lines: "test: N passed, N failed" over every suite that ran, then
+# "test: not run: …" naming the suites a failed step kept from running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +26,10 @@ node --version
 
 results="$(mktemp -d)"
 started_here=0
+# Every suite in order; `suite <name>` marks one as started.
+suites=(unit integration browser fuzz schemathesis faults kafka k8s)
+ran=()
+suite() { ran+=("$1"); }
 finish() {
   local code=$?
   if [[ $started_here == 1 ]]; then
@@ -36,6 +45,12 @@ finish() {
     }
     console.log(`test: ${passed} passed, ${failed} failed`);
   ' "$results" || true
+  local not_run=()
+  for s in "${suites[@]}"; do [[ " ${ran[*]-} " == *" $s "* ]] || not_run+=("$s"); done
+  if ((${#not_run[@]} > 0)); then
+    local list="${not_run[*]}"
+    echo "test: not run: ${list// /, }$([[ $quick == 1 && $code == 0 ]] && echo ' (--quick)')"
+  fi
   rm -rf "$results"
   exit "$code"
 }
@@ -55,31 +70,46 @@ step "tsc (strict)"
 tsc -p tsconfig.json --noEmit
 
 step "unit tests"
+suite unit
 jest unit --selectProjects unit
 
 # A stack whose entry point already answers was started by someone else: leave it running.
 if ! curl -sf -o /dev/null "http://127.0.0.1:${GATEWAY_PORT:-${PORT:-8080}}/healthz"; then
   started_here=1
+elif ! node tools/stack/stack.ts code-check; then
+  # Tests of this work tree against a stack of older code would prove nothing about it.
+  step "restarting the running stack: its apps were started from other sources"
+  node tools/stack/stack.ts down
 fi
 step "local stack up"
 node tools/stack/stack.ts up
 
 step "integration tests (real sidecars, MariaDB, Redis)"
+suite integration
 jest integration --selectProjects integration --runInBand
 [[ $quick == 1 ]] && exit 0
 
 step "browser tests: the web app in Chromium (three people at once, accessibility)"
+suite browser
 bash tools/browser-setup.sh
 jest browser --selectProjects browser --runInBand
 
 step "fuzz: hostile requests against every route"
+suite fuzz
 jest fuzz --selectProjects fuzz --runInBand
 
+step "Schemathesis: a client from the OpenAPI alone, without a token and as each role"
+suite schemathesis
+BAEDAL_TEST_RESULTS="$results" node tools/schemathesis/run.ts
+
 step "fault tests (processes stopped, killed, slowed)"
+suite faults
 jest faults --selectProjects faults --runInBand
 
 step "Kafka: the integration tests on a second stack whose pub/sub is Kafka"
+suite kafka
 BAEDAL_TEST_RESULTS="$results" bash tools/test-kafka.sh
 
 step "Kubernetes: helm lint/template, kube-apiserver dry-run, skaffold schema, k6 types"
+suite k8s
 bash tools/k8s/check.sh

@@ -11,8 +11,13 @@
  *   exactly one charge call reached it for the order (declined calls aside)
  *   and created the order's one charge; the money it holds (charged − voided
  *   − refunded) is what the order owes, captured when the order owes any;
- * - store (SQL): the inbox has the order once, at the order's status;
- * - delivery (SQL): one delivery for an order that was cooked, none otherwise;
+ * - store (SQL): the inbox has the order, at the order's status (its primary
+ *   key is the order id, so a row count proves presence, never "once"; the
+ *   store's handling shows in no effect but that forward-only status);
+ * - delivery (SQL): a delivery for an order that was cooked, none otherwise
+ *   (presence: the order id is unique there), and its effects counted where
+ *   they happen: each delivery fact (DeliveryPickedUp, DeliveryCompleted)
+ *   published at most once, and once when the order took its step;
  * - consumers' inboxes (SQL, processed_event): the store, payment and delivery
  *   services each handled every order event they act on, the order service
  *   every delivery fact;
@@ -20,7 +25,14 @@
  *   and history are the order's, every event of the order was applied, one
  *   notification per status;
  * - sent notifications (the notifications binding's files under
- *   .stack/notifications): exactly one per status of the order's history;
+ *   .stack/notifications, one file per send, notifier.ts): one notification
+ *   per status of the history, each sent once. Sending is at-least-once: the
+ *   customer records a finished send after it, so a crash between the two,
+ *   or two deliveries of one event a crash left pending, send it again. A
+ *   second send counts as such (resentAfterCrash) only when the status's event
+ *   was written during a crash window the test declares (the customer, its
+ *   sidecar or Redis down: up to the end of the redeliveries it causes); any
+ *   other second send is a problem;
  * - dead letters (SQL): none for any event of these orders.
  * Orders are eventually consistent: `settle` re-runs the audit until it is
  * clean or the time is up, and returns the last one with the time it took.
@@ -41,8 +53,16 @@ export interface Tracked {
   intended: readonly string[];
 }
 
+/** A time the customer could not record a finished send: its app or sidecar killed or stopped, Redis down. */
+export interface CrashWindow {
+  fromMs: number;
+  toMs: number;
+}
+
 export interface AuditResult {
   orders: number;
+  /** Notifications sent a second time because a crash window cut their first send off from its record. */
+  resentAfterCrash: number;
   /** Problems by kind; each entry names the order and what is wrong. */
   problems: Record<string, string[]>;
   /** Final status → count. */
@@ -57,6 +77,11 @@ const CUSTOMER_STATE_URL = `http://127.0.0.1:${port(3505)}/v1.0/state/statestore
 const NOTIFICATIONS_DIR = path.join(stackDir, 'notifications');
 /** Statuses after which a delivery exists. */
 const COOKED_OR_LATER = new Set(['COOKED', 'PICKED_UP', 'DELIVERED', 'COMPLETED']);
+/** The order status each delivery fact moves the order to. */
+const STATUS_OF_DELIVERY_FACT: Record<string, string> = {
+  DeliveryPickedUp: 'PICKED_UP',
+  DeliveryCompleted: 'DELIVERED',
+};
 
 /** The services that keep an inbox of the events they handle, and which events of an order those are. */
 export const inboxConsumers = [
@@ -112,11 +137,13 @@ async function views(ids: readonly string[]): Promise<Map<string, View>> {
 }
 
 export interface SentNotification {
+  /** The notification's id: the same in every send of one notification. */
+  id: string;
   status: string;
   sentAt: string;
 }
 
-/** Sent notifications (binding files) of these orders, written since `sinceMs`, by order. */
+/** Sends of notifications (binding files, one per send) of these orders, written since `sinceMs`, by order. */
 export function notificationFiles(ids: ReadonlySet<string>, sinceMs: number): Map<string, SentNotification[]> {
   const out = new Map<string, SentNotification[]>();
   for (const name of fs.readdirSync(NOTIFICATIONS_DIR)) {
@@ -128,14 +155,14 @@ export function notificationFiles(ids: ReadonlySet<string>, sinceMs: number): Ma
       continue; // being rewritten
     }
     if (stat.mtimeMs < sinceMs - 5_000) continue;
-    let n: { orderId?: string; status?: string; sentAt?: string };
+    let n: { id?: string; orderId?: string; status?: string; sentAt?: string };
     try {
       n = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof n;
     } catch {
       continue; // half-written right now; the next audit reads it
     }
-    if (!n.orderId || !n.status || !ids.has(n.orderId)) continue;
-    out.set(n.orderId, [...(out.get(n.orderId) ?? []), { status: n.status, sentAt: n.sentAt ?? '' }]);
+    if (!n.id || !n.orderId || !n.status || !ids.has(n.orderId)) continue;
+    out.set(n.orderId, [...(out.get(n.orderId) ?? []), { id: n.id, status: n.status, sentAt: n.sentAt ?? '' }]);
   }
   return out;
 }
@@ -144,8 +171,27 @@ const dupes = (xs: readonly string[]) => [...new Set(xs.filter((x, i) => xs.inde
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
-/** One pass of the audit. `sinceMs`: when the test began (dead letters and notification files after it). */
-export async function audit(tracked: readonly Tracked[], sinceMs: number): Promise<AuditResult> {
+/** An event written this long before a crash window opened may still have been on its way when it opened. */
+const SEND_SLACK_MS = 5_000;
+/**
+ * After a crash window closes, the sidecar takes the app for healthy again only
+ * after its next good health probes (every 2 s); the events it fetched until
+ * then wait for the reclaim (processingTimeout, components/pubsub.yaml) and may
+ * then meet a second delivery of themselves (the order's event log read when
+ * the order ends), each sending before the other recorded its send.
+ */
+const RECOVERY_MS = 10_000;
+
+/**
+ * One pass of the audit. `sinceMs`: when the test began (dead letters and
+ * notification files after it); `crashes`: when a second send is allowed.
+ */
+export async function audit(
+  tracked: readonly Tracked[],
+  sinceMs: number,
+  crashes: readonly CrashWindow[] = [],
+): Promise<AuditResult> {
+  let resentAfterCrash = 0;
   const problems: Record<string, string[]> = {};
   const flag = (kind: string, what: string) => (problems[kind] ??= []).push(what);
   const ids = tracked.map((t) => t.id);
@@ -164,11 +210,13 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
     payments.set(r[0]!, [...(payments.get(r[0]!) ?? []), { status: r[1]!, amount: Number(r[2]) }]);
   }
   const atGateway = await gatewayTallies(ids);
-  const outbox = new Map<string, { id: string; type: string }[]>();
+  const outbox = new Map<string, { id: string; type: string; createdMs: number }[]>();
   for (const r of await q(
-    (l) => `select partition_key, id, type from baedal_order.outbox where topic = 'orders' and partition_key in ${l}`,
+    (l) =>
+      `select partition_key, id, type, unix_timestamp(created_at) * 1000 from baedal_order.outbox
+        where topic = 'orders' and partition_key in ${l}`,
   )) {
-    outbox.set(r[0]!, [...(outbox.get(r[0]!) ?? []), { id: r[1]!, type: r[2]! }]);
+    outbox.set(r[0]!, [...(outbox.get(r[0]!) ?? []), { id: r[1]!, type: r[2]!, createdMs: Number(r[3]) }]);
   }
   const inbox = new Map<string, string[]>();
   for (const r of await q((l) => `select order_id, status from baedal_store.inbox_order where order_id in ${l}`)) {
@@ -243,13 +291,22 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
       flag('not captured at the gateway', `${t.id} ${o.status}: charge ${g.status}`);
     }
 
-    const inboxRows = inbox.get(t.id) ?? [];
-    if (inboxRows.length !== 1) flag('store inbox not once', `${t.id} ${inboxRows.length} rows`);
-    else if (inboxRows[0] !== o.status) flag('store inbox behind', `${t.id} inbox ${inboxRows[0]} order ${o.status}`);
+    const inboxRow = (inbox.get(t.id) ?? [])[0];
+    if (inboxRow === undefined) flag('store inbox missing', t.id);
+    else if (inboxRow !== o.status) flag('store inbox behind', `${t.id} inbox ${inboxRow} order ${o.status}`);
 
-    const d = deliveries.get(t.id) ?? 0;
-    const wantDelivery = statuses.some((s) => COOKED_OR_LATER.has(s)) ? 1 : 0;
-    if (d !== wantDelivery) flag('deliveries ≠ 1 per cooked order', `${t.id} ${d} deliveries (${o.status})`);
+    const hasDelivery = (deliveries.get(t.id) ?? 0) > 0;
+    const cooked = statuses.some((s) => COOKED_OR_LATER.has(s));
+    if (hasDelivery !== cooked) flag('delivery ≠ cooked', `${t.id} delivery ${hasDelivery} (${o.status})`);
+    const facts = deliveryFacts.filter((r) => r[0] === t.id).map((r) => r[2]!);
+    // At most once each, and once when the order took that step. (A customer may confirm at
+    // PICKED_UP while the rider reports the delivery: the order skips DELIVERED, the fact is still sent.)
+    for (const [fact, status] of Object.entries(STATUS_OF_DELIVERY_FACT)) {
+      const n = facts.filter((f) => f === fact).length;
+      if (n > 1 || (n === 0 && statuses.includes(status))) {
+        flag('delivery fact ≠ once per step', `${t.id} ${fact} ×${n}`);
+      }
+    }
 
     const v = viewOf.get(t.id);
     if (!v) flag('view missing', t.id);
@@ -266,13 +323,28 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
       if (dupes(ns).length || !sameSet(ns, statuses)) flag('listed notifications ≠ 1 per status', `${t.id} ${ns}`);
     }
 
-    const sent = (files.get(t.id) ?? []).map((n) => n.status);
-    if (dupes(sent).length) flag('notification sent twice', `${t.id} ${dupes(sent)}`);
-    if (!sameSet([...new Set(sent)], statuses)) flag('notification not sent', `${t.id} sent ${sent} vs ${statuses}`);
+    const sends = files.get(t.id) ?? [];
+    // Counted per send (a file each): one notification sent twice is two files of one id.
+    // A second send is allowed only for the event of a status that was on its way during a crash window.
+    for (const id of dupes(sends.map((n) => n.id))) {
+      const status = sends.find((n) => n.id === id)?.status;
+      const event = events.find((e) => statusOfEvent[e.type as keyof typeof statusOfEvent] === status);
+      const cutOff =
+        event !== undefined &&
+        crashes.some((c) => event.createdMs >= c.fromMs - SEND_SLACK_MS && event.createdMs <= c.toMs + RECOVERY_MS);
+      if (cutOff) resentAfterCrash++;
+      else flag('notification sent twice', `${t.id} ${status} (${id})`);
+    }
+    const sentStatuses = [...new Map(sends.map((n) => [n.id, n.status])).values()];
+    if (dupes(sentStatuses).length) flag('two notifications of one status', `${t.id} ${dupes(sentStatuses)}`);
+    if (!sameSet([...new Set(sentStatuses)], statuses)) {
+      flag('notification not sent', `${t.id} sent ${sentStatuses} vs ${statuses}`);
+    }
   }
 
   return {
     orders: tracked.length,
+    resentAfterCrash,
     problems,
     byStatus,
     events: eventIds.size,
@@ -282,13 +354,26 @@ export async function audit(tracked: readonly Tracked[], sinceMs: number): Promi
 }
 
 /** Kinds of problem that waiting cannot fix (the rest may be events still on their way). */
-const FINAL = ['lost', 'illegal history', 'event published twice', 'not one gateway charge', 'dead-lettered'];
+const FINAL = [
+  'lost',
+  'illegal history',
+  'event published twice',
+  'not one gateway charge',
+  'dead-lettered',
+  'notification sent twice',
+  'delivery fact ≠ once per step',
+];
 
 /** Audits until clean or `timeoutMs` passed; returns the last audit and how long it took. */
-export async function settle(tracked: readonly Tracked[], sinceMs: number, timeoutMs: number) {
+export async function settle(
+  tracked: readonly Tracked[],
+  sinceMs: number,
+  timeoutMs: number,
+  crashes: readonly CrashWindow[] = [],
+) {
   const started = Date.now();
   for (;;) {
-    const result = await audit(tracked, sinceMs);
+    const result = await audit(tracked, sinceMs, crashes);
     const kinds = Object.keys(result.problems);
     const elapsedMs = Date.now() - started;
     if (kinds.length === 0 || elapsedMs > timeoutMs || kinds.every((k) => FINAL.includes(k))) {

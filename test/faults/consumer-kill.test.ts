@@ -34,6 +34,7 @@ import {
   sqlList,
   sqlTime,
   stackLog,
+  until,
 } from './support.ts';
 
 type Consumer = 'delivery' | 'customer';
@@ -78,6 +79,15 @@ function unhealthyLoggedAt(consumer: Consumer, sinceMs: number): number | undefi
     if (at >= sinceMs) return at;
   }
   return undefined;
+}
+
+/** Lifecycle events this consumer acts on, published (marked so by the relay) since `sinceMs`. */
+async function publishedSince(consumer: Consumer, sinceMs: number): Promise<number> {
+  const types = consumer === 'delivery' ? " and type = 'CookingFinished'" : '';
+  const [[n = '0'] = []] = await sql(
+    `select count(*) from baedal_order.outbox where topic = 'orders' and published_at >= ${sqlTime(sinceMs)}${types}`,
+  );
+  return Number(n);
 }
 
 /** How long after `fromMs` events were handled: promptly (≤ 10 s) or only after a long wait. */
@@ -138,8 +148,23 @@ describe('fault: a consumer killed with SIGKILL', () => {
       let killedPid = 0;
       let sidecarAliveWhileDead = false;
       let startLines: string[] = [];
+      let frozenFor = 0;
+      let frozenAt = 0;
       try {
         await sleep(1500);
+        // Frozen first (SIGSTOP) until an event for it has been published: then the kill
+        // always finds events in flight. Killed at a quiet moment, the test would prove nothing.
+        const pid = pidOf(consumer);
+        if (pid === null) throw new Error(`${consumer} is not running`);
+        process.kill(pid, 'SIGSTOP');
+        frozenAt = Date.now();
+        await until(
+          `an event for the frozen ${consumer} published`,
+          async () => ((await publishedSince(consumer, frozenAt)) > 0 ? true : undefined),
+          10_000,
+          50,
+        );
+        frozenFor = Date.now() - frozenAt;
         killedPid = killNine(consumer);
         killedAt = Date.now();
         await gone(consumer);
@@ -156,7 +181,8 @@ describe('fault: a consumer killed with SIGKILL', () => {
       stop = true;
       await flow;
 
-      const { result, elapsedMs } = await settle(tracked, t0, 150_000);
+      // Frozen, killed and restarting: a send of that time may lack its record and be sent again.
+      const { result, elapsedMs } = await settle(tracked, t0, 150_000, [{ fromMs: frozenAt, toMs: readyAt }]);
       const orphans = await orphanCharges(keys, 60_000);
       const events = (await orderEvents(tracked.map((t) => t.id))).filter((e) => consumes(consumer, e.type));
       const handled = await handledAt(consumer, events, t0);
@@ -174,7 +200,8 @@ describe('fault: a consumer killed with SIGKILL', () => {
       const unhealthy = unhealthyLoggedAt(consumer, killedAt);
 
       report(`${consumer} killed with SIGKILL mid-saga`, [
-        `sagas: ${tracked.length} (8 at a time); ${consumer} pid ${killedPid} killed ${ms(killedAt - t0)} into the flow,` +
+        `sagas: ${tracked.length} (8 at a time); ${consumer} pid ${killedPid} frozen ${ms(frozenFor)} until an event` +
+          ` for it was published, then killed ${ms(killedAt - t0)} into the flow,` +
           ` sidecar kept running: ${sidecarAliveWhileDead}; down ${secs(restartAt - killedAt)}`,
         `startApp('${consumer}') with the sidecar alive: ${startLines.join(' / ')};` +
           ` sidecar pid unchanged: ${pidOf(`${consumer}-dapr`) === sidecarPid}; ready in ${ms(readyAt - restartAt)}`,
@@ -184,7 +211,8 @@ describe('fault: a consumer killed with SIGKILL', () => {
         `events for ${consumer}: ${events.length}; published before the kill and not yet handled then: ${inFlight.length};` +
           ` published while it was dead: ${whileDead.length}; all ${redelivered.length} handled by the new process:` +
           ` ${wait.prompt} within 10 s of ready, ${wait.text} (the processingTimeout reclaim)`,
-        `audit: ${result.orders} orders, ${result.events} events, ${result.notificationFiles} notifications sent,` +
+        `audit: ${result.orders} orders, ${result.events} events, ${result.notificationFiles} notifications sent` +
+          ` (of them sent again after the kill cut a send off from its record: ${result.resentAfterCrash}),` +
           ` dead letters ${result.deadLetters}; clean ${secs(elapsedMs)} after the flow stopped`,
         `failed sagas: ${failures.length}; orphan charges still charged: ${orphans.stillCharged.length}`,
         ...(Object.keys(result.problems).length
@@ -192,6 +220,8 @@ describe('fault: a consumer killed with SIGKILL', () => {
           : ['problems: none']),
       ]);
       expect(sidecarAliveWhileDead).toBe(true);
+      // The kill found work: events published before it that the killed process never handled.
+      expect(inFlight.length).toBeGreaterThan(0);
       expect(pidOf(`${consumer}-dapr`)).toBe(sidecarPid);
       expect(failures).toEqual([]);
       expect(describeProblems(result.problems)).toEqual([]);
@@ -264,7 +294,7 @@ describe('fault: a consumer killed with SIGKILL', () => {
       }
     });
     const tracked: Tracked[] = walks.map((w) => ({ id: w.id, intended: plans[w.walk]!.intended }));
-    const { result, elapsedMs } = await settle(tracked, t0, 150_000);
+    const { result, elapsedMs } = await settle(tracked, t0, 150_000, [{ fromMs: killedAt, toMs: readyAt }]);
     const orphans = await orphanCharges(keys, 60_000);
 
     const all = await orderEvents(tracked.map((t) => t.id));

@@ -147,6 +147,18 @@ describe('catalog', () => {
   });
 });
 
+/**
+ * The caller's newest order and the newest payment, by id: both lists are
+ * newest first, so any new order or charge changes them. (Their lengths would
+ * not: the lists are capped at 100, and a stack that has run a while is full.)
+ */
+async function newestOrderAndPayment(customer: string, admin: string) {
+  const orders = await call<{ items: { id: string }[] }>('GET', '/api/orders?limit=1', { token: customer });
+  const payments = await call<{ id: string }[]>('GET', '/api/payments', { token: admin });
+  expect([orders.status, payments.status]).toEqual([200, 200]);
+  return { order: orders.body.items[0]?.id ?? null, payment: payments.body[0]?.id ?? null };
+}
+
 describe('orders: validation changes nothing', () => {
   const bad: [string, unknown][] = [
     ['unknown field', { ...validOrder(), discount: 100 }],
@@ -171,10 +183,7 @@ describe('orders: validation changes nothing', () => {
 
   it('when the body breaks the schema, then 400 with the failing paths and no order, no charge', async () => {
     const [alice, admin] = await Promise.all([login('alice'), login('admin')]);
-    const before = {
-      orders: (await call<{ items: unknown[] }>('GET', '/api/orders?limit=100', { token: alice })).body.items.length,
-      payments: (await call<unknown[]>('GET', '/api/payments', { token: admin })).body.length,
-    };
+    const before = await newestOrderAndPayment(alice, admin);
     for (const [name, body] of bad) {
       const r = await call<{ errors?: unknown[] }>('POST', '/api/orders', { token: alice, body });
       expect({ name, status: r.status }).toEqual({ name, status: 400 });
@@ -194,11 +203,7 @@ describe('orders: validation changes nothing', () => {
     });
     expectProblem(badKey, 400);
 
-    const after = {
-      orders: (await call<{ items: unknown[] }>('GET', '/api/orders?limit=100', { token: alice })).body.items.length,
-      payments: (await call<unknown[]>('GET', '/api/payments', { token: admin })).body.length,
-    };
-    expect(after).toEqual(before);
+    expect(await newestOrderAndPayment(alice, admin)).toEqual(before);
   });
 
   it('when an Idempotency-Key is reused with another body, then 409', async () => {

@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { codeHash, codeStampOf, writeCodeStamp } from './code-stamp.ts';
 import { parseBroker, recordBroker, recordedBroker, stackBroker } from './broker.ts';
 import type { Broker } from './broker.ts';
 import { renderComponents } from './components.ts';
@@ -139,6 +140,7 @@ async function ensureApp(app: AppSpec): Promise<void> {
   assertEntryExists(app);
   await assertPortsFree(app.name, [app.appPort]);
   const pid = await spawnDetached(appProc(app));
+  writeCodeStamp(app.name);
   say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
 }
 
@@ -273,6 +275,15 @@ export async function stackUp(opts: UpOptions = {}): Promise<string> {
   }
   say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return entryUrl();
+}
+
+/** Running apps whose code stamp differs from the sources now (or that have none), with both stamps. */
+export function appsOnOtherCode(): { app: string; runs: string; now: string }[] {
+  const now = codeHash();
+  return apps
+    .filter((app) => appPid(app) !== null)
+    .map((app) => ({ app: app.name, runs: codeStampOf(app.name) ?? 'unknown', now }))
+    .filter((a) => a.runs !== now);
 }
 
 export function entryUrl(): string {

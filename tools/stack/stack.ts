@@ -12,6 +12,7 @@ import { tailLines } from './proc.ts';
 import { portOffset } from './topology.ts';
 import {
   StackError,
+  appsOnOtherCode,
   logFilesOf,
   restartApp,
   stackDown,
@@ -36,6 +37,7 @@ const usage = `usage: npm run stack -- <verb>
   start <name>               start one and wait until it is ready
   restart <name>             stop, then start
   logs <name> [-f]           last 200 lines of its logs (app and sidecar); -f follows
+  code-check                 exit 1 when a running app was started from other sources than the work tree's now
 
 names: ${stackNames().join(', ')}
 another instance: BAEDAL_STACK_DIR=.stack-kafka BAEDAL_PORT_OFFSET=1000 npm run stack -- up --broker kafka`;
@@ -127,6 +129,12 @@ async function main(argv: string[]): Promise<void> {
       const bad = rest.find((a) => a !== '-f' && a !== '--follow');
       if (bad) fail(`unknown option for logs: ${bad}`, 2);
       return logs(name, rest.length > 0);
+    }
+    case 'code-check': {
+      const stale = appsOnOtherCode();
+      for (const s of stale) process.stdout.write(`[stack] ${s.app} runs code ${s.runs}, the sources are ${s.now}\n`);
+      if (stale.length > 0) process.exitCode = 1;
+      return;
     }
     case undefined:
     case 'help':

@@ -251,6 +251,30 @@ describe('proxy', () => {
     expect(await res.json()).toMatchObject({ type: '/problems/unavailable', status: 503 });
   });
 
+  it('when a body comes with a method the path does not document, then 405 with Allow; a documented GET with a body 400; neither proxied', async () => {
+    // fetch() refuses a GET with a body; node:http sends one.
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; allow: string | undefined }>((resolve, reject) => {
+        const req = http.request(
+          `${base}${path}`,
+          { method, headers: { 'content-type': 'application/json', 'content-length': '2' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+    const before = seen.length;
+    expect(await send('GET', '/api/orders/6a1f0c2e-1111-4d2a-8b11-000000000101/cancel')).toEqual({
+      status: 405,
+      allow: 'POST',
+    });
+    expect(await send('GET', '/api/orders')).toEqual({ status: 400, allow: undefined });
+    expect(seen.length).toBe(before);
+  });
+
   it.each(['/internal/payments', '/dapr/subscribe', '/events/orders', '/api/orders/%2e%2e/%2e%2e/internal/payments'])(
     'when the path is %s, then it is never proxied',
     async (path) => {
@@ -283,9 +307,9 @@ describe('pages', () => {
     expect((await fetch(`${base}/problems/nope`)).status).toBe(404);
   });
 
-  it('when /openapi.json is asked, then an OpenAPI 3.1 document answers', async () => {
+  it('when /openapi.json is asked, then an OpenAPI 3.2 document answers', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
-    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.openapi).toBe('3.2.0');
   });
 
   it('when an upstream is down, then /readyz says which and answers 503', async () => {

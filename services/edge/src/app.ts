@@ -3,7 +3,9 @@ import { createServiceApp, finishApp, type Logger, type Metrics } from '@baedal/
 import { demoUsers } from '@baedal/platform/contracts/demo';
 import { loginEnabled as decideLogin, type Config } from './config.ts';
 import type { Credentials } from './domain/credentials.ts';
+import { documentedMethods } from './domain/operations.ts';
 import { matchRoute } from './domain/route-table.ts';
+import { openApiDocument } from './openapi.ts';
 import { upstreamHealth } from './domain/upstreams.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -31,10 +33,11 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
   // untouched, and the upstream applies the 64 KiB / 415 / 400 rules. So the
   // proxy goes in just before it, after request log, metrics and problem
   // answers (which still wrap it). app.spec.ts checks this ordering.
-  const proxy = proxyMiddleware({ upstreams: config.upstreams, logger });
+  const loginEnabled = decideLogin(config, deps.credentials.size);
+  const documented = openApiDocument({ loginEnabled }).paths as Parameters<typeof documentedMethods>[0];
+  const proxy = proxyMiddleware({ upstreams: config.upstreams, logger, methodsOf: documentedMethods(documented) });
   app.middleware.splice(app.middleware.length - 1, 0, proxy);
 
-  const loginEnabled = decideLogin(config, deps.credentials.size);
   if (loginEnabled) {
     const { auth, loginLimit } = config;
     router.use(authRoutes({ auth, loginLimit, credentials: deps.credentials }).routes());

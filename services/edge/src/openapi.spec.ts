@@ -81,6 +81,30 @@ describe('openApiDocument', () => {
     }
   });
 
+  it('when a request takes a uuid, then the document carries the pattern zod checks, not only the format', () => {
+    const storeId = (doc.components.schemas.PlaceOrderRequest?.properties as Record<string, Record<string, string>>)
+      .storeId;
+    expect(storeId).toEqual(expect.objectContaining({ format: 'uuid', pattern: expect.any(String) }));
+    // Version nibble 0 and variant nibble 0: 8-4-4-4-12 hex, yet refused by z.uuid().
+    expect(new RegExp(storeId?.pattern ?? '').test('6a1f0c2e-1111-0d2a-0b11-000000000101')).toBe(false);
+  });
+
+  it('when the status stream is documented, then its item schema is one parsed event whose data is a view', () => {
+    const stream = doc.paths['/api/order-status/{orderId}/stream']?.get as {
+      responses: Record<string, { content: Record<string, { itemSchema?: Record<string, unknown> }> }>;
+    };
+    const item = stream.responses['200']?.content['text/event-stream']?.itemSchema;
+    expect(item).toEqual(
+      expect.objectContaining({
+        type: 'object',
+        required: ['data'],
+        properties: expect.objectContaining({
+          data: expect.objectContaining({ contentSchema: { $ref: '#/components/schemas/OrderStatusView' } }),
+        }),
+      }),
+    );
+  });
+
   it('when an owner acts on an order, then the answer is the inbox view the store service sends', () => {
     const accept = doc.paths['/api/store/orders/{orderId}/accept']?.post as {
       responses: Record<string, { content: Record<string, { schema: unknown }> }>;

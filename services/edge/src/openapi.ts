@@ -1,5 +1,5 @@
 /**
- * GET /openapi.json: OpenAPI 3.1 of the external contract (shared spec api.md).
+ * GET /openapi.json: OpenAPI 3.2 of the external contract (shared spec api.md).
  * The schemas are the ones the services validate with and answer in
  * (@baedal/platform/contracts/api), turned into JSON Schema 2020-12 by zod's
  * z.toJSONSchema; only the paths map is written here, and it must follow
@@ -72,14 +72,17 @@ type ComponentName = keyof typeof requestComponents | keyof typeof responseCompo
 type JsonSchema = Record<string, unknown>;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Drops what zod adds that only adds noise here: $schema/$id, patterns beside a format, safe-integer bounds. */
+/**
+ * Drops what zod adds that only adds noise here: $schema/$id and safe-integer
+ * bounds. A pattern beside a format stays: it is the stricter rule zod applies
+ * (z.uuid() takes only RFC 9562 versions and variants, not every 8-4-4-4-12 hex).
+ */
 function tidy(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(tidy);
   if (!node || typeof node !== 'object') return node;
   const out: JsonSchema = {};
   for (const [k, v] of Object.entries(node as JsonSchema)) {
     if (k === '$schema' || k === '$id') continue;
-    if (k === 'pattern' && 'format' in (node as JsonSchema)) continue;
     if ((k === 'minimum' && v === -MAX_SAFE) || (k === 'maximum' && v === MAX_SAFE)) continue;
     out[k] = tidy(v);
   }
@@ -252,6 +255,9 @@ function paths(): Record<string, unknown> {
             headers: { Location: { schema: { type: 'string' }, description: 'URL of the new order' } },
           },
           ...bodyErrors,
+          '400': problem(
+            'Body or query fails validation or has unknown fields, or its ids name no store or no item of that store’s menu',
+          ),
           '409': problem('The store is closed, or the Idempotency-Key was used with another body'),
           '503': { ...problem('Payment unavailable, too slow or circuit open; not charged'), headers: retryAfter },
         },
@@ -260,7 +266,10 @@ function paths(): Record<string, unknown> {
         tags: ['orders'],
         summary: "The caller's orders, newest first",
         parameters: queryParameters(ListOrdersQuery),
-        responses: { '200': ok('One page', ref('OrderPage')), ...queryError },
+        responses: {
+          '200': ok('One page', ref('OrderPage')),
+          '400': problem('Query fails validation or has unknown parameters, or the cursor is not one this API issued'),
+        },
       }),
     },
     '/api/orders/{orderId}': {
@@ -400,10 +409,24 @@ function paths(): Record<string, unknown> {
         parameters: [pathParam('orderId')],
         responses: {
           '200': {
-            description: 'Each event carries an OrderStatusView as JSON in its data field',
+            description: 'One event per change; its data field is an OrderStatusView as JSON',
             content: {
+              // OpenAPI 3.2: itemSchema describes one event of the stream as a
+              // parsed event ({ data, event, id, retry }); the stream never ends
+              // on its own (`:` comment lines keep it alive and are no events).
               'text/event-stream': {
-                schema: { type: 'string', description: 'data: <OrderStatusView as JSON>, one event per change' },
+                itemSchema: {
+                  type: 'object',
+                  required: ['data'],
+                  properties: {
+                    data: {
+                      type: 'string',
+                      contentMediaType: 'application/json',
+                      contentSchema: ref('OrderStatusView'),
+                    },
+                    event: { type: 'string', const: 'message', description: 'No event field is sent' },
+                  },
+                },
               },
             },
           },
@@ -453,7 +476,7 @@ export function openApiDocument(opts: { loginEnabled: boolean }): Record<string,
   const allPaths = withRateLimit(paths());
   if (!opts.loginEnabled) delete allPaths['/api/auth/login'];
   return sortKeys({
-    openapi: '3.1.0',
+    openapi: '3.2.0',
     info: {
       title: 'baedal food delivery API',
       version: '0.1.0',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
 import { AppError } from '../problem.ts';
 import { parseIdParam } from '../validate.ts';
 import {
@@ -17,6 +18,35 @@ const order = {
   items: [{ menuItemId: uuid, quantity: 1 }],
   deliveryAddress: { line: ' 1 Teheran-ro ', lat: 37.5, lng: 127 },
 };
+
+/** The JSON Schema the OpenAPI document shows for a field of a request (services/edge/src/openapi.ts). */
+function documented(schema: z.ZodType): { maxLength?: number; pattern?: string } {
+  return z.toJSONSchema(schema, { io: 'input' }) as { maxLength?: number; pattern?: string };
+}
+const line = PlaceOrderRequest.shape.deliveryAddress.shape.line;
+const takes = (text: string) => line.safeParse(text).success;
+const documentedTakes = (text: string) => {
+  const { maxLength, pattern } = documented(line);
+  return [...text].length <= (maxLength ?? Infinity) && new RegExp(pattern ?? '').test(text);
+};
+
+describe('request schemas and their documented JSON Schema', () => {
+  it('when a text is blank, too long or long in UTF-16 units only, then validation and document agree', () => {
+    const cases = [' ', '\t\u00a0\ufeff\u3000', 'x', ` ${'x'.repeat(199)}`, 'x'.repeat(201), '😀'.repeat(200), ' x '];
+    for (const text of cases)
+      expect({ text, documented: documentedTakes(text) }).toEqual({ text, documented: takes(text) });
+    expect(takes('😀'.repeat(200))).toBe(true);
+    expect(takes('\u3000')).toBe(false);
+  });
+
+  it('when an id is a uuid of no RFC 9562 version, then it is refused and the documented pattern says so', () => {
+    const notRfc = '6a1f0c2e-1111-0d2a-0b11-000000000101';
+    const storeId = PlaceOrderRequest.shape.storeId;
+    expect(storeId.safeParse(notRfc).success).toBe(false);
+    const { pattern } = z.toJSONSchema(storeId, { io: 'input' }) as { pattern?: string };
+    expect(new RegExp(pattern ?? '').test(notRfc)).toBe(false);
+  });
+});
 
 describe('request schemas', () => {
   it('when an order is placed, then the address line is trimmed and unknown fields are refused', () => {

@@ -21,6 +21,30 @@ const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const quantity = z.number().int().min(1).max(99);
 
+/**
+ * At most `max` characters, counted as JSON Schema's maxLength counts them (code
+ * points), not as String.length does (UTF-16 units: an emoji is two), so the
+ * OpenAPI's maxLength is exactly what is accepted.
+ */
+const chars = (max: number) =>
+  z
+    .string()
+    .refine((s) => [...s].length <= max, `At most ${max} characters.`)
+    .meta({ maxLength: max });
+
+/** What String.trim() removes (JavaScript's white space and line terminators), spelled out for every regex engine. */
+const TRIMMED = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * Text the client must fill in: checked as sent (length, not blank), then
+ * trimmed. Checking before trimming keeps the documented maxLength and pattern
+ * the whole rule; a trimmed min(1) would refuse "  " that the schema allows.
+ */
+const filled = (max: number) =>
+  chars(max)
+    .regex(new RegExp(`[^${TRIMMED}]`), 'Must not be blank.')
+    .trim();
+
 // ---------------------------------------------------------------- requests
 
 /** Customer and owner actions take no body; an empty object is tolerated. */
@@ -32,8 +56,8 @@ export const EmptyQuery = z.strictObject({});
 
 /** POST /api/auth/login */
 export const LoginRequest = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: chars(64).min(1),
+  password: chars(256).min(1),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -45,7 +69,7 @@ export const PlaceOrderRequest = z.strictObject({
     .min(1)
     .max(20),
   deliveryAddress: z.strictObject({
-    line: z.string().trim().min(1).max(200),
+    line: filled(200),
     lat: latitude,
     lng: longitude,
   }),
@@ -62,14 +86,14 @@ export const IdempotencyKey = z
 /** GET /api/orders */
 export const ListOrdersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+  cursor: chars(200).optional().describe('nextCursor of the previous page'),
 });
 
 /** GET /api/store/orders */
 export const InboxQuery = z.strictObject({ status: orderStatus.optional() });
 
 /** POST /api/store/orders/{orderId}/reject */
-export const RejectRequest = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const RejectRequest = z.strictObject({ reason: filled(500) });
 
 export const MAX_RADIUS_KM = 20;
 export const DEFAULT_RADIUS_KM = 3;

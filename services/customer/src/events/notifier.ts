@@ -1,9 +1,13 @@
 /**
  * Sends a notification through the `notifications` output binding (locally
- * bindings.localstorage: one file per notification). The file is named after
- * the notification id, so a resend overwrites the same file: sending is
- * at-least-once, the listing (the state store) exactly-once.
+ * bindings.localstorage: one file per send). Sending is at-least-once, the
+ * listing (the state store) exactly-once. Each send writes its own file,
+ * `<notification id>.<send id>.json`, so a second send of one notification
+ * stays visible beside the first (a file named after the notification alone
+ * would be overwritten, and a duplicate message would leave no trace): the
+ * fault tests count the sends per notification id.
  */
+import { randomUUID } from 'node:crypto';
 import type { DaprSidecar } from '@baedal/platform';
 import type { Notification } from '../domain/notification.ts';
 
@@ -25,7 +29,7 @@ export class BindingNotifier implements Notifier {
       this.binding,
       'create',
       { ...notification, customerId },
-      { fileName: `${notification.id}.json` },
+      { fileName: `${notification.id}.${randomUUID()}.json` },
     );
   }
 }

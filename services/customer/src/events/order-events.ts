@@ -4,9 +4,11 @@
  * and sends the notification the change caused.
  *
  * Exactly-once listing, at-least-once sending: the notification is stored in
- * the same single-key write as the view; it is sent after the write, and
- * again whenever the same event is redelivered (a failed send throws, so Dapr
- * redelivers until the send works). Resends overwrite the same file.
+ * the same single-key write as the view; it is sent after the write, and the
+ * finished send is recorded. A redelivered event sends it again only when no
+ * send was recorded (a failed send throws, so Dapr redelivers until the send
+ * works). Each send is its own file (notifier.ts), so the fault audit counts
+ * sends per notification.
  *
  * When an order ends (completed, cancelled, rejected), the projector reads the
  * order's event log from the order service once and applies any event the
@@ -151,16 +153,25 @@ export class OrderStatusProjector {
     this.deps.onFilled?.(filled.length);
   }
 
-  /** The event was applied before: send its notification again in case the first send was lost. */
+  /**
+   * The event was applied before: send its notification again only if no send
+   * of it finished (the first failed, or the process died before recording it).
+   * Re-drive publishes an order's latest event again after a quiet minute, so
+   * without the record every such order would message its customer twice.
+   */
   private async resend(view: OrderView, eventId: string): Promise<void> {
     const id = notificationId(eventId);
     const notification = view.notifications.find((n) => n.id === id);
-    if (notification) await this.send(view.customerId, notification);
+    if (notification && !(await this.deps.store.wasSent(notification.id))) {
+      await this.send(view.customerId, notification);
+    }
   }
 
+  /** Sends, then records the send: a crash between the two sends it once more (at least once). */
   private async send(customerId: string, notification: OrderView['notifications'][number]): Promise<void> {
     await this.deps.notifier.send(customerId, notification);
     this.deps.onSent?.();
+    await this.deps.store.markSent(notification.id);
   }
 
   /** Adds the order to the customer's index, newest first; idempotent. `read`: the index just read, if any. */

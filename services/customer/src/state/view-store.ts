@@ -5,7 +5,9 @@
  * - `order-view:<orderId>`: the OrderView of one order, its applied event ids
  *   and its notifications — one key, so the view and the notifications it
  *   causes are written together atomically;
- * - `customer-orders:<customerId>`: the customer's order ids, newest first.
+ * - `customer-orders:<customerId>`: the customer's order ids, newest first;
+ * - `notification-sent:<notificationId>`: written once a notification was
+ *   sent, so that a redelivered or re-driven event does not send it again.
  *
  * Every write uses first-write-wins concurrency: with the etag read before, or
  * with no etag to create a key that must not exist yet. A conflict answers
@@ -42,12 +44,17 @@ export interface ViewStore {
     customerId: string,
   ): Promise<{ view: Versioned<OrderView> | null; index: Versioned<CustomerIndex> | null }>;
   putIndex(customerId: string, index: CustomerIndex, etag: string | null): Promise<boolean>;
+  /** Whether a send of this notification finished (markSent). */
+  wasSent(notificationId: string): Promise<boolean>;
+  /** Records that a send of this notification finished. */
+  markSent(notificationId: string): Promise<void>;
   /** Resolves when the state store answers a read. */
   ping(): Promise<void>;
 }
 
 export const viewKey = (orderId: string) => `order-view:${orderId}`;
 export const indexKey = (customerId: string) => `customer-orders:${customerId}`;
+export const sentKey = (notificationId: string) => `notification-sent:${notificationId}`;
 const PROBE_KEY = 'readiness-probe';
 
 export class DaprViewStore implements ViewStore {
@@ -90,6 +97,14 @@ export class DaprViewStore implements ViewStore {
 
   putIndex(customerId: string, index: CustomerIndex, etag: string | null) {
     return this.put(indexKey(customerId), index, etag);
+  }
+
+  async wasSent(notificationId: string): Promise<boolean> {
+    return (await this.dapr.getState<string>(this.store, sentKey(notificationId))) !== null;
+  }
+
+  async markSent(notificationId: string): Promise<void> {
+    await this.dapr.saveState(this.store, [{ key: sentKey(notificationId), value: new Date().toISOString() }]);
   }
 
   async ping(): Promise<void> {

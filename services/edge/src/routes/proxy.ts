@@ -9,10 +9,11 @@
  * X-Request-Id is passed on.
  */
 import http from 'node:http';
-import { badRequest, unavailable, type Logger } from '@baedal/platform';
+import { AppError, badRequest, unavailable, type Logger } from '@baedal/platform';
 import { createProxyServer } from 'http-proxy-3';
 import type { Middleware } from 'koa';
 import type { UpstreamName } from '../config.ts';
+import type { MethodsOf } from '../domain/operations.ts';
 import { matchRoute, routeTable, type Route } from '../domain/route-table.ts';
 
 export const RETRY_AFTER_SECONDS = 5;
@@ -42,8 +43,10 @@ export function proxyMiddleware(deps: {
   upstreams: Readonly<Record<UpstreamName, string>>;
   logger: Logger;
   routes?: readonly Route[];
+  /** Documented methods of a path: a bodiless method the path does not take is a 405, whatever its body. */
+  methodsOf?: MethodsOf;
 }): ProxyMiddleware {
-  const { upstreams, logger, routes = routeTable } = deps;
+  const { upstreams, logger, routes = routeTable, methodsOf = () => undefined } = deps;
   // One keep-alive pool for all upstreams. No socket timeout on purpose: an
   // idle SSE stream stays open as long as client and upstream keep it.
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 64, scheduling: 'lifo' });
@@ -66,6 +69,12 @@ export function proxyMiddleware(deps: {
     const route = matchRoute(ctx.path, routes);
     if (!route) return next();
     if (BODILESS.has(ctx.method) && carriesBody(ctx.req)) {
+      const allowed = methodsOf(ctx.path);
+      if (allowed && !allowed.includes(ctx.method)) {
+        throw new AppError(405, 'method-not-allowed', 'Method not allowed', `${ctx.method} is not allowed here.`, {
+          headers: { Allow: allowed.join(', ') },
+        });
+      }
       throw badRequest(`A ${ctx.method} request takes no body.`);
     }
     const upstream = route.upstream;
