@@ -16,6 +16,13 @@ if [[ ! -f "$cache/.complete" ]]; then
     say "error: python3 is not installed (Debian: apt-get install python3 python3-venv)"
     exit 1
   }
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    say "installing Debian's python3-venv (python3 -m venv needs it)"
+    sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >&2
+  fi
   say "installing schemathesis $version into $cache (once per version)..."
   rm -rf "$cache"
   mkdir -p "$(dirname "$cache")"
