@@ -5,7 +5,7 @@ import { makeEvent, type OrderEvent } from '@baedal/platform/contracts/events';
 import fc from 'fast-check';
 import type { Notification } from '../domain/notification.ts';
 import type { OrderView } from '../domain/view.ts';
-import type { CustomerIndex, Versioned, ViewStore } from '../state/view-store.ts';
+import type { CustomerIndex, SendClaim, Versioned, ViewStore } from '../state/view-store.ts';
 import type { OrderEventSource } from './order-event-log.ts';
 import { OrderStatusProjector } from './order-events.ts';
 import { ViewChanges } from './view-changes.ts';
@@ -59,13 +59,27 @@ class FakeStore implements ViewStore {
   async markSent(notificationId: string) {
     this.sentIds.add(notificationId);
   }
+  getSendClaim(notificationId: string) {
+    return this.get<SendClaim>(`claim:${notificationId}`);
+  }
+  putSendClaim(notificationId: string, claim: SendClaim, etag: string | null) {
+    return this.put(`claim:${notificationId}`, claim, etag);
+  }
   async ping() {}
 }
 
 class FakeNotifier {
   readonly sent: { customerId: string; notification: Notification }[] = [];
   failNext = 0;
+  /** While set, a send waits for it (a slow binding). */
+  hold: Promise<void> | null = null;
+  waiting = 0;
   async send(customerId: string, notification: Notification) {
+    if (this.hold) {
+      this.waiting++;
+      await this.hold;
+      this.waiting--;
+    }
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('binding down');
@@ -244,11 +258,39 @@ describe('order-status projector', () => {
     const [placed] = lifecycle(randomUUID());
     await replicas[0]!.handle(placed!);
     store.sentIds.clear(); // the record never written
+    // The redelivery comes after the send claim's lease (the pub/sub redelivers after 30 s).
+    for (const [key, entry] of store.data) {
+      if (key.startsWith('claim:'))
+        store.data.set(key, { ...entry, value: JSON.stringify({ at: Date.now() - 60_000 }) });
+    }
     await replicas[1]!.handle(placed!);
     expect(notifier.sent.map((s) => s.notification.id)).toEqual([
       notifier.sent[0]!.notification.id,
       notifier.sent[0]!.notification.id,
     ]);
+  });
+
+  it('when two handlings of one event overlap while its notification is being sent, then it is sent once', async () => {
+    const { notifier, replicas } = setup();
+    const [placed] = lifecycle(randomUUID());
+    let release = () => {};
+    notifier.hold = new Promise<void>((r) => (release = r));
+    const first = replicas[0]!.handle(placed!);
+    // The second handling finds the event applied and no finished send: without a claim it would send again.
+    while (notifier.waiting === 0) await new Promise((r) => setImmediate(r));
+    await replicas[1]!.handle(placed!);
+    release();
+    await first;
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('when a fresh claim was left by a sender that died, then a redelivery inside the lease does not send it again', async () => {
+    const { store, notifier, replicas } = setup();
+    const [placed] = lifecycle(randomUUID());
+    await replicas[0]!.handle(placed!);
+    store.sentIds.clear(); // died after sending, before the record
+    await replicas[1]!.handle(placed!);
+    expect(notifier.sent).toHaveLength(1);
   });
 
   it('when sending fails, then the handler throws and the redelivery sends it', async () => {

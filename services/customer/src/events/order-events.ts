@@ -35,6 +35,12 @@ import type { ViewChanges } from './view-changes.ts';
 /** How many orders the per-customer index remembers (the routes read the newest 100). */
 export const INDEX_CAPACITY = 1000;
 
+/**
+ * How long a notification's send claim holds. Above a send's time, below the
+ * pub/sub's redelivery of an unacknowledged event (processingTimeout 30 s).
+ */
+const SEND_LEASE_MS = 20_000;
+
 export class WriteConflictError extends Error {}
 
 /** The events after which an order never changes again. */
@@ -167,11 +173,45 @@ export class OrderStatusProjector {
     }
   }
 
-  /** Sends, then records the send: a crash between the two sends it once more (at least once). */
+  /**
+   * Sends, then records the send: a crash between the two sends it once more
+   * (at least once). Two handlings of one event can overlap (a redelivery, or
+   * the event-log check while the event's own delivery is being handled); only
+   * the one that claims the send sends. A claim whose sender died before
+   * recording the send goes stale after SEND_LEASE_MS, and a later delivery of
+   * the event (redelivery after 30 s, re-drive after 60 s) takes it over.
+   */
   private async send(customerId: string, notification: OrderView['notifications'][number]): Promise<void> {
-    await this.deps.notifier.send(customerId, notification);
+    if (!(await this.claimSend(notification.id))) return;
+    try {
+      await this.deps.notifier.send(customerId, notification);
+    } catch (e) {
+      await this.releaseSend(notification.id);
+      throw e;
+    }
     this.deps.onSent?.();
     await this.deps.store.markSent(notification.id);
+  }
+
+  /** True for the one caller that may send this notification now (see send). */
+  private async claimSend(notificationId: string): Promise<boolean> {
+    const { store } = this.deps;
+    const now = Date.now();
+    if (await store.putSendClaim(notificationId, { at: now }, null)) return true;
+    const current = await store.getSendClaim(notificationId);
+    if (!current) return store.putSendClaim(notificationId, { at: now }, null);
+    if (now - current.value.at < SEND_LEASE_MS) return false;
+    return store.putSendClaim(notificationId, { at: now }, current.etag);
+  }
+
+  /** A failed send gives its claim up, so the handler's retry may send at once. */
+  private async releaseSend(notificationId: string): Promise<void> {
+    try {
+      const mine = await this.deps.store.getSendClaim(notificationId);
+      if (mine) await this.deps.store.putSendClaim(notificationId, { at: 0 }, mine.etag);
+    } catch (err) {
+      this.deps.logger.warn({ notificationId, err }, 'could not give up a notification send claim; it goes stale');
+    }
   }
 
   /** Adds the order to the customer's index, newest first; idempotent. `read`: the index just read, if any. */

@@ -7,7 +7,9 @@
  *   causes are written together atomically;
  * - `customer-orders:<customerId>`: the customer's order ids, newest first;
  * - `notification-sent:<notificationId>`: written once a notification was
- *   sent, so that a redelivered or re-driven event does not send it again.
+ *   sent, so that a redelivered or re-driven event does not send it again;
+ * - `notification-claim:<notificationId>`: who is sending it now, since when
+ *   (order-events.ts `send`), so that two overlapping handlings send it once.
  *
  * Every write uses first-write-wins concurrency: with the etag read before, or
  * with no etag to create a key that must not exist yet. A conflict answers
@@ -48,13 +50,23 @@ export interface ViewStore {
   wasSent(notificationId: string): Promise<boolean>;
   /** Records that a send of this notification finished. */
   markSent(notificationId: string): Promise<void>;
+  /** The claim on a notification's one send. */
+  getSendClaim(notificationId: string): Promise<Versioned<SendClaim> | null>;
+  /** etag null: create, only if the key does not exist. False on a conflict. */
+  putSendClaim(notificationId: string, claim: SendClaim, etag: string | null): Promise<boolean>;
   /** Resolves when the state store answers a read. */
   ping(): Promise<void>;
+}
+
+/** A send in progress: claimed at `at` (epoch ms); 0 gives it up. */
+export interface SendClaim {
+  at: number;
 }
 
 export const viewKey = (orderId: string) => `order-view:${orderId}`;
 export const indexKey = (customerId: string) => `customer-orders:${customerId}`;
 export const sentKey = (notificationId: string) => `notification-sent:${notificationId}`;
+export const claimKey = (notificationId: string) => `notification-claim:${notificationId}`;
 const PROBE_KEY = 'readiness-probe';
 
 export class DaprViewStore implements ViewStore {
@@ -105,6 +117,14 @@ export class DaprViewStore implements ViewStore {
 
   async markSent(notificationId: string): Promise<void> {
     await this.dapr.saveState(this.store, [{ key: sentKey(notificationId), value: new Date().toISOString() }]);
+  }
+
+  getSendClaim(notificationId: string) {
+    return this.dapr.getState<SendClaim>(this.store, claimKey(notificationId));
+  }
+
+  putSendClaim(notificationId: string, claim: SendClaim, etag: string | null) {
+    return this.put(claimKey(notificationId), claim, etag);
   }
 
   async ping(): Promise<void> {
