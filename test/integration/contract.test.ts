@@ -202,6 +202,11 @@ describe('orders: validation changes nothing', () => {
       headers: { 'Idempotency-Key': 'has spaces' },
     });
     expectProblem(badKey, 400);
+    // Present but empty is not "no key" (the document says 1 to 128 characters).
+    expectProblem(
+      await call('POST', '/api/orders', { token: alice, body: validOrder(), headers: { 'Idempotency-Key': '' } }),
+      400,
+    );
 
     expect(await newestOrderAndPayment(alice, admin)).toEqual(before);
   });

@@ -25,6 +25,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const baseUrl = process.env.BAEDAL_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? process.env.PORT ?? 8080}`;
 const maxTime = Number(process.env.SCHEMATHESIS_MAX_TIME ?? 30);
 const maxExamples = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 25);
+/** Fixed, like the fuzz test's, so a run can be replayed; SCHEMATHESIS_SEED explores elsewhere. */
+const seed = process.env.SCHEMATHESIS_SEED ?? '20261206';
 const say = (line: string) => process.stdout.write(`[schemathesis] ${line}\n`);
 
 /** One demo user per role; `anonymous` sends no token. SCHEMATHESIS_AS=customer,admin picks some. */
@@ -116,7 +118,9 @@ demo-menu = { values = ${JSON.stringify(store.items.map((i) => i.id))} }
     for (const identity of identities) {
       const token = await tokenOf(identity);
       const reportPath = path.join(work, `${identity}.json`);
-      say(`as ${identity}: ${baseUrl}/openapi.json (at most ${maxTime}s, ${maxExamples} cases per operation)`);
+      say(
+        `as ${identity}: ${baseUrl}/openapi.json (at most ${maxTime}s, ${maxExamples} cases per operation, seed ${seed})`,
+      );
       const args = [
         '--config-file',
         config,
@@ -137,6 +141,8 @@ demo-menu = { values = ${JSON.stringify(store.items.map((i) => i.id))} }
         reportPath,
         '--generation-database',
         'none',
+        '--seed',
+        seed,
         ...(token ? ['--header', `Authorization: Bearer ${token}`] : []),
       ];
       const code = await run(bin, args, work, { SCHEMATHESIS_ORDER_ID: orderId });

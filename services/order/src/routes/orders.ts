@@ -32,8 +32,9 @@ export function orderRoutes(deps: { commands: OrderCommands; verifier: TokenVeri
   router.post('/', async (ctx) => {
     const user = userOf(ctx);
     const body = parseWith(PlaceOrderRequest, ctx.request.body, 'body');
-    const rawKey = ctx.get('idempotency-key');
-    const key = rawKey === '' ? undefined : parseWith(IdempotencyKey, rawKey, 'Idempotency-Key header');
+    // Absent is no key; present but empty (or blank, which Node trims to empty) is a bad key, as documented.
+    const rawKey = ctx.headers['idempotency-key'];
+    const key = rawKey === undefined ? undefined : parseWith(IdempotencyKey, rawKey, 'Idempotency-Key header');
     const { order } = await commands.place(user.id, body, key);
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${order.id}`);
