@@ -21,7 +21,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startApp, stopApp } from '../../tools/stack/processes.ts';
-import { describeProblems, handledAt, inboxConsumers, orphanCharges, settle, type Tracked } from './audit.ts';
+import {
+  describeProblems,
+  handledAt,
+  inboxConsumers,
+  orphanCharges,
+  settle,
+  type CrashWindow,
+  type Tracked,
+} from './audit.ts';
 import { between, plans, rng, weighted } from './plans.ts';
 import { casts, SagaDriver, SagaError } from './saga.ts';
 import {
@@ -105,6 +113,8 @@ describe('fault: 1,000 sagas with random faults', () => {
     // The fault injector: one fault at a time, one every 8–25 sagas started, until the sagas are done.
     const faults: { kind: FaultKind; atMs: number; tookMs: number; detail: string }[] = [];
     const faultErrors: string[] = [];
+    // When the customer service was down: a notification sent then may lack its record and be sent again.
+    const customerDown: CrashWindow[] = [];
     const injector = (async () => {
       const faultRandom = rng(seed + 1);
       while (!done) {
@@ -138,6 +148,7 @@ describe('fault: 1,000 sagas with random faults', () => {
               await sleep(downMs);
             } finally {
               await startApp(name);
+              if (name === 'customer') customerDown.push({ fromMs: at, toMs: Date.now() });
             }
           }
           faults.push({ kind, atMs: at - t0, tookMs: Date.now() - at, detail });
@@ -181,7 +192,7 @@ describe('fault: 1,000 sagas with random faults', () => {
     }
     const sagasMs = Date.now() - t0;
 
-    const { result, elapsedMs } = await settle(tracked, t0, 180_000);
+    const { result, elapsedMs } = await settle(tracked, t0, 180_000, customerDown);
     const ours = new Set(tracked.map((t) => t.id));
     const filled = viewEventsFilled(t0).filter((f) => ours.has(f.orderId));
     // A filled event whose delivery was only late arrives within the reclaim time (30 s)
