@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@baedal/platform';
 import { makeEvent, type OrderEvent } from '@baedal/platform/contracts/events';
 import fc from 'fast-check';
-import type { Notification } from '../domain/notification.ts';
+import { notificationId, type Notification } from '../domain/notification.ts';
 import type { OrderView } from '../domain/view.ts';
 import type { CustomerIndex, SendClaim, Versioned, ViewStore } from '../state/view-store.ts';
 import type { OrderEventSource } from './order-event-log.ts';
-import { OrderStatusProjector } from './order-events.ts';
+import { OrderStatusProjector, SendInProgressError } from './order-events.ts';
 import { ViewChanges } from './view-changes.ts';
 
 /** The state store as the sidecar shows it: values copied in and out, first-write etags, yields between calls. */
@@ -56,6 +56,10 @@ class FakeStore implements ViewStore {
   async wasSent(notificationId: string) {
     return this.sentIds.has(notificationId);
   }
+  async sentOf(notificationIds: string[]) {
+    await new Promise((r) => setImmediate(r));
+    return new Set(notificationIds.filter((id) => this.sentIds.has(id)));
+  }
   async markSent(notificationId: string) {
     this.sentIds.add(notificationId);
   }
@@ -71,6 +75,8 @@ class FakeStore implements ViewStore {
 class FakeNotifier {
   readonly sent: { customerId: string; notification: Notification }[] = [];
   failNext = 0;
+  /** Fails the next send of this status. */
+  failStatus: string | null = null;
   /** While set, a send waits for it (a slow binding). */
   hold: Promise<void> | null = null;
   waiting = 0;
@@ -79,6 +85,10 @@ class FakeNotifier {
       this.waiting++;
       await this.hold;
       this.waiting--;
+    }
+    if (this.failStatus === notification.status) {
+      this.failStatus = null;
+      throw new Error('binding down');
     }
     if (this.failNext > 0) {
       this.failNext--;
@@ -226,6 +236,59 @@ describe('order-status projector, when an order ends', () => {
     expect((await store.getView(orderId))?.value.history).toHaveLength(7);
     expect(filled).toEqual([3]);
   });
+
+  it('when the send of a filled-in event failed, then the redelivered final event sends it', async () => {
+    const { notifier, eventLog, projector } = withEventLog();
+    const orderId = randomUUID();
+    const events = lifecycle(orderId);
+    eventLog.log.set(orderId, events);
+    const lost = events[4]!; // OrderPickedUp
+    for (const e of events.slice(0, 4)) await projector.handle(e);
+    await projector.handle(events[5]!);
+    notifier.failStatus = 'PICKED_UP'; // filled in from the log, its send fails
+    await expect(projector.handle(events[6]!)).rejects.toThrow('binding down');
+    expect(notifier.sent.map((s) => s.notification.status)).not.toContain('PICKED_UP');
+    await projector.handle(events[6]!); // Dapr's retry: nothing is missing from the view any more
+    const statuses = notifier.sent.map((s) => s.notification.status);
+    expect([...statuses].sort()).toEqual([
+      'ACCEPTED',
+      'COMPLETED',
+      'COOKED',
+      'COOKING',
+      'DELIVERED',
+      'PAID',
+      'PICKED_UP',
+    ]);
+    expect(notifier.sent.find((s) => s.notification.status === 'PICKED_UP')?.notification.id).toBe(
+      notificationId(lost.id),
+    );
+  });
+
+  it('when a send was claimed by a handling that died before sending, then the order end sends it', async () => {
+    const store = new FakeStore();
+    const notifier = new FakeNotifier();
+    const projector = new OrderStatusProjector({
+      store,
+      notifier,
+      changes: new ViewChanges(),
+      logger,
+      sendLeaseMs: 100,
+    });
+    const events = lifecycle(randomUUID());
+    for (const e of events.slice(0, 4)) await projector.handle(e);
+    // OrderPickedUp applied and its send claimed, then the process died: no send, no record.
+    const dead = new OrderStatusProjector({
+      store,
+      notifier: { send: () => new Promise<void>(() => {}) },
+      changes: new ViewChanges(),
+      logger,
+    });
+    void dead.handle(events[4]!);
+    while (!store.data.has(`claim:${notificationId(events[4]!.id)}`)) await new Promise((r) => setImmediate(r));
+    for (const e of events.slice(5)) await projector.handle(e);
+    expect(notifier.sent.map((s) => s.notification.status)).toContain('PICKED_UP');
+    expect(new Set(notifier.sent.map((s) => s.notification.id)).size).toBe(notifier.sent.length);
+  });
 });
 
 describe('order-status projector', () => {
@@ -278,19 +341,41 @@ describe('order-status projector', () => {
     const first = replicas[0]!.handle(placed!);
     // The second handling finds the event applied and no finished send: without a claim it would send again.
     while (notifier.waiting === 0) await new Promise((r) => setImmediate(r));
-    await replicas[1]!.handle(placed!);
+    // It waits for the first one's record before it acknowledges the event.
+    const second = replicas[1]!.handle(placed!);
+    await new Promise((r) => setTimeout(r, 100));
     release();
-    await first;
+    await Promise.all([first, second]);
     expect(notifier.sent).toHaveLength(1);
   });
 
-  it('when a fresh claim was left by a sender that died, then a redelivery inside the lease does not send it again', async () => {
+  it('when a fresh claim was left by a sender that died, then a redelivery inside the lease fails, so Dapr retries it', async () => {
     const { store, notifier, replicas } = setup();
     const [placed] = lifecycle(randomUUID());
     await replicas[0]!.handle(placed!);
-    store.sentIds.clear(); // died after sending, before the record
-    await replicas[1]!.handle(placed!);
+    store.sentIds.clear(); // died after the claim, the send unrecorded (sent or not: a claim is no proof)
+    await expect(replicas[1]!.handle(placed!)).rejects.toThrow(SendInProgressError);
     expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('when the sender of a claim died, then a handling waits out the lease and sends (at least once)', async () => {
+    const store = new FakeStore();
+    const notifier = new FakeNotifier();
+    const projector = new OrderStatusProjector({
+      store,
+      notifier,
+      changes: new ViewChanges(),
+      logger,
+      sendLeaseMs: 100,
+    });
+    const [placed] = lifecycle(randomUUID());
+    await projector.handle(placed!);
+    store.sentIds.clear();
+    const started = Date.now();
+    await projector.handle(placed!);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(notifier.sent).toHaveLength(2);
+    expect(notifier.sent[1]!.notification.id).toBe(notifier.sent[0]!.notification.id);
   });
 
   it('when sending fails, then the handler throws and the redelivery sends it', async () => {

@@ -21,7 +21,10 @@
  * latest event again; this check covers the earlier ones: a read model that
  * checks itself against the source of truth at the one moment the order stops
  * changing. It costs one invocation per order; a failed read is logged and
- * leaves the view as its events made it.
+ * leaves the view as its events made it. At that moment it also sends every
+ * listed notification whose send was never recorded (one bulk read): a send
+ * cut off by a crash or a failed send of a filled-in event is not left to a
+ * redelivery of that event, which may never come.
  */
 import type { Logger } from '@baedal/platform';
 import type { OrderEvent } from '@baedal/platform/contracts/events';
@@ -36,12 +39,25 @@ import type { ViewChanges } from './view-changes.ts';
 export const INDEX_CAPACITY = 1000;
 
 /**
- * How long a notification's send claim holds. Above a send's time, below the
- * pub/sub's redelivery of an unacknowledged event (processingTimeout 30 s).
+ * How long a notification's send claim holds: far above a send's time (one
+ * binding call, milliseconds), and short enough that the inbound retries of
+ * one delivery (components/resiliency.yaml: at least 4.8 s of waits, plus
+ * CLAIM_WAIT_MS per attempt) outlast the claim of a sender that died.
  */
-const SEND_LEASE_MS = 20_000;
+const SEND_LEASE_MS = 5_000;
+
+/**
+ * How long a handling waits for another one's send before it fails and lets
+ * Dapr retry the delivery: below the 2 s per-attempt timeout of inbound
+ * delivery (components/resiliency.yaml pubsubDelivery).
+ */
+const CLAIM_WAIT_MS = 1_500;
+const CLAIM_POLL_MS = 50;
 
 export class WriteConflictError extends Error {}
+
+/** Another handling holds the send of this notification and has not recorded it: retry the delivery. */
+export class SendInProgressError extends Error {}
 
 /** The events after which an order never changes again. */
 const ENDS_ORDER: ReadonlySet<OrderEvent['type']> = new Set(['OrderCompleted', 'OrderCancelled', 'OrderRejected']);
@@ -55,6 +71,8 @@ export interface ProjectorDeps {
   eventLog?: OrderEventSource;
   clock?: () => Date;
   maxAttempts?: number;
+  /** How long a send claim holds (SEND_LEASE_MS; tests shorten it). */
+  sendLeaseMs?: number;
   onConflict?: () => void;
   onSent?: () => void;
   /** Events the view lacked when its order ended, taken from the event log. */
@@ -67,16 +85,18 @@ export class OrderStatusProjector {
   private readonly deps: ProjectorDeps;
   private readonly clock: () => Date;
   private readonly maxAttempts: number;
+  private readonly sendLeaseMs: number;
 
   constructor(deps: ProjectorDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? (() => new Date());
     this.maxAttempts = deps.maxAttempts ?? 20;
+    this.sendLeaseMs = deps.sendLeaseMs ?? SEND_LEASE_MS;
   }
 
   async handle(event: OrderEvent): Promise<void> {
     const view = await this.project(event);
-    if (view && ENDS_ORDER.has(event.type)) await this.fillGaps(view);
+    if (view && ENDS_ORDER.has(event.type)) await this.sendUnsent(await this.fillGaps(view));
   }
 
   /**
@@ -134,29 +154,48 @@ export class OrderStatusProjector {
    * the top of this file). A redelivered final event checks again, so a check
    * that failed half way is finished by the redelivery.
    */
-  private async fillGaps(view: OrderView): Promise<void> {
+  private async fillGaps(view: OrderView): Promise<OrderView> {
     const { eventLog, logger } = this.deps;
-    if (!eventLog) return;
+    if (!eventLog) return view;
     let events: OrderEvent[];
     try {
       events = await eventLog.events(view.orderId);
     } catch (err) {
       logger.warn({ orderId: view.orderId, err }, 'order event log unavailable; the view stays as its events made it');
-      return;
+      return view;
     }
     const missing = events.filter((e) => !view.appliedEventIds.includes(e.id));
     const filled: OrderEvent[] = [];
+    let latest = view;
     for (const e of missing) {
       // Its own delivery may land meanwhile (then this is a duplicate, not a fill).
       const after = await this.project(e, true);
+      if (after) latest = after;
       if (after?.filledEventIds?.includes(e.id)) filled.push(e);
     }
-    if (filled.length === 0) return;
+    if (filled.length === 0) return latest;
     logger.warn(
       { orderId: view.orderId, events: filled.map((e) => ({ id: e.id, type: e.type })) },
       'order view lacked events when the order ended; applied them from the order event log',
     );
     this.deps.onFilled?.(filled.length);
+    return latest;
+  }
+
+  /**
+   * The order has ended: send each listed notification with no recorded send.
+   * Usually none (one bulk read); a redelivered final event checks again.
+   */
+  private async sendUnsent(view: OrderView): Promise<void> {
+    const sent = await this.deps.store.sentOf(view.notifications.map((n) => n.id));
+    for (const n of view.notifications) {
+      if (sent.has(n.id)) continue;
+      this.deps.logger.info(
+        { orderId: view.orderId, notificationId: n.id, status: n.status },
+        'unsent notification sent at the order end',
+      );
+      await this.send(view.customerId, n);
+    }
   }
 
   /**
@@ -176,13 +215,23 @@ export class OrderStatusProjector {
   /**
    * Sends, then records the send: a crash between the two sends it once more
    * (at least once). Two handlings of one event can overlap (a redelivery, or
-   * the event-log check while the event's own delivery is being handled); only
-   * the one that claims the send sends. A claim whose sender died before
-   * recording the send goes stale after SEND_LEASE_MS, and a later delivery of
-   * the event (redelivery after 30 s, re-drive after 60 s) takes it over.
+   * the order-end checks while the event's own delivery is being handled); only
+   * the one that claims the send sends. The other waits for the send's record
+   * and acknowledges its event only then: a claim is no proof of a send (its
+   * sender may die before sending). If the claim stays unrecorded past
+   * CLAIM_WAIT_MS, this handling fails and Dapr retries it; a claim whose
+   * sender died goes stale after the lease and the retry takes it over.
    */
   private async send(customerId: string, notification: OrderView['notifications'][number]): Promise<void> {
-    if (!(await this.claimSend(notification.id))) return;
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      const staleInMs = await this.claimSend(notification.id);
+      if (staleInMs === 0) break;
+      if (await this.deps.store.wasSent(notification.id)) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new SendInProgressError(`notification ${notification.id}: another handling is sending it`);
+      await new Promise((r) => setTimeout(r, Math.min(CLAIM_POLL_MS, staleInMs, left)));
+    }
     try {
       await this.deps.notifier.send(customerId, notification);
     } catch (e) {
@@ -193,15 +242,21 @@ export class OrderStatusProjector {
     await this.deps.store.markSent(notification.id);
   }
 
-  /** True for the one caller that may send this notification now (see send). */
-  private async claimSend(notificationId: string): Promise<boolean> {
+  /**
+   * 0 for the one caller that may send this notification now (see send); else
+   * how long until the current claim goes stale (at least 1 ms).
+   */
+  private async claimSend(notificationId: string): Promise<number> {
     const { store } = this.deps;
     const now = Date.now();
-    if (await store.putSendClaim(notificationId, { at: now }, null)) return true;
+    if (await store.putSendClaim(notificationId, { at: now }, null)) return 0;
     const current = await store.getSendClaim(notificationId);
-    if (!current) return store.putSendClaim(notificationId, { at: now }, null);
-    if (now - current.value.at < SEND_LEASE_MS) return false;
-    return store.putSendClaim(notificationId, { at: now }, current.etag);
+    const won = current
+      ? now - current.value.at >= this.sendLeaseMs &&
+        (await store.putSendClaim(notificationId, { at: now }, current.etag))
+      : await store.putSendClaim(notificationId, { at: now }, null);
+    if (won) return 0;
+    return Math.max(1, (current?.value.at ?? now) + this.sendLeaseMs - now);
   }
 
   /** A failed send gives its claim up, so the handler's retry may send at once. */

@@ -48,6 +48,8 @@ export interface ViewStore {
   putIndex(customerId: string, index: CustomerIndex, etag: string | null): Promise<boolean>;
   /** Whether a send of this notification finished (markSent). */
   wasSent(notificationId: string): Promise<boolean>;
+  /** Of these notifications, the ones whose send finished (one read). */
+  sentOf(notificationIds: string[]): Promise<Set<string>>;
   /** Records that a send of this notification finished. */
   markSent(notificationId: string): Promise<void>;
   /** The claim on a notification's one send. */
@@ -113,6 +115,12 @@ export class DaprViewStore implements ViewStore {
 
   async wasSent(notificationId: string): Promise<boolean> {
     return (await this.dapr.getState<string>(this.store, sentKey(notificationId))) !== null;
+  }
+
+  async sentOf(notificationIds: string[]): Promise<Set<string>> {
+    if (notificationIds.length === 0) return new Set();
+    const found = await this.getBulk<string>(notificationIds.map(sentKey));
+    return new Set(notificationIds.filter((id) => found.has(sentKey(id))));
   }
 
   async markSent(notificationId: string): Promise<void> {
