@@ -173,6 +173,14 @@ function withEventLog() {
   return { store, notifier, eventLog, filled, projector };
 }
 
+/** One projector whose send claims go stale after 100 ms (a sender that died is waited out quickly). */
+function withShortLease() {
+  const store = new FakeStore();
+  const notifier = new FakeNotifier();
+  const projector = new OrderStatusProjector({ store, notifier, changes: new ViewChanges(), logger, sendLeaseMs: 100 });
+  return { store, notifier, projector };
+}
+
 describe('order-status projector, when an order ends', () => {
   it('when the view lacks an event the order service recorded, then it is applied and its notification sent', async () => {
     const { store, notifier, eventLog, filled, projector } = withEventLog();
@@ -265,15 +273,7 @@ describe('order-status projector, when an order ends', () => {
   });
 
   it('when a send was claimed by a handling that died before sending, then the order end sends it', async () => {
-    const store = new FakeStore();
-    const notifier = new FakeNotifier();
-    const projector = new OrderStatusProjector({
-      store,
-      notifier,
-      changes: new ViewChanges(),
-      logger,
-      sendLeaseMs: 100,
-    });
+    const { store, notifier, projector } = withShortLease();
     const events = lifecycle(randomUUID());
     for (const e of events.slice(0, 4)) await projector.handle(e);
     // OrderPickedUp applied and its send claimed, then the process died: no send, no record.
@@ -359,15 +359,7 @@ describe('order-status projector', () => {
   });
 
   it('when the sender of a claim died, then a handling waits out the lease and sends (at least once)', async () => {
-    const store = new FakeStore();
-    const notifier = new FakeNotifier();
-    const projector = new OrderStatusProjector({
-      store,
-      notifier,
-      changes: new ViewChanges(),
-      logger,
-      sendLeaseMs: 100,
-    });
+    const { store, notifier, projector } = withShortLease();
     const [placed] = lifecycle(randomUUID());
     await projector.handle(placed!);
     store.sentIds.clear();
