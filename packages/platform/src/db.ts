@@ -13,7 +13,7 @@ import type { CommonConfig, DbConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export type Orm = MikroORM;
-type MigrationClass = NonNullable<NonNullable<Options['migrations']>['migrationsList']>[number];
+export type MigrationClass = NonNullable<NonNullable<Options['migrations']>['migrationsList']>[number];
 
 /**
  * mysql2's `ssl` option for the configured TLS, or undefined for plain TCP.

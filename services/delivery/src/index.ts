@@ -1,65 +1,13 @@
-/** Bootstrap: config, database (with migrations), sidecar client, outbox relay, listen. */
-import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
-import { openDatabase } from '@baedal/platform/db';
-import { ProcessedEvent } from '@baedal/platform/inbox';
-import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
-import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
-import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
-import { serve } from '@baedal/platform/serve';
+/** Bootstrap: the database service start (platform service.ts) with delivery's entities, app and re-drive. */
+import { openService, runService } from '@baedal/platform/service';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
 import { config } from './config.ts';
 import { Delivery } from './entities/delivery.ts';
 
-const logger = createLogger(config.service, config.logLevel);
-const metrics = new Metrics(config.service);
-const orm = await openDatabase({
-  db: config.db,
-  entities: [Delivery, OutboxMessage, ProcessedEvent],
-  migrations,
-  logger,
-});
-const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({
-  orm,
-  dapr,
-  pubsub: config.dapr.pubsub,
-  source: config.service,
-  logger,
-  metrics,
-  claims: { maxAttempts: config.db.outboxMaxAttempts },
-});
-// Old published events, inbox markers go after RETENTION_DAYS.
-const retention = new RetentionJob({
-  orm,
-  logger,
-  metrics,
-  days: config.db.retentionDays,
-  targets: [retentionTargets.outbox, retentionTargets.inbox],
-});
-const app = buildApp({ config, orm, dapr, relay, logger, metrics });
-
-// Re-drive (outbox-redrive.ts) the delivery facts the order service moves the order on.
-const redriver = new OutboxRedriver({
-  orm,
-  relay,
-  logger,
-  metrics,
-  afterSeconds: config.db.outboxRedriveAfterSeconds,
-  types: ['DeliveryPickedUp', 'DeliveryCompleted'],
-});
-
-relay.start();
-retention.start();
-redriver.start();
-serve(app, {
-  port: config.port,
-  host: config.host,
-  logger,
-  onShutdown: async () => {
-    redriver.stop();
-    retention.stop();
-    await relay.stop();
-    await orm.close();
-  },
+const service = await openService(config, { entities: [Delivery], migrations });
+runService(service, {
+  app: buildApp({ config, ...service }),
+  // The delivery facts the order service moves the order on.
+  redrive: ['DeliveryPickedUp', 'DeliveryCompleted'],
 });

@@ -1,14 +1,8 @@
 /**
- * Bootstrap: config, database (with migrations), demo stores, catalog snapshots
- * through the outbox, sidecar client, outbox relay, listen.
+ * Bootstrap: the database service start (platform service.ts), with the demo
+ * stores and a catalog snapshot of every store enqueued before it listens.
  */
-import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
-import { openDatabase } from '@baedal/platform/db';
-import { ProcessedEvent } from '@baedal/platform/inbox';
-import { OutboxMessage, OutboxRelay } from '@baedal/platform/outbox';
-import { OutboxRedriver } from '@baedal/platform/outbox-redrive';
-import { RetentionJob, retentionTargets } from '@baedal/platform/retention';
-import { serve } from '@baedal/platform/serve';
+import { openService, runService } from '@baedal/platform/service';
 import { migrations } from '../migrations/index.ts';
 import { buildApp } from './app.ts';
 import { config } from './config.ts';
@@ -17,59 +11,12 @@ import { InboxOrder } from './entities/inbox-order.ts';
 import { MenuItem, Store } from './entities/store.ts';
 import { enqueueCatalogSnapshots } from './events/catalog.ts';
 
-const logger = createLogger(config.service, config.logLevel);
-const metrics = new Metrics(config.service);
-const orm = await openDatabase({
-  db: config.db,
-  entities: [Store, MenuItem, InboxOrder, OutboxMessage, ProcessedEvent],
-  migrations,
-  logger,
-});
-if (config.demoData) await seedDemoStores(orm, logger);
-const dapr = new DaprSidecar(config.dapr);
-const relay = new OutboxRelay({
-  orm,
-  dapr,
-  pubsub: config.dapr.pubsub,
-  source: config.service,
-  logger,
-  metrics,
-  claims: { maxAttempts: config.db.outboxMaxAttempts },
-});
-// Old published events, inbox markers go after RETENTION_DAYS.
-const retention = new RetentionJob({
-  orm,
-  logger,
-  metrics,
-  days: config.db.retentionDays,
-  targets: [retentionTargets.outbox, retentionTargets.inbox],
-});
-const published = await enqueueCatalogSnapshots(orm);
-logger.info({ stores: published }, 'catalog snapshots enqueued');
-const app = buildApp({ config, orm, dapr, logger, metrics });
-
-// Re-drive (outbox-redrive.ts) a store's latest catalog snapshot: the order service prices from it.
-const redriver = new OutboxRedriver({
-  orm,
-  relay,
-  logger,
-  metrics,
-  afterSeconds: config.db.outboxRedriveAfterSeconds,
-  types: ['StoreCatalogPublished'],
-});
-
-relay.start();
-retention.start();
-redriver.start();
-relay.kick();
-serve(app, {
-  port: config.port,
-  host: config.host,
-  logger,
-  onShutdown: async () => {
-    redriver.stop();
-    retention.stop();
-    await relay.stop();
-    await orm.close();
-  },
+const service = await openService(config, { entities: [Store, MenuItem, InboxOrder], migrations });
+if (config.demoData) await seedDemoStores(service.orm, service.logger);
+const published = await enqueueCatalogSnapshots(service.orm);
+service.logger.info({ stores: published }, 'catalog snapshots enqueued');
+runService(service, {
+  app: buildApp({ config, ...service }),
+  // A store's latest catalog snapshot: the order service prices from it.
+  redrive: ['StoreCatalogPublished'],
 });

@@ -52,7 +52,7 @@ const SEND_LEASE_MS = 5_000;
  * delivery (components/resiliency.yaml pubsubDelivery).
  */
 const CLAIM_WAIT_MS = 1_500;
-const CLAIM_POLL_MS = 50;
+const CLAIM_POLL_MS = 100;
 
 export class WriteConflictError extends Error {}
 
