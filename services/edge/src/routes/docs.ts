@@ -1,9 +1,12 @@
 /**
- * Documentation the edge serves: the OpenAPI document and one short page per
- * problem type, which is what the `type` URI of every problem answer points to.
+ * Documentation the edge serves: the OpenAPI document of the HTTP API, the
+ * AsyncAPI document of the events the services exchange, and one short page
+ * per problem type, which is what the `type` URI of every problem answer
+ * points to.
  */
 import Router from '@koa/router';
 import { notFound } from '@baedal/platform';
+import { asyncApiDocument } from '@baedal/platform/contracts/asyncapi';
 import { openApiDocument } from '../openapi.ts';
 
 interface ProblemType {
@@ -94,7 +97,7 @@ export function problemPage(slug: string, p: ProblemType): string {
 <h1>${title}</h1>
 <p>${escapeHtml(p.text)}</p>
 <p class="muted">Answers of this type are <code>application/problem+json</code> (RFC 9457): <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code> and, for validation, <code>errors</code>.</p>
-<p><a href="/">baedal</a> · <a href="/openapi.json">OpenAPI</a></p>
+<p><a href="/">baedal</a> · <a href="/openapi.json">OpenAPI</a> · <a href="/asyncapi.json">AsyncAPI</a></p>
 </main></body>
 </html>
 `;
@@ -102,13 +105,17 @@ export function problemPage(slug: string, p: ProblemType): string {
 
 export function docsRoutes(opts: { loginEnabled: boolean }): Router {
   const router = new Router();
-  const openapi = JSON.stringify(openApiDocument(opts));
-
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.body = openapi;
-  });
+  const documents = {
+    '/openapi.json': JSON.stringify(openApiDocument(opts)),
+    '/asyncapi.json': JSON.stringify(asyncApiDocument()),
+  };
+  for (const [path, body] of Object.entries(documents)) {
+    router.get(path, (ctx) => {
+      ctx.type = 'application/json';
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = body;
+    });
+  }
 
   router.get('/problems/:slug', (ctx) => {
     const slug = ctx.params.slug ?? '';
