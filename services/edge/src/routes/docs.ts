@@ -9,6 +9,9 @@ import { notFound } from '@baedal/platform';
 import { asyncApiDocument } from '@baedal/platform/contracts/asyncapi';
 import { openApiDocument } from '../openapi.ts';
 
+/** The documents served as JSON, each at its exact path (the chart's Ingress routes exactly these). */
+export const documentPaths = ['/openapi.json', '/asyncapi.json'] as const;
+
 interface ProblemType {
   status: number;
   title: string;
@@ -105,11 +108,12 @@ export function problemPage(slug: string, p: ProblemType): string {
 
 export function docsRoutes(opts: { loginEnabled: boolean }): Router {
   const router = new Router();
-  const documents = {
+  const documents: Record<(typeof documentPaths)[number], string> = {
     '/openapi.json': JSON.stringify(openApiDocument(opts)),
     '/asyncapi.json': JSON.stringify(asyncApiDocument()),
   };
-  for (const [path, body] of Object.entries(documents)) {
+  for (const path of documentPaths) {
+    const body = documents[path];
     router.get(path, (ctx) => {
       ctx.type = 'application/json';
       ctx.set('Cache-Control', 'no-cache');
