@@ -7,8 +7,9 @@
  *    (services/edge/src/domain/route-table.ts), the fault-injection ones only
  *    when the services run with FAULT_INJECTION=true, and sends the edge only
  *    what it serves the public (the web UI's files of
- *    services/edge/src/routes/ui.ts, /openapi.json, /problems, /api/auth); no
- *    route reaches a probe or metrics path (/healthz, /readyz, /metrics);
+ *    services/edge/src/routes/ui.ts, /openapi.json and /asyncapi.json of
+ *    routes/docs.ts, /problems, /api/auth); no route reaches a probe or
+ *    metrics path (/healthz, /readyz, /metrics);
  * 2. every `dapr.io/*` pod annotation is one the pinned Dapr sidecar injector
  *    knows (a misspelt annotation is silently ignored by Dapr);
  * 3. every environment variable of a service container is one the services
@@ -26,6 +27,7 @@ import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
+import { documentPaths } from '../../services/edge/src/routes/docs.ts';
 import { uiPaths } from '../../services/edge/src/routes/ui.ts';
 
 type Obj = Record<string, unknown>;
@@ -127,7 +129,7 @@ function checkFile(file: string): string[] {
         .filter((r) => faultInjection || !r.prefix.startsWith('/api/admin/faults/'))
         .map((r) => `Prefix ${r.prefix} -> ${svc(r.upstream)}`),
       `Prefix /api/auth -> ${svc('edge')}`,
-      `Exact /openapi.json -> ${svc('edge')}`,
+      ...documentPaths.map((p) => `Exact ${p} -> ${svc('edge')}`),
       `Prefix /problems -> ${svc('edge')}`,
       ...uiPaths.map((p) => `Exact ${p} -> ${svc('edge')}`),
     ];

@@ -14,7 +14,7 @@ import { requireRole } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { OutboxMessage } from './outbox.ts';
-import { DEAD_LETTER_TOPIC } from './subscriptions.ts';
+import { DEAD_LETTER_TOPIC, subscriptionRoute } from './subscriptions.ts';
 
 export const DeadLetter = defineEntity({
   name: 'DeadLetter',
@@ -53,7 +53,7 @@ export function deadLetterRoutes(deps: {
   metrics: Metrics;
 }): { subscription: { pubsubname: string; topic: string; route: string }; router: Router } {
   const router = new Router();
-  const route = `/events/${DEAD_LETTER_TOPIC}`;
+  const route = subscriptionRoute(DEAD_LETTER_TOPIC);
   router.post(route, async (ctx) => {
     // Whatever arrives here is accepted (SUCCESS) once stored: a dead letter must never loop
     // back to the dead-letter topic. One that cannot be stored is answered RETRY, so the

@@ -11,6 +11,9 @@ import type { Metrics } from './metrics.ts';
 
 export const DEAD_LETTER_TOPIC = 'deadletters';
 
+/** The app route the sidecar delivers a topic's events to (POST, one CloudEvent each). */
+export const subscriptionRoute = (topic: string) => `/events/${topic}`;
+
 export interface Subscription {
   topic: string;
   schema: z.ZodType;
@@ -40,20 +43,19 @@ export function mountSubscriptions(
   },
   subscriptions: Subscription[],
 ): void {
-  const route = (topic: string) => `/events/${topic}`;
   router.get('/dapr/subscribe', (ctx) => {
     ctx.body = [
       ...subscriptions.map((s) => ({
         pubsubname: opts.pubsub,
         topic: s.topic,
-        route: route(s.topic),
+        route: subscriptionRoute(s.topic),
         deadLetterTopic: DEAD_LETTER_TOPIC,
       })),
       ...(opts.extra ?? []),
     ];
   });
   for (const sub of subscriptions) {
-    router.post(route(sub.topic), async (ctx) => {
+    router.post(subscriptionRoute(sub.topic), async (ctx) => {
       const envelope = ctx.request.body as { data?: unknown; id?: string; type?: string } | undefined;
       const parsed = sub.schema.safeParse(envelope?.data);
       if (!parsed.success) {

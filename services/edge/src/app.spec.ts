@@ -312,6 +312,15 @@ describe('pages', () => {
     expect(doc.openapi).toBe('3.2.0');
   });
 
+  it('when /asyncapi.json is asked, then the AsyncAPI 3.0 document of the events answers, like /openapi.json', async () => {
+    const res = await fetch(`${base}/asyncapi.json`);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const doc = (await res.json()) as { asyncapi: string; channels: Record<string, unknown> };
+    expect(doc.asyncapi).toBe('3.0.0');
+    expect(doc.channels.orders).toBeDefined();
+  });
+
   it('when an upstream is down, then /readyz says which and answers 503', async () => {
     const res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(503);

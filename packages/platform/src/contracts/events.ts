@@ -5,7 +5,8 @@
  *
  * Envelope: `id` (uuid, the deduplication key), `type` (<Aggregate><PastTense>),
  * `version` (schema version), `occurredAt` (ISO-8601 UTC), `orderId` for order
- * events, and `data`.
+ * events, and `data`. Each event's description says what happened; the
+ * AsyncAPI document (contracts/asyncapi.ts) is built from this module.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -50,33 +51,53 @@ export const orderLine = z.object({
   quantity: z.number().int().min(1).max(99),
 });
 
-function orderEvent<T extends string, D extends z.ZodRawShape>(type: T, data: D) {
-  return z.object({
-    id: z.uuid(),
-    type: z.literal(type),
-    version: z.literal(1),
-    occurredAt: z.iso.datetime(),
-    orderId: z.uuid(),
-    data: z.object({ customerId: z.uuid(), storeId: z.uuid(), ...data }),
-  });
+function orderEvent<T extends string, D extends z.ZodRawShape>(type: T, description: string, data: D) {
+  return z
+    .object({
+      id: z.uuid(),
+      type: z.literal(type),
+      version: z.literal(1),
+      occurredAt: z.iso.datetime(),
+      orderId: z.uuid(),
+      data: z.object({ customerId: z.uuid(), storeId: z.uuid(), ...data }),
+    })
+    .meta({ description });
 }
 
 // Order lifecycle (topic "orders"): one event per status change.
-export const OrderPlaced = orderEvent('OrderPlaced', {
-  storeName: z.string(),
-  items: z.array(orderLine),
-  totalAmount: z.number().int().nonnegative(),
-  deliveryAddress: latLng.extend({ line: z.string() }),
-  paymentId: z.uuid(),
+export const OrderPlaced = orderEvent(
+  'OrderPlaced',
+  'A customer placed an order and its payment was authorized; the store finds it in its inbox and the charge is captured.',
+  {
+    storeName: z.string(),
+    items: z.array(orderLine),
+    totalAmount: z.number().int().nonnegative(),
+    deliveryAddress: latLng.extend({ line: z.string() }),
+    paymentId: z.uuid(),
+  },
+);
+export const OrderAccepted = orderEvent('OrderAccepted', 'The store accepted the order.', {});
+export const OrderRejected = orderEvent('OrderRejected', 'The store rejected the order; its payment is refunded.', {
+  reason: z.string(),
 });
-export const OrderAccepted = orderEvent('OrderAccepted', {});
-export const OrderRejected = orderEvent('OrderRejected', { reason: z.string() });
-export const CookingStarted = orderEvent('CookingStarted', {});
-export const CookingFinished = orderEvent('CookingFinished', { pickup: latLng, dropoff: latLng });
-export const OrderPickedUp = orderEvent('OrderPickedUp', { riderId: z.uuid() });
-export const OrderDelivered = orderEvent('OrderDelivered', { riderId: z.uuid() });
-export const OrderCompleted = orderEvent('OrderCompleted', {});
-export const OrderCancelled = orderEvent('OrderCancelled', {});
+export const CookingStarted = orderEvent(
+  'CookingStarted',
+  'The store started cooking; the order can no longer be cancelled.',
+  {},
+);
+export const CookingFinished = orderEvent(
+  'CookingFinished',
+  'The food is ready; the delivery service offers the delivery to riders.',
+  { pickup: latLng, dropoff: latLng },
+);
+export const OrderPickedUp = orderEvent('OrderPickedUp', 'A rider picked the food up.', { riderId: z.uuid() });
+export const OrderDelivered = orderEvent('OrderDelivered', 'The rider delivered the food.', { riderId: z.uuid() });
+export const OrderCompleted = orderEvent('OrderCompleted', 'The customer confirmed the order; it is over.', {});
+export const OrderCancelled = orderEvent(
+  'OrderCancelled',
+  'The customer cancelled the order before cooking started; its payment is refunded.',
+  {},
+);
 
 export const OrderEvent = z.discriminatedUnion('type', [
   OrderPlaced,
@@ -92,50 +113,89 @@ export const OrderEvent = z.discriminatedUnion('type', [
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
 // Delivery facts (topic "deliveries").
-function deliveryEvent<T extends string>(type: T) {
-  return z.object({
-    id: z.uuid(),
-    type: z.literal(type),
-    version: z.literal(1),
-    occurredAt: z.iso.datetime(),
-    orderId: z.uuid(),
-    data: z.object({ deliveryId: z.uuid(), riderId: z.uuid() }),
-  });
+function deliveryEvent<T extends string>(type: T, description: string) {
+  return z
+    .object({
+      id: z.uuid(),
+      type: z.literal(type),
+      version: z.literal(1),
+      occurredAt: z.iso.datetime(),
+      orderId: z.uuid(),
+      data: z.object({ deliveryId: z.uuid(), riderId: z.uuid() }),
+    })
+    .meta({ description });
 }
-export const DeliveryPickedUp = deliveryEvent('DeliveryPickedUp');
-export const DeliveryCompleted = deliveryEvent('DeliveryCompleted');
+export const DeliveryPickedUp = deliveryEvent(
+  'DeliveryPickedUp',
+  'A rider picked up the food of a delivery; the order service moves the order to PICKED_UP.',
+);
+export const DeliveryCompleted = deliveryEvent(
+  'DeliveryCompleted',
+  'The rider delivered; the order service moves the order to DELIVERED.',
+);
 export const DeliveryEvent = z.discriminatedUnion('type', [DeliveryPickedUp, DeliveryCompleted]);
 export type DeliveryEvent = z.infer<typeof DeliveryEvent>;
 
 // Payments (topic "payments").
-export const PaymentRefunded = z.object({
-  id: z.uuid(),
-  type: z.literal('PaymentRefunded'),
-  version: z.literal(1),
-  occurredAt: z.iso.datetime(),
-  orderId: z.uuid(),
-  data: z.object({ paymentId: z.uuid(), amount: z.number().int().nonnegative() }),
-});
+export const PaymentRefunded = z
+  .object({
+    id: z.uuid(),
+    type: z.literal('PaymentRefunded'),
+    version: z.literal(1),
+    occurredAt: z.iso.datetime(),
+    orderId: z.uuid(),
+    data: z.object({ paymentId: z.uuid(), amount: z.number().int().nonnegative() }),
+  })
+  .meta({ description: "An order's payment was refunded because the order was cancelled or rejected." });
 export type PaymentRefunded = z.infer<typeof PaymentRefunded>;
 
 // Catalog (topic "catalog"): a full snapshot of one store, newest revision wins.
-export const StoreCatalogPublished = z.object({
-  id: z.uuid(),
-  type: z.literal('StoreCatalogPublished'),
-  version: z.literal(1),
-  occurredAt: z.iso.datetime(),
-  data: z.object({
-    storeId: z.uuid(),
-    name: z.string(),
-    location: latLng,
-    open: z.boolean(),
-    revision: z.number().int().nonnegative(),
-    items: z.array(z.object({ id: z.uuid(), name: z.string(), unitPrice: z.number().int().nonnegative() })),
-  }),
-});
+export const StoreCatalogPublished = z
+  .object({
+    id: z.uuid(),
+    type: z.literal('StoreCatalogPublished'),
+    version: z.literal(1),
+    occurredAt: z.iso.datetime(),
+    data: z.object({
+      storeId: z.uuid(),
+      name: z.string(),
+      location: latLng,
+      open: z.boolean(),
+      revision: z.number().int().nonnegative(),
+      items: z.array(z.object({ id: z.uuid(), name: z.string(), unitPrice: z.number().int().nonnegative() })),
+    }),
+  })
+  .meta({
+    description: 'A full snapshot of one store and its menu; a higher revision replaces every lower one.',
+  });
 export type StoreCatalogPublished = z.infer<typeof StoreCatalogPublished>;
 
-export type AnyEvent = OrderEvent | DeliveryEvent | PaymentRefunded | StoreCatalogPublished;
+/**
+ * The events of each topic: the schema its consumers parse with (a union
+ * discriminated by `type`, or a single event). An event is published only on
+ * its topic; the AsyncAPI document lists each topic's messages from here.
+ */
+export const topicEvents = {
+  orders: OrderEvent,
+  deliveries: DeliveryEvent,
+  payments: PaymentRefunded,
+  catalog: StoreCatalogPublished,
+} satisfies Record<keyof typeof topics, z.ZodType>;
+
+/**
+ * The partition key of each topic's events, as a JSON pointer into the event:
+ * the outbox relay publishes the events of one key in order (Kafka also
+ * partitions by it), so a consumer sees them in that order.
+ */
+export const partitionKeys: Record<keyof typeof topics, string> = {
+  orders: '/orderId',
+  deliveries: '/orderId',
+  payments: '/orderId',
+  catalog: '/data/storeId',
+};
+
+/** Every event of every topic. */
+export type AnyEvent = { [T in keyof typeof topicEvents]: z.infer<(typeof topicEvents)[T]> }[keyof typeof topicEvents];
 
 type EventOf<T extends AnyEvent['type']> = Extract<AnyEvent, { type: T }>;
 

@@ -1,10 +1,16 @@
 /**
- * Documentation the edge serves: the OpenAPI document and one short page per
- * problem type, which is what the `type` URI of every problem answer points to.
+ * Documentation the edge serves: the OpenAPI document of the HTTP API, the
+ * AsyncAPI document of the events the services exchange, and one short page
+ * per problem type, which is what the `type` URI of every problem answer
+ * points to.
  */
 import Router from '@koa/router';
 import { notFound } from '@baedal/platform';
+import { asyncApiDocument } from '@baedal/platform/contracts/asyncapi';
 import { openApiDocument } from '../openapi.ts';
+
+/** The documents served as JSON, each at its exact path (the chart's Ingress routes exactly these). */
+export const documentPaths = ['/openapi.json', '/asyncapi.json'] as const;
 
 interface ProblemType {
   status: number;
@@ -94,7 +100,7 @@ export function problemPage(slug: string, p: ProblemType): string {
 <h1>${title}</h1>
 <p>${escapeHtml(p.text)}</p>
 <p class="muted">Answers of this type are <code>application/problem+json</code> (RFC 9457): <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code> and, for validation, <code>errors</code>.</p>
-<p><a href="/">baedal</a> · <a href="/openapi.json">OpenAPI</a></p>
+<p><a href="/">baedal</a> · <a href="/openapi.json">OpenAPI</a> · <a href="/asyncapi.json">AsyncAPI</a></p>
 </main></body>
 </html>
 `;
@@ -102,13 +108,18 @@ export function problemPage(slug: string, p: ProblemType): string {
 
 export function docsRoutes(opts: { loginEnabled: boolean }): Router {
   const router = new Router();
-  const openapi = JSON.stringify(openApiDocument(opts));
-
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.body = openapi;
-  });
+  const documents: Record<(typeof documentPaths)[number], string> = {
+    '/openapi.json': JSON.stringify(openApiDocument(opts)),
+    '/asyncapi.json': JSON.stringify(asyncApiDocument()),
+  };
+  for (const path of documentPaths) {
+    const body = documents[path];
+    router.get(path, (ctx) => {
+      ctx.type = 'application/json';
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = body;
+    });
+  }
 
   router.get('/problems/:slug', (ctx) => {
     const slug = ctx.params.slug ?? '';
