@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/mysql';
 import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
-import type { AnyEvent } from '@baedal/platform/contracts/events';
+import { makeEvent } from '@baedal/platform/contracts/events';
 import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql } from '@baedal/platform/outbox';
 import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
 import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
@@ -119,10 +119,9 @@ describe('two outbox relays over one table', () => {
       for (const key of keys) {
         await orm.em.fork().transactional(async (em) => {
           for (const i of [n, n + 1]) {
-            const id = crypto.randomUUID();
-            expected.set(id, { key, n: i });
-            const event = { id, type: 'OutboxRelaysTest', occurredAt: new Date().toISOString(), key, n: i };
-            await insertEvent(em, TOPIC, event as unknown as AnyEvent, key);
+            const event = makeEvent('OrderAccepted', { orderId: key, data: { customerId: key, storeId: key } });
+            expected.set(event.id, { key, n: i });
+            await insertEvent(em, 'orders', event);
           }
         });
       }

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { defineEntity, p, type EntityManager } from '@mikro-orm/mysql';
-import type { AnyEvent } from './contracts/events.ts';
+import { partitionKeyOf, type AnyEvent, type Topic } from './contracts/events.ts';
 import { BulkPublishUnsupportedError, type DaprSidecar } from './dapr.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -77,9 +77,9 @@ function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
   };
 }
 
-/** Adds an event to the outbox in the caller's transaction (flushed with it). */
-export function enqueue(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string): void {
-  em.create(OutboxMessage, outboxRow(topic, event, partitionKey));
+/** Adds an event to the outbox in the caller's transaction (flushed with it), keyed as its topic says. */
+export function enqueue(em: EntityManager, topic: Topic, event: AnyEvent): void {
+  em.create(OutboxMessage, outboxRow(topic, event, partitionKeyOf(topic, event)));
 }
 
 /**
@@ -87,8 +87,8 @@ export function enqueue(em: EntityManager, topic: string, event: AnyEvent, parti
  * transaction: for callers that write their state change with em.insert too
  * and have nothing for the unit of work to flush.
  */
-export async function insertEvent(em: EntityManager, topic: string, event: AnyEvent, partitionKey: string) {
-  await em.insert(OutboxMessage, outboxRow(topic, event, partitionKey));
+export async function insertEvent(em: EntityManager, topic: Topic, event: AnyEvent) {
+  await em.insert(OutboxMessage, outboxRow(topic, event, partitionKeyOf(topic, event)));
 }
 
 /** The CloudEvent we hand to the sidecar: its id is our event id. */

@@ -266,3 +266,19 @@ describe('asyncApiDocument: payloads', () => {
     expect(doc.components.messages[type]!.correlationId?.location).toBe(`$message.payload#/data${pointer}`);
   });
 });
+
+describe('partitionKeyOf: the key the outbox stores and the document names', () => {
+  it("when any event is queued on its topic, then its key is the value at the topic's pointer", () => {
+    for (const type of sampleTypes) {
+      const event = sample(type);
+      const topic = topicOf(type)! as events.Topic;
+      const expected =
+        topic === 'catalog' ? (event.data as { storeId: string }).storeId : (event as { orderId: string }).orderId;
+      expect({ type, key: events.partitionKeyOf(topic, event) }).toEqual({ type, key: expected });
+    }
+  });
+
+  it('when an event is queued on a topic whose key it lacks, then it is refused', () => {
+    expect(() => events.partitionKeyOf('orders', sample('StoreCatalogPublished'))).toThrow('no partition key');
+  });
+});

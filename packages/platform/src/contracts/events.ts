@@ -194,6 +194,16 @@ export const partitionKeys: Record<keyof typeof topics, string> = {
   catalog: '/data/storeId',
 };
 
+export type Topic = keyof typeof topics;
+
+/** The partition key of an event on its topic, read at the topic's pointer (partitionKeys). */
+export function partitionKeyOf(topic: Topic, event: AnyEvent): string {
+  let at: unknown = event;
+  for (const part of partitionKeys[topic].split('/').slice(1)) at = (at as Record<string, unknown> | undefined)?.[part];
+  if (typeof at !== 'string') throw new Error(`${event.type} on ${topic}: no partition key at ${partitionKeys[topic]}`);
+  return at;
+}
+
 /** Every event of every topic. */
 export type AnyEvent = { [T in keyof typeof topicEvents]: z.infer<(typeof topicEvents)[T]> }[keyof typeof topicEvents];
 

@@ -70,7 +70,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
         em,
         topics.deliveries,
         makeEvent('DeliveryPickedUp', { orderId: d.orderId, data: { deliveryId: d.id, riderId: user.id } }, now),
-        d.orderId,
       );
       return d;
     });
@@ -99,7 +98,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
         em,
         topics.deliveries,
         makeEvent('DeliveryCompleted', { orderId: d.orderId, data: { deliveryId: d.id, riderId: user.id } }, now),
-        d.orderId,
       );
       return d;
     });

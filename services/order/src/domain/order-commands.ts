@@ -116,7 +116,7 @@ export class OrderCommands {
       // The order and its OrderPlaced, two INSERTs in one transaction (no unit of work to compute).
       await this.orm.em.fork().transactional(async (tx) => {
         await tx.insert(Order, order);
-        await insertEvent(tx, topics.orders, this.eventOf(order, now), order.id);
+        await insertEvent(tx, topics.orders, this.eventOf(order, now));
       });
       if (this.crashAfterNextCommit) {
         this.logger.fatal({ orderId }, 'fault injection: crashing between commit and publish');
@@ -279,7 +279,7 @@ export class OrderCommands {
 
   /** Writes the lifecycle event for the order's current status to the outbox (flushed with the order). */
   private publish(em: EntityManager, o: Order, at: Date, extra: EventExtra = {}): void {
-    enqueue(em, topics.orders, this.eventOf(o, at, extra), o.id);
+    enqueue(em, topics.orders, this.eventOf(o, at, extra));
   }
 
   /** The lifecycle event for the order's current status. */

@@ -79,7 +79,6 @@ export async function refund(em: EntityManager, gateway: PaymentGateway, payment
       orderId: payment.orderId,
       data: { paymentId: payment.id, amount: payment.amount },
     }),
-    payment.orderId,
   );
   return true;
 }

@@ -36,7 +36,7 @@ export async function enqueueCatalogSnapshots(orm: MikroORM): Promise<number> {
     for (const store of stores) {
       store.revision += 1;
       const event = makeEvent('StoreCatalogPublished', { data: catalogSnapshot(store, items) });
-      enqueue(em, topics.catalog, event, store.id);
+      enqueue(em, topics.catalog, event);
     }
     return stores.length;
   });
