@@ -21,6 +21,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startApp, stopApp } from '../../tools/stack/processes.ts';
+import { recordedReplicas } from '../../tools/stack/topology.ts';
 import {
   describeProblems,
   handledAt,
@@ -53,6 +54,7 @@ import {
 } from './support.ts';
 
 const SAGAS = Number(process.env.FAULT_CHAOS_SAGAS ?? 1000);
+const replicas = recordedReplicas();
 const CONCURRENCY = Number(process.env.FAULT_CHAOS_CONCURRENCY ?? 8);
 const BUDGET_MS = Number(process.env.FAULT_CHAOS_BUDGET_MS ?? 900_000);
 
@@ -136,9 +138,12 @@ describe('fault: 1,000 sagas with random faults', () => {
             await clearPaymentFaults();
           } else {
             const verb = kind.split(' ')[0]!;
-            const name = kind.split(' ').at(-1)!;
+            const service = kind.split(' ').at(-1)!;
+            // At `up --replicas n`, any instance of the service may be hit (store, store-2, ...).
+            const replica = replicas > 1 ? 1 + Math.floor(faultRandom() * replicas) : 1;
+            const name = replica === 1 ? service : `${service}-${replica}`;
             const downMs = between(faultRandom, 0, 3000);
-            detail = `down ${secs(downMs)}`;
+            detail = `${name} down ${secs(downMs)}`;
             try {
               if (verb === 'restart') await stopApp(name);
               else {
@@ -148,7 +153,7 @@ describe('fault: 1,000 sagas with random faults', () => {
               await sleep(downMs);
             } finally {
               await startApp(name);
-              if (name === 'customer') customerDown.push({ fromMs: at, toMs: Date.now() });
+              if (service === 'customer') customerDown.push({ fromMs: at, toMs: Date.now() });
             }
           }
           faults.push({ kind, atMs: at - t0, tookMs: Date.now() - at, detail });
