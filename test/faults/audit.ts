@@ -11,9 +11,10 @@
  *   exactly one charge call reached it for the order (declined calls aside)
  *   and created the order's one charge; the money it holds (charged − voided
  *   − refunded) is what the order owes, captured when the order owes any;
- * - store (SQL): the inbox has the order, at the order's status (its primary
- *   key is the order id, so a row count proves presence, never "once"; the
- *   store's handling shows in no effect but that forward-only status);
+ * - store (SQL): the inbox has the order, placed (its OrderPlaced handled),
+ *   at the order's status (its primary key is the order id, so a row count
+ *   proves presence, never "once"; the store's handling shows in no effect
+ *   but that forward-only status);
  * - delivery (SQL): a delivery for an order that was cooked, none otherwise
  *   (presence: the order id is unique there), and its effects counted where
  *   they happen: each delivery fact (DeliveryPickedUp, DeliveryCompleted)
@@ -219,7 +220,10 @@ export async function audit(
     outbox.set(r[0]!, [...(outbox.get(r[0]!) ?? []), { id: r[1]!, type: r[2]!, createdMs: Number(r[3]) }]);
   }
   const inbox = new Map<string, string[]>();
-  for (const r of await q((l) => `select order_id, status from baedal_store.inbox_order where order_id in ${l}`)) {
+  // A row still waiting for its OrderPlaced (placed = 0) counts as behind whatever its status.
+  for (const r of await q(
+    (l) => `select order_id, if(placed, status, 'NOT_PLACED') from baedal_store.inbox_order where order_id in ${l}`,
+  )) {
     inbox.set(r[0]!, [...(inbox.get(r[0]!) ?? []), r[1]!]);
   }
   const deliveries = new Map<string, number>();

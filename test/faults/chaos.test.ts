@@ -23,6 +23,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startApp, stopApp } from '../../tools/stack/processes.ts';
+import { recordedReplicas } from '../../tools/stack/topology.ts';
 import {
   describeProblems,
   handledAt,
@@ -55,6 +56,7 @@ import {
 } from './support.ts';
 
 const SAGAS = Number(process.env.FAULT_CHAOS_SAGAS ?? 1000);
+const replicas = recordedReplicas();
 const CONCURRENCY = Number(process.env.FAULT_CHAOS_CONCURRENCY ?? 8);
 const BUDGET_MS = Number(process.env.FAULT_CHAOS_BUDGET_MS ?? 900_000);
 
@@ -151,12 +153,17 @@ describe('fault: 1,000 sagas with random faults', () => {
             await clearPaymentFaults();
           } else {
             const verb = kind.split(' ')[0]!;
-            const name =
+            // 'kill -9 sidecar' picks the app whose sidecar dies.
+            const service =
               kind === 'kill -9 sidecar'
-                ? `${sidecarOf[Math.floor(faultRandom() * sidecarOf.length)]!}-dapr`
+                ? sidecarOf[Math.floor(faultRandom() * sidecarOf.length)]!
                 : kind.split(' ').at(-1)!;
+            // At `up --replicas n`, any instance of the service may be hit (store, store-2, ...).
+            const replica = replicas > 1 ? 1 + Math.floor(faultRandom() * replicas) : 1;
+            const instance = replica === 1 ? service : `${service}-${replica}`;
+            const name = kind === 'kill -9 sidecar' ? `${instance}-dapr` : instance;
             const downMs = between(faultRandom, 0, 3000);
-            detail = `${name === kind.split(' ').at(-1) ? '' : `${name}, `}down ${secs(downMs)}`;
+            detail = `${name} down ${secs(downMs)}`;
             try {
               if (verb === 'restart') await stopApp(name);
               else {
@@ -166,7 +173,7 @@ describe('fault: 1,000 sagas with random faults', () => {
               await sleep(downMs);
             } finally {
               await startApp(name);
-              if (name.startsWith('customer')) customerDown.push({ fromMs: at, toMs: Date.now() });
+              if (service === 'customer') customerDown.push({ fromMs: at, toMs: Date.now() });
             }
           }
           faults.push({ kind, atMs: at - t0, tookMs: Date.now() - at, detail });

@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logFile, mariadbSocket } from '../../tools/stack/paths.ts';
 import { appReadyTimeoutMs, isReady, isRunning, pidOf, setStackLogger, startApp } from '../../tools/stack/processes.ts';
-import { call, login } from '../integration/client.ts';
+import { serviceOf, apps as stackApps } from '../../tools/stack/topology.ts';
+import { login } from '../integration/client.ts';
+import { putPaymentFaults } from '../integration/flows.ts';
 
 export { sleep };
 
@@ -32,8 +34,10 @@ export async function healStack(): Promise<string[]> {
       started.push(name);
     }
   }
+  // Every instance: with `up --replicas n`, order-2, payment-2, ... too.
+  const instances = stackApps.filter((a) => a.dapr).map((a) => a.name);
   await Promise.all(
-    [...apps, 'edge'].map(async (name) => {
+    [...instances, 'edge'].map(async (name) => {
       const both = name === 'edge' ? isRunning(name) : isRunning(name) && isRunning(`${name}-dapr`);
       if (!both || !(await isReady(name))) {
         await startApp(name, appReadyTimeoutMs);
@@ -68,7 +72,7 @@ export function admin(): Promise<string> {
 }
 
 export async function setPaymentFaults(delayMs: number, failureRate: number): Promise<void> {
-  const r = await call('PUT', '/api/admin/faults/payment', { token: await admin(), body: { delayMs, failureRate } });
+  const r = await putPaymentFaults(await admin(), { delayMs, failureRate });
   if (r.status !== 200) throw new Error(`payment faults: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
@@ -166,13 +170,15 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
   return results;
 }
 
-/** A service's JSON log lines with this message, since `sinceMs`. */
+/** A service's JSON log lines with this message, since `sinceMs` (of every replica of it). */
 export function logSince(app: AppName, message: string, sinceMs: number): Record<string, unknown>[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(logFile(app), 'utf8');
-  } catch {
-    return [];
+  let text = '';
+  for (const instance of stackApps.filter((a) => serviceOf(a) === app)) {
+    try {
+      text += fs.readFileSync(logFile(instance.name), 'utf8');
+    } catch {
+      // not started yet: no lines
+    }
   }
   const lines: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { localDemoSecrets } from '../../tools/stack/topology.ts';
 import { call, eventually, login, type Reply } from './client.ts';
-import { cookedOrder, gangnam, mapo, paymentsOf, placeOrder, readyDelivery } from './flows.ts';
+import { cookedOrder, gangnam, mapo, paymentsOf, placeOrder, putPaymentFaults, readyDelivery } from './flows.ts';
 
 const expectProblem = (r: Reply, status: number) => {
   expect({ status: r.status, type: r.headers.get('content-type') }).toEqual({
@@ -327,14 +327,14 @@ describe('payments and fault injection', () => {
     const paymentIds = async () =>
       (await call<{ id: string }[]>('GET', '/api/payments', { token: admin })).body.map((p) => p.id);
     const before = new Set(await paymentIds());
-    const set = await call('PUT', '/api/admin/faults/payment', { token: admin, body: { delayMs: 0, failureRate: 1 } });
+    const set = await putPaymentFaults(admin, { delayMs: 0, failureRate: 1 });
     expect(set.status).toBe(200);
     try {
       const r = await call('POST', '/api/orders', { token: alice, body: validOrder() });
       expectProblem(r, 503);
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
-      await call('PUT', '/api/admin/faults/payment', { token: admin, body: { delayMs: 0, failureRate: 0 } });
+      await putPaymentFaults(admin, { delayMs: 0, failureRate: 0 });
     }
     expect((await paymentIds()).filter((id) => !before.has(id))).toEqual([]);
     expectProblem(

@@ -1,6 +1,7 @@
 /** Scenario steps shared by the end-to-end tests, each through the entry point. */
 import { expect } from '@jest/globals';
 import { demoStores } from '@baedal/platform/contracts/demo';
+import { apps } from '../../tools/stack/topology.ts';
 import { call, eventually } from './client.ts';
 
 export type DemoStore = (typeof demoStores)[number];
@@ -105,4 +106,24 @@ export async function completeSaga(t: Tokens, order: OrderBody, store: DemoStore
   const confirmed = await call<{ status: string }>('POST', `/api/orders/${order.id}/confirm`, { token: t.customer });
   expect(confirmed.status).toBe(200);
   return order;
+}
+
+/**
+ * PUT /api/admin/faults/payment through the entry point (which reaches payment
+ * replica 1), then straight to every other payment replica: the faults live in
+ * each process, and the order service's calls spread over all replicas.
+ * Answers the entry point's reply.
+ */
+export async function putPaymentFaults(adminToken: string, faults: { delayMs: number; failureRate: number }) {
+  const reply = await call('PUT', '/api/admin/faults/payment', { token: adminToken, body: faults });
+  if (reply.status !== 200) return reply;
+  for (const replica of apps.filter((a) => a.replicaOf === 'payment')) {
+    const res = await fetch(`http://127.0.0.1:${replica.appPort}/api/admin/faults/payment`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
+    if (res.status !== 200) return { status: res.status, headers: res.headers, body: await res.text() };
+  }
+  return reply;
 }

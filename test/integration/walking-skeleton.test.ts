@@ -7,13 +7,21 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { demoStores } from '@baedal/platform/contracts/demo';
-import { apps } from '../../tools/stack/topology.ts';
+import { apps, serviceOf } from '../../tools/stack/topology.ts';
 import { call, eventually, login, scrapeCounter } from './client.ts';
 
 const sidecarMetrics = (name: string) => {
   const app = apps.find((a) => a.name === name);
   if (!app?.dapr) throw new Error(`no sidecar for ${name}`);
   return `http://127.0.0.1:${app.dapr.metricsPort}/metrics`;
+};
+
+/** A counter summed over the sidecars of every replica of `service` (a call or an event reaches one of them). */
+const overReplicas = async (service: string, name: string, labels: Record<string, string>) => {
+  let sum = 0;
+  for (const app of apps.filter((a) => serviceOf(a) === service && a.dapr))
+    sum += await scrapeCounter(sidecarMetrics(app.name), name, labels);
+  return sum;
 };
 
 const store = demoStores[0];
@@ -37,18 +45,18 @@ describe('walking skeleton (real daprd, MariaDB, Redis)', () => {
         app_id: 'order',
         dst_app_id: 'payment',
       }),
-      received: await scrapeCounter(sidecarMetrics('payment'), 'dapr_runtime_service_invocation_req_recv_total', {
+      received: await overReplicas('payment', 'dapr_runtime_service_invocation_req_recv_total', {
         app_id: 'payment',
         src_app_id: 'order',
       }),
     });
     const published = () =>
-      scrapeCounter(sidecarMetrics('order'), 'dapr_component_pubsub_egress_count', {
+      overReplicas('order', 'dapr_component_pubsub_egress_count', {
         app_id: 'order',
         topic: 'orders',
       });
     const delivered = () =>
-      scrapeCounter(sidecarMetrics('store'), 'dapr_component_pubsub_ingress_count', {
+      overReplicas('store', 'dapr_component_pubsub_ingress_count', {
         app_id: 'store',
         topic: 'orders',
         status: 'success',

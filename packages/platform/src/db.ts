@@ -74,9 +74,42 @@ export async function openDatabase(opts: {
       snapshot: false,
     },
   });
-  const applied = await orm.migrator.up();
+  const applied = await migrateAlone(orm);
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/** Longest wait for another instance's migrations, in seconds. */
+const MIGRATION_LOCK_WAIT_S = 300;
+
+/**
+ * Runs the pending migrations while holding a named database lock, so that
+ * replicas of one service starting together migrate one after the other (MySQL
+ * commits each DDL statement at once: two running the same migration would
+ * both create the same table, and one of them fail to start). The lock belongs
+ * to the session of an open transaction that only holds it; it ends with that
+ * session, so a process that dies while migrating frees it.
+ */
+async function migrateAlone(orm: MikroORM) {
+  const conn = orm.em.getConnection();
+  const name = `migrations:${orm.config.get('dbName')}`;
+  const session = await conn.begin();
+  try {
+    const [got] = await conn.execute<{ ok: number | null }[]>(
+      'select get_lock(?, ?) as ok',
+      [name, MIGRATION_LOCK_WAIT_S],
+      'all',
+      session,
+    );
+    if (got?.ok !== 1) throw new Error(`no migration lock ${name} within ${MIGRATION_LOCK_WAIT_S} s`);
+    try {
+      return await orm.migrator.up();
+    } finally {
+      await conn.execute('select release_lock(?)', [name], 'all', session);
+    }
+  } finally {
+    await conn.rollback(session);
+  }
 }
 
 export async function databaseReachable(orm: MikroORM): Promise<boolean> {

@@ -6,6 +6,7 @@ const common = readCommonConfig(process.env, { needsDb: false });
 
 const customerEnv = z.object({
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_MAX_STREAMS_PER_USER),
+  SSE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 });
 const parsed = customerEnv.safeParse(process.env);
 if (!parsed.success) {
@@ -18,6 +19,15 @@ export const config = Object.freeze({
   /** Dapr component names (components/statestore.yaml, components/notifications.yaml). */
   stateStore: 'statestore',
   notificationBinding: 'notifications',
-  stream: { pollMs: 1000, heartbeatMs: 15_000, maxPerUser: parsed.data.SSE_MAX_STREAMS_PER_USER },
+  stream: {
+    /**
+     * How often an open live status stream reads its view from the state store.
+     * A replica's change feed sees only the events its own projector handled;
+     * with several replicas the others' changes reach the stream by this read.
+     */
+    pollMs: parsed.data.SSE_POLL_MS,
+    heartbeatMs: 15_000,
+    maxPerUser: parsed.data.SSE_MAX_STREAMS_PER_USER,
+  },
 });
 export type Config = typeof config;

@@ -41,6 +41,64 @@ export async function newestViews(store: ViewStore, customerId: string, limit: n
   return views.filter((v) => v.customerId === customerId);
 }
 
+/** Where a followed view goes: an open stream (SseChannel). */
+export interface ViewSink {
+  send(data: unknown): void;
+  comment(text: string): void;
+  onClose(fn: () => void): void;
+}
+
+/**
+ * Sends `first`, then every newer version of the order's view until the sink
+ * closes: at once from the in-process change feed (the views this replica's
+ * projector wrote), and from a read of the state store every `pollMs` (with
+ * several replicas, the events another replica projected reach the stream only
+ * this way). Each write adds exactly one applied event id, so their count
+ * orders the versions: an older copy (a slow poll) is never sent after a newer
+ * one, and a version is sent once, whichever way it came first; a version whose
+ * visible part did not change is not sent at all.
+ */
+export function followView(
+  deps: { store: ViewStore; changes: ViewChanges; timing: StreamTiming; logger: Logger },
+  sink: ViewSink,
+  customerId: string,
+  first: OrderView,
+): void {
+  const { store, changes, timing, logger } = deps;
+  const orderId = first.orderId;
+  let version = first.appliedEventIds.length;
+  let sent = JSON.stringify(publicView(first));
+  sink.send(publicView(first));
+  const offer = (view: OrderView) => {
+    if (view.customerId !== customerId || view.appliedEventIds.length <= version) return;
+    version = view.appliedEventIds.length;
+    const body = JSON.stringify(publicView(view));
+    if (body === sent) return;
+    sent = body;
+    sink.send(publicView(view));
+  };
+
+  const unsubscribe = changes.subscribe(orderId, offer);
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    store
+      .getView(orderId)
+      .then((found) => found && offer(found.value))
+      .catch((e: unknown) => logger.debug({ err: e, orderId }, 'stream poll failed; next poll retries'))
+      .finally(() => {
+        polling = false;
+      });
+  }, timing.pollMs);
+  const heartbeat = setInterval(() => sink.comment('keep-alive'), timing.heartbeatMs);
+  sink.onClose(() => {
+    clearInterval(poll);
+    clearInterval(heartbeat);
+    unsubscribe();
+  });
+}
+
 export function orderStatusRoutes(deps: {
   store: ViewStore;
   changes: ViewChanges;
@@ -71,39 +129,7 @@ export function orderStatusRoutes(deps: {
     const first = await ownView(store, customerId, orderId);
 
     const channel = streams.open(ctx, { userId: customerId, closeAt: tokenExpiryOf(ctx) });
-    // Each write adds exactly one applied event id, so their count orders the
-    // versions of a view: an older copy (a slow poll) is never sent after a newer one.
-    let version = first.appliedEventIds.length;
-    let sent = JSON.stringify(publicView(first));
-    channel.send(publicView(first));
-    const offer = (view: OrderView) => {
-      if (view.customerId !== customerId || view.appliedEventIds.length <= version) return;
-      version = view.appliedEventIds.length;
-      const body = JSON.stringify(publicView(view));
-      if (body === sent) return;
-      sent = body;
-      channel.send(publicView(view));
-    };
-
-    const unsubscribe = changes.subscribe(orderId, offer);
-    let polling = false;
-    const poll = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      store
-        .getView(orderId)
-        .then((found) => found && offer(found.value))
-        .catch((e: unknown) => logger.debug({ err: e, orderId }, 'stream poll failed; next poll retries'))
-        .finally(() => {
-          polling = false;
-        });
-    }, timing.pollMs);
-    const heartbeat = setInterval(() => channel.comment('keep-alive'), timing.heartbeatMs);
-    channel.onClose(() => {
-      clearInterval(poll);
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
+    followView({ store, changes, timing, logger }, channel, customerId, first);
   });
 
   return router;

@@ -45,7 +45,7 @@ export function inboxRoutes(deps: {
       .fork()
       .find(
         InboxOrder,
-        { storeId, ...(q.status ? { status: q.status } : {}) },
+        { storeId, placed: true, ...(q.status ? { status: q.status } : {}) },
         { orderBy: { createdAt: 'desc', orderId: 'desc' }, limit: INBOX_LIMIT },
       );
     ctx.body = rows.map(inboxOrderView);
@@ -60,7 +60,8 @@ export function inboxRoutes(deps: {
       else parseWith(EmptyBody, ctx.request.body, 'body');
 
       const em = orm.em.fork();
-      const row = await em.findOne(InboxOrder, { orderId, storeId });
+      // A row whose OrderPlaced has not arrived yet is not in the inbox: 404 like an unknown order.
+      const row = await em.findOne(InboxOrder, { orderId, storeId, placed: true });
       if (!row) throw notFound('The order');
 
       let result: InvokeResult;
