@@ -18,8 +18,20 @@ import { createHmac, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import type { Role } from '@baedal/platform';
-import { FaultsRequest, OrderFaultsRequest, PlaceOrderRequest } from '@baedal/platform/contracts/api';
+import {
+  FaultsRequest,
+  InboxQuery,
+  ListOrdersQuery,
+  ListOrderStatusQuery,
+  LoginRequest,
+  NearbyDeliveriesQuery,
+  OrderFaultsRequest,
+  PaymentsQuery,
+  PlaceOrderRequest,
+  RejectRequest,
+} from '@baedal/platform/contracts/api';
 import { demoStores, demoUsers } from '@baedal/platform/contracts/demo';
+import { operations, pathParams } from '@baedal/platform/contracts/routes';
 import { apps, entryPort, localDemoSecrets } from '../../tools/stack/topology.ts';
 
 // ------------------------------------------------------------------ routes
@@ -41,100 +53,38 @@ export interface RouteSpec {
   query: QueryKind;
 }
 
-/** Every route of api.md. */
-export const routes: RouteSpec[] = [
-  { method: 'POST', template: '/api/auth/login', service: 'edge', roles: null, body: 'login', query: 'none' },
-  { method: 'GET', template: '/api/stores', service: 'store', roles: null, body: 'none', query: 'none' },
-  {
-    method: 'GET',
-    template: '/api/stores/{id}/menu',
-    service: 'store',
-    roles: null,
-    idKind: 'store',
-    body: 'none',
-    query: 'none',
-  },
-  { method: 'POST', template: '/api/orders', service: 'order', roles: ['customer'], body: 'place', query: 'none' },
-  { method: 'GET', template: '/api/orders', service: 'order', roles: ['customer'], body: 'none', query: 'orders' },
-  ...(['', '/cancel', '/confirm'] as const).map((suffix): RouteSpec => ({
-    method: suffix ? 'POST' : 'GET',
-    template: `/api/orders/{id}${suffix}`,
-    service: 'order',
-    roles: ['customer'],
-    idKind: 'order',
-    body: 'none',
-    query: 'none',
-  })),
-  { method: 'GET', template: '/api/store/orders', service: 'store', roles: ['owner'], body: 'none', query: 'inbox' },
-  ...(['accept', 'reject', 'start-cooking', 'finish-cooking'] as const).map((action): RouteSpec => ({
-    method: 'POST',
-    template: `/api/store/orders/{id}/${action}`,
-    service: 'store',
-    roles: ['owner'],
-    idKind: 'order',
-    body: action === 'reject' ? 'reject' : 'none',
-    query: 'none',
-  })),
-  { method: 'GET', template: '/api/deliveries', service: 'delivery', roles: ['rider'], body: 'none', query: 'nearby' },
-  {
-    method: 'GET',
-    template: '/api/deliveries/mine',
-    service: 'delivery',
-    roles: ['rider'],
-    body: 'none',
-    query: 'none',
-  },
-  ...(['pick', 'deliver'] as const).map((action): RouteSpec => ({
-    method: 'POST',
-    template: `/api/deliveries/{id}/${action}`,
-    service: 'delivery',
-    roles: ['rider'],
-    idKind: 'delivery',
-    body: 'none',
-    query: 'none',
-  })),
-  {
-    method: 'GET',
-    template: '/api/order-status',
-    service: 'customer',
-    roles: ['customer'],
-    body: 'none',
-    query: 'orderStatus',
-  },
-  ...(['', '/stream'] as const).map((suffix): RouteSpec => ({
-    method: 'GET',
-    template: `/api/order-status/{id}${suffix}`,
-    service: 'customer',
-    roles: ['customer'],
-    idKind: 'order',
-    body: 'none',
-    query: 'none',
-  })),
-  {
-    method: 'GET',
-    template: '/api/notifications',
-    service: 'customer',
-    roles: ['customer'],
-    body: 'none',
-    query: 'none',
-  },
-  {
-    method: 'GET',
-    template: '/api/payments',
-    service: 'payment',
-    roles: ['customer', 'admin'],
-    body: 'none',
-    query: 'payments',
-  },
-  {
-    method: 'PUT',
-    template: '/api/admin/faults/payment',
-    service: 'payment',
-    roles: ['admin'],
-    body: 'faults',
-    query: 'none',
-  },
-];
+const bodyKinds = new Map<unknown, BodyKind>([
+  [PlaceOrderRequest, 'place'],
+  [RejectRequest, 'reject'],
+  [FaultsRequest, 'faults'],
+  [LoginRequest, 'login'],
+]);
+const queryKinds = new Map<unknown, QueryKind>([
+  [ListOrdersQuery, 'orders'],
+  [InboxQuery, 'inbox'],
+  [NearbyDeliveriesQuery, 'nearby'],
+  [ListOrderStatusQuery, 'orderStatus'],
+  [PaymentsQuery, 'payments'],
+]);
+const idKinds: Record<string, IdKind> = { orderId: 'order', storeId: 'store', deliveryId: 'delivery' };
+
+/** Every route of api.md: the documented operations of the route table. */
+export const routes: RouteSpec[] = operations
+  .filter((op) => op.documented)
+  .map((op): RouteSpec => {
+    const [param, ...more] = pathParams(op.path);
+    if (more.length) throw new Error(`${op.path}: the fuzz handles at most one id per path`);
+    return {
+      method: op.method.toUpperCase() as RouteSpec['method'],
+      template: op.path.replace(/\{[^}]+\}/, '{id}'),
+      service: op.service,
+      roles: op.roles.length ? [...op.roles] : null,
+      ...(param ? { idKind: idKinds[param] ?? 'order' } : {}),
+      // An EmptyRequest body or none: nothing a writing route accepts is sent.
+      body: (op.body && bodyKinds.get(op.body)) ?? 'none',
+      query: (op.query && queryKinds.get(op.query)) ?? 'none',
+    };
+  });
 
 export const ports: Record<Service, number> = Object.fromEntries(
   apps.map((a) => [a.name, a.name === 'edge' ? entryPort : a.appPort]),

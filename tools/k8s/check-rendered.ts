@@ -3,13 +3,14 @@
  * Kubernetes API server cannot know about the chart's output, checked against the
  * repo itself (tools/k8s/check.sh runs it on every rendered values file):
  *
- * 1. the Ingress routes the /api prefixes exactly as the edge does locally
- *    (services/edge/src/domain/route-table.ts), the fault-injection ones only
- *    when the services run with FAULT_INJECTION=true, and sends the edge only
- *    what it serves the public (the web UI's files of
- *    services/edge/src/routes/ui.ts, /openapi.json and /asyncapi.json of
- *    routes/docs.ts, /problems, /api/auth); no route reaches a probe or
- *    metrics path (/healthz, /readyz, /metrics);
+ * 1. the Ingress routes exactly the paths computed from the route table of
+ *    the contracts (tools/k8s/chart-routes.ts): the /api prefixes as the edge
+ *    proxies them locally (services/edge/src/domain/route-table.ts), the
+ *    fault-injection ones only when the services run with
+ *    FAULT_INJECTION=true, and to the edge only what it serves the public (the
+ *    login route, the web UI's files, /openapi.json and /asyncapi.json,
+ *    /problems); no route reaches a probe or metrics path (/healthz, /readyz,
+ *    /metrics);
  * 2. every `dapr.io/*` pod annotation is one the pinned Dapr sidecar injector
  *    knows (a misspelt annotation is silently ignored by Dapr);
  * 3. every environment variable of a service container is one the services
@@ -27,8 +28,7 @@ import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
-import { documentPaths } from '../../services/edge/src/routes/docs.ts';
-import { uiPaths } from '../../services/edge/src/routes/ui.ts';
+import { chartRoutes } from './chart-routes.ts';
 
 type Obj = Record<string, unknown>;
 interface K8sObject {
@@ -124,15 +124,15 @@ function checkFile(file: string): string[] {
         return `${String(p.pathType)} ${String(p.path)} -> ${service}`;
       }),
     );
-    const want = [
-      ...routeTable
-        .filter((r) => faultInjection || !r.prefix.startsWith('/api/admin/faults/'))
-        .map((r) => `Prefix ${r.prefix} -> ${svc(r.upstream)}`),
-      `Prefix /api/auth -> ${svc('edge')}`,
-      ...documentPaths.map((p) => `Exact ${p} -> ${svc('edge')}`),
-      `Prefix /problems -> ${svc('edge')}`,
-      ...uiPaths.map((p) => `Exact ${p} -> ${svc('edge')}`),
-    ];
+    // The edge proxies exactly the /api prefixes of the route table that the Ingress routes to a service.
+    const proxied = new Set(routeTable.map((r) => `${r.prefix} -> ${r.upstream}`));
+    const want = chartRoutes()
+      .filter((r) => faultInjection || !r.faultInjection)
+      .map((r) => {
+        if (r.path.startsWith('/api/') && r.service !== 'edge' && !proxied.has(`${r.path} -> ${r.service}`))
+          problems.push(`the chart routes ${r.path} to ${r.service}, the edge does not`);
+        return `${r.type} ${r.path} -> ${svc(r.service)}`;
+      });
     for (const w of want) if (!got.includes(w)) problems.push(`Ingress lacks the edge's route "${w}"`);
     for (const g of got) if (!want.includes(g)) problems.push(`Ingress has a route the edge does not: "${g}"`);
     // Kubernetes path matching: Exact is the whole path, Prefix is per path segment.

@@ -5,6 +5,8 @@
 #   components/*.yaml  -> charts/baedal/files/components/  (Dapr components, resiliency, configuration
 #                                                         of the local stack; the chart substitutes hosts only)
 #   loadtests/*.js     -> charts/baedal/files/loadtests/   (the k6 scripts the optional k6 Job runs)
+#   the route table    -> charts/baedal/files/routes.yaml  (the Ingress paths: tools/k8s/chart-routes.ts
+#                                                         prints them from packages/platform/src/contracts/routes.ts)
 #
 #   tools/k8s/sync-chart-files.sh          regenerate the copies (run after editing a source)
 #   tools/k8s/sync-chart-files.sh --check  exit 1 and show the diff when a copy differs from its source
@@ -13,6 +15,7 @@ shopt -s nullglob
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
 mode="${1:-write}"
 files=charts/baedal/files
 
@@ -34,13 +37,17 @@ generate() {
       cat "$src"
     } >"$out/loadtests/$name"
   done
+  {
+    printf '# GENERATED from packages/platform/src/contracts/routes.ts by tools/k8s/sync-chart-files.sh: edit the source, then rerun the script.\n'
+    node tools/k8s/chart-routes.ts
+  } >"$out/routes.yaml"
 }
 
 case "$mode" in
   write)
-    rm -rf "$files/components" "$files/loadtests"
+    rm -rf "$files/components" "$files/loadtests" "$files/routes.yaml"
     generate "$files"
-    echo "[sync] wrote $(find "$files/components" "$files/loadtests" -type f | wc -l) files under $files" >&2
+    echo "[sync] wrote $(find "$files/components" "$files/loadtests" "$files/routes.yaml" -type f | wc -l) files under $files" >&2
     ;;
   --check)
     tmp="$(mktemp -d)"
@@ -50,11 +57,12 @@ case "$mode" in
     # `+` lines are what the chart holds, `-` lines what the sources say.
     diff -ru "$tmp/components" "$files/components" >&2 || stale=1
     diff -ru "$tmp/loadtests" "$files/loadtests" >&2 || stale=1
+    diff -u "$tmp/routes.yaml" "$files/routes.yaml" >&2 || stale=1
     if ((stale)); then
-      echo "[sync] error: $files is out of date with components/ or loadtests/; run tools/k8s/sync-chart-files.sh" >&2
+      echo "[sync] error: $files is out of date with components/, loadtests/ or the route table; run tools/k8s/sync-chart-files.sh" >&2
       exit 1
     fi
-    echo "[sync] $files matches components/ and loadtests/" >&2
+    echo "[sync] $files matches components/, loadtests/ and the route table" >&2
     ;;
   *)
     echo "usage: tools/k8s/sync-chart-files.sh [--check]" >&2

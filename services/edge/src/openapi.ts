@@ -2,8 +2,11 @@
  * GET /openapi.json: OpenAPI 3.2 of the external contract (shared spec api.md).
  * The schemas are the ones the services validate with and answer in
  * (@baedal/platform/contracts/api), turned into JSON Schema 2020-12 by zod's
- * z.toJSONSchema; only the paths map is written here, and it must follow
- * api.md and what the services really answer. Requests are strict objects
+ * z.toJSONSchema. The paths come from the route table of the contracts
+ * (@baedal/platform/contracts/routes: method, path, roles, query, body, answer
+ * and summary of each documented operation); only each operation's tag, error
+ * answers and longer wording are written here, and they must follow api.md and
+ * what the services really answer. Requests are strict objects
  * (unknown fields → 400), answers are open (clients must ignore fields they do
  * not know). The same document is committed as services/edge/openapi.json
  * (`npm run openapi` writes it; openapi.spec.ts fails when it is stale).
@@ -15,14 +18,10 @@ import {
   FaultsResponse,
   IdempotencyKey,
   InboxOrderResponse,
-  InboxQuery,
   LatLng,
-  ListOrdersQuery,
-  ListOrderStatusQuery,
   LoginRequest,
   LoginResponse,
   MenuItemResponse,
-  NearbyDeliveriesQuery,
   NearbyDeliveryResponse,
   NotificationResponse,
   OrderLine,
@@ -30,13 +29,13 @@ import {
   OrderResponse,
   OrderStatusResponse,
   PaymentResponse,
-  PaymentsQuery,
   PlaceOrderRequest,
   Problem,
   RejectRequest,
   StoreResponse,
   User,
 } from '@baedal/platform/contracts/api';
+import { operationKey, operations, pathParams, type Answer, type Operation } from '@baedal/platform/contracts/routes';
 import { z } from 'zod';
 
 /** Request bodies, documented as what they accept (io 'input'). */
@@ -197,284 +196,199 @@ const secured = (role: string, op: JsonSchema): JsonSchema => ({
   ...op,
   security: [{ bearer: [] }],
   description: `Role: ${role}.${op.description ? ` ${String(op.description)}` : ''}`,
-  responses: { ...(op.responses as JsonSchema), ...authErrors },
+  // What an operation says about a status is more precise than the generic auth errors.
+  responses: { ...authErrors, ...(op.responses as JsonSchema) },
 });
 
-function paths(): Record<string, unknown> {
-  return {
-    '/api/auth/login': {
-      post: {
-        tags: ['identity'],
-        summary: 'Log in (local issuer; may be switched off in production)',
-        requestBody: body('LoginRequest'),
-        responses: {
-          '200': ok('A bearer token', ref('LoginResponse')),
-          ...bodyErrors,
-          '401': problem('Wrong credentials'),
-        },
+/**
+ * What the document says about an operation beyond the route table: its tag,
+ * a longer description, extra parameters and headers, and the errors it
+ * answers with their meaning. Keyed by operationKey; every documented
+ * operation of the table has exactly one entry.
+ */
+interface Wording {
+  tag: string;
+  description?: string;
+  parameters?: JsonSchema[];
+  answerHeaders?: JsonSchema;
+  responses?: JsonSchema;
+}
+
+const ownStoreOrder = {
+  tag: 'store inbox',
+  responses: {
+    '404': problem('No such order in the owner’s store'),
+    '409': problem('Not allowed in the current state'),
+  },
+};
+
+const wording: Record<string, Wording> = {
+  'POST /api/auth/login': { tag: 'identity', responses: { '401': problem('Wrong credentials') } },
+  'GET /api/stores': { tag: 'catalog', responses: { '503': unavailable } },
+  'GET /api/stores/{storeId}/menu': {
+    tag: 'catalog',
+    responses: { '404': problem('No such store'), '503': unavailable },
+  },
+  'POST /api/orders': {
+    tag: 'orders',
+    description:
+      'Priced from the menu and paid synchronously; a retry with the same Idempotency-Key and body returns the same order.',
+    parameters: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'A retry with the same key and body returns the same order and charges once',
+        schema: tidy(z.toJSONSchema(IdempotencyKey, { io: 'input' })),
+      },
+    ],
+    answerHeaders: { Location: { schema: { type: 'string' }, description: 'URL of the new order' } },
+    responses: {
+      '400': problem(
+        'Body or query fails validation or has unknown fields, or its ids name no store or no item of that store’s menu',
+      ),
+      '409': problem('The store is closed, or the Idempotency-Key was used with another body'),
+      '503': { ...problem('Payment unavailable, too slow or circuit open; not charged'), headers: retryAfter },
+    },
+  },
+  'GET /api/orders': {
+    tag: 'orders',
+    responses: {
+      '400': problem('Query fails validation or has unknown parameters, or the cursor is not one this API issued'),
+    },
+  },
+  'GET /api/orders/{orderId}': { tag: 'orders', responses: { '404': problem('No such order of the caller') } },
+  'POST /api/orders/{orderId}/cancel': {
+    tag: 'orders',
+    responses: { '404': problem('No such order of the caller'), '409': problem('Cooking has started') },
+  },
+  'POST /api/orders/{orderId}/confirm': {
+    tag: 'orders',
+    responses: { '404': problem('No such order of the caller'), '409': problem('Not picked up or delivered yet') },
+  },
+  'GET /api/store/orders': { tag: 'store inbox' },
+  'POST /api/store/orders/{orderId}/accept': ownStoreOrder,
+  'POST /api/store/orders/{orderId}/reject': ownStoreOrder,
+  'POST /api/store/orders/{orderId}/start-cooking': ownStoreOrder,
+  'POST /api/store/orders/{orderId}/finish-cooking': ownStoreOrder,
+  'GET /api/deliveries': { tag: 'deliveries' },
+  'GET /api/deliveries/mine': { tag: 'deliveries' },
+  'POST /api/deliveries/{deliveryId}/pick': {
+    tag: 'deliveries',
+    responses: { '404': problem('No such delivery'), '409': problem('Another rider picked it') },
+  },
+  'POST /api/deliveries/{deliveryId}/deliver': {
+    tag: 'deliveries',
+    responses: {
+      '404': problem('No such delivery of the caller'),
+      '409': problem('Not allowed in the current state'),
+    },
+  },
+  'GET /api/order-status': { tag: 'order status' },
+  'GET /api/order-status/{orderId}': {
+    tag: 'order status',
+    responses: { '404': problem('No such order of the caller') },
+  },
+  'GET /api/order-status/{orderId}/stream': {
+    tag: 'order status',
+    responses: {
+      '404': problem('No such order of the caller'),
+      '429': {
+        ...problem(
+          'The caller already has the most open streams allowed (/problems/too-many-streams), or a rate limit',
+        ),
+        headers: retryAfter,
       },
     },
-    '/api/stores': {
-      get: {
-        tags: ['catalog'],
-        summary: 'List stores',
-        responses: { '200': ok('Stores', arrayOf('Store')), '503': unavailable },
-      },
-    },
-    '/api/stores/{storeId}/menu': {
-      get: {
-        tags: ['catalog'],
-        summary: 'Menu of a store',
-        parameters: [pathParam('storeId')],
-        responses: {
-          '200': ok('Menu items', arrayOf('MenuItem')),
-          '404': problem('No such store'),
-          '503': unavailable,
-        },
-      },
-    },
-    '/api/orders': {
-      post: secured('customer', {
-        tags: ['orders'],
-        summary: 'Place and pay an order',
-        description:
-          'Priced from the menu and paid synchronously; a retry with the same Idempotency-Key and body returns the same order.',
-        parameters: [
-          {
-            name: 'Idempotency-Key',
-            in: 'header',
-            required: false,
-            description: 'A retry with the same key and body returns the same order and charges once',
-            schema: tidy(z.toJSONSchema(IdempotencyKey, { io: 'input' })),
-          },
-        ],
-        requestBody: body('PlaceOrderRequest'),
-        responses: {
-          '201': {
-            ...ok('The paid order', ref('Order')),
-            headers: { Location: { schema: { type: 'string' }, description: 'URL of the new order' } },
-          },
-          ...bodyErrors,
-          '400': problem(
-            'Body or query fails validation or has unknown fields, or its ids name no store or no item of that store’s menu',
-          ),
-          '409': problem('The store is closed, or the Idempotency-Key was used with another body'),
-          '503': { ...problem('Payment unavailable, too slow or circuit open; not charged'), headers: retryAfter },
-        },
-      }),
-      get: secured('customer', {
-        tags: ['orders'],
-        summary: "The caller's orders, newest first",
-        parameters: queryParameters(ListOrdersQuery),
-        responses: {
-          '200': ok('One page', ref('OrderPage')),
-          '400': problem('Query fails validation or has unknown parameters, or the cursor is not one this API issued'),
-        },
-      }),
-    },
-    '/api/orders/{orderId}': {
-      get: secured('customer', {
-        tags: ['orders'],
-        summary: 'One order with its current status',
-        parameters: [pathParam('orderId')],
-        responses: { '200': ok('The order', ref('Order')), '404': problem('No such order of the caller') },
-      }),
-    },
-    '/api/orders/{orderId}/cancel': {
-      post: secured('customer', {
-        tags: ['orders'],
-        summary: 'Cancel before cooking starts (refunded asynchronously)',
-        parameters: [pathParam('orderId')],
-        requestBody: noBody,
-        responses: {
-          '200': ok('The order, CANCELLED', ref('Order')),
-          ...bodyErrors,
-          '404': problem('No such order of the caller'),
-          '409': problem('Cooking has started'),
-        },
-      }),
-    },
-    '/api/orders/{orderId}/confirm': {
-      post: secured('customer', {
-        tags: ['orders'],
-        summary: 'Confirm delivery: completes the order',
-        parameters: [pathParam('orderId')],
-        requestBody: noBody,
-        responses: {
-          '200': ok('The order, COMPLETED', ref('Order')),
-          ...bodyErrors,
-          '404': problem('No such order of the caller'),
-          '409': problem('Not picked up or delivered yet'),
-        },
-      }),
-    },
-    '/api/store/orders': {
-      get: secured('owner', {
-        tags: ['store inbox'],
-        summary: "Paid orders of the owner's store, newest first (at most 100)",
-        parameters: queryParameters(InboxQuery),
-        responses: { '200': ok('Inbox', arrayOf('InboxOrder')), ...queryError },
-      }),
-    },
-    ...Object.fromEntries(
-      (
-        [
-          ['accept', 'ACCEPTED', undefined],
-          ['reject', 'REJECTED (the payment is refunded)', 'RejectRequest'],
-          ['start-cooking', 'COOKING', undefined],
-          ['finish-cooking', 'COOKED (the delivery becomes visible to riders)', undefined],
-        ] as const
-      ).map(([action, result, request]) => [
-        `/api/store/orders/{orderId}/${action}`,
-        {
-          post: secured('owner, own store only', {
-            tags: ['store inbox'],
-            summary: `→ ${result}`,
-            parameters: [pathParam('orderId')],
-            requestBody: request ? body(request) : noBody,
-            responses: {
-              '200': ok('The order as the inbox shows it, in its new status', ref('InboxOrder')),
-              ...bodyErrors,
-              '404': problem('No such order in the owner’s store'),
-              '409': problem('Not allowed in the current state'),
-            },
-          }),
-        },
-      ]),
-    ),
-    '/api/deliveries': {
-      get: secured('rider', {
-        tags: ['deliveries'],
-        summary: 'Deliveries ready for pickup within the radius of the customer address, nearest first',
-        parameters: queryParameters(NearbyDeliveriesQuery),
-        responses: { '200': ok('Ready deliveries', arrayOf('NearbyDelivery')), ...queryError },
-      }),
-    },
-    '/api/deliveries/mine': {
-      get: secured('rider', {
-        tags: ['deliveries'],
-        summary: "The caller's picked and delivered deliveries, newest pick first (at most 100)",
-        responses: { '200': ok('Deliveries', arrayOf('Delivery')), ...queryError },
-      }),
-    },
-    '/api/deliveries/{deliveryId}/pick': {
-      post: secured('rider', {
-        tags: ['deliveries'],
-        summary: 'Pick up: exactly one rider wins',
-        parameters: [pathParam('deliveryId')],
-        responses: {
-          '200': ok('The delivery, PICKED_UP by the caller', ref('Delivery')),
-          '404': problem('No such delivery'),
-          '409': problem('Another rider picked it'),
-        },
-      }),
-    },
-    '/api/deliveries/{deliveryId}/deliver': {
-      post: secured('rider', {
-        tags: ['deliveries'],
-        summary: 'Mark delivered (only the rider who picked it)',
-        parameters: [pathParam('deliveryId')],
-        responses: {
-          '200': ok('The delivery, DELIVERED', ref('Delivery')),
-          '404': problem('No such delivery of the caller'),
-          '409': problem('Not allowed in the current state'),
-        },
-      }),
-    },
-    '/api/order-status': {
-      get: secured('customer', {
-        tags: ['order status'],
-        summary: "The caller's orders from the read model, newest first",
-        parameters: queryParameters(ListOrderStatusQuery),
-        responses: { '200': ok('Views', arrayOf('OrderStatusView')), ...queryError },
-      }),
-    },
-    '/api/order-status/{orderId}': {
-      get: secured('customer', {
-        tags: ['order status'],
-        summary: 'The order status view (CQRS read model)',
-        parameters: [pathParam('orderId')],
-        responses: {
-          '200': ok('The view', ref('OrderStatusView')),
-          ...queryError,
-          '404': problem('No such order of the caller'),
-        },
-      }),
-    },
-    '/api/order-status/{orderId}/stream': {
-      get: secured('customer', {
-        tags: ['order status'],
-        summary:
-          'Server-Sent Events: the current view at once, then one event per change; the stream ends when the token expires',
-        parameters: [pathParam('orderId')],
-        responses: {
-          '200': {
-            description: 'One event per change; its data field is an OrderStatusView as JSON',
-            content: {
-              // OpenAPI 3.2: itemSchema describes one event of the stream as a
-              // parsed event ({ data, event, id, retry }); the stream never ends
-              // on its own (`:` comment lines keep it alive and are no events).
-              'text/event-stream': {
-                itemSchema: {
-                  type: 'object',
-                  required: ['data'],
-                  properties: {
-                    data: {
-                      type: 'string',
-                      contentMediaType: 'application/json',
-                      contentSchema: ref('OrderStatusView'),
-                    },
-                    event: { type: 'string', const: 'message', description: 'No event field is sent' },
-                  },
-                },
-              },
+  },
+  'GET /api/notifications': { tag: 'order status' },
+  'GET /api/payments': { tag: 'payments' },
+  'PUT /api/admin/faults/payment': {
+    tag: 'payments',
+    description: '{ "delayMs": 0, "failureRate": 0 } restores it.',
+    responses: { '404': problem('Fault injection is disabled') },
+  },
+};
+
+/** The component a schema of the table is documented as. */
+const componentNames = new Map<z.ZodType, ComponentName>(
+  Object.entries({ ...requestComponents, ...responseComponents }).map(([name, schema]) => [
+    schema as z.ZodType,
+    name as ComponentName,
+  ]),
+);
+function componentOf(schema: z.ZodType, what: string): ComponentName {
+  const name = componentNames.get(schema);
+  if (!name) throw new Error(`${what}: its schema is no component of the document`);
+  return name;
+}
+
+function answerResponse(answer: Answer, key: string, headers: JsonSchema | undefined): JsonSchema {
+  const name = componentOf(answer.schema, key);
+  if (answer.stream) {
+    return {
+      description: answer.description,
+      content: {
+        // OpenAPI 3.2: itemSchema describes one event of the stream as a
+        // parsed event ({ data, event, id, retry }); the stream never ends
+        // on its own (`:` comment lines keep it alive and are no events).
+        'text/event-stream': {
+          itemSchema: {
+            type: 'object',
+            required: ['data'],
+            properties: {
+              data: { type: 'string', contentMediaType: 'application/json', contentSchema: ref(name) },
+              event: { type: 'string', const: 'message', description: 'No event field is sent' },
             },
           },
-          ...queryError,
-          '404': problem('No such order of the caller'),
-          '429': {
-            ...problem(
-              'The caller already has the most open streams allowed (/problems/too-many-streams), or a rate limit',
-            ),
-            headers: retryAfter,
-          },
         },
-      }),
-    },
-    '/api/notifications': {
-      get: secured('customer', {
-        tags: ['order status'],
-        summary: "The caller's notifications, newest first: one per status change, never duplicated",
-        responses: { '200': ok('Notifications', arrayOf('Notification')), ...queryError },
-      }),
-    },
-    '/api/payments': {
-      get: secured('customer or admin', {
-        tags: ['payments'],
-        summary: 'Payments, newest first (a customer sees only their own; at most 100)',
-        parameters: queryParameters(PaymentsQuery),
-        responses: { '200': ok('Payments', arrayOf('Payment')), ...queryError },
-      }),
-    },
-    '/api/admin/faults/payment': {
-      put: secured('admin', {
-        tags: ['payments'],
-        summary: 'Simulated gateway faults (only when fault injection is enabled)',
-        description: '{ "delayMs": 0, "failureRate": 0 } restores it.',
-        requestBody: body('FaultsRequest'),
-        responses: {
-          '200': ok('The faults now in force', ref('Faults')),
-          ...bodyErrors,
-          '404': problem('Fault injection is disabled'),
-        },
-      }),
+      },
+    };
+  }
+  return { ...ok(answer.description, answer.list ? arrayOf(name) : ref(name)), ...(headers ? { headers } : {}) };
+}
+
+/** The OpenAPI operation of a route of the table. */
+function operationObject(op: Operation): JsonSchema {
+  const key = operationKey(op);
+  const w = wording[key];
+  if (!w) throw new Error(`${key}: documented in the route table, but openapi.ts has no wording for it`);
+  const parameters = [
+    ...pathParams(op.path).map(pathParam),
+    ...(w.parameters ?? []),
+    ...(op.query ? queryParameters(op.query) : []),
+  ];
+  const requestBody = !op.body ? undefined : op.body === EmptyRequest ? noBody : body(componentOf(op.body, key));
+  const documented: JsonSchema = {
+    tags: [w.tag],
+    summary: op.summary,
+    ...(w.description ? { description: w.description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      ...(op.answer ? { [op.answer.status]: answerResponse(op.answer, key, w.answerHeaders) } : {}),
+      ...(op.body ? bodyErrors : {}),
+      ...(op.query ? queryError : {}),
+      ...w.responses,
     },
   };
+  if (op.roles.length === 0) return documented;
+  return secured(`${op.roles.join(' or ')}${op.scope ? `, ${op.scope}` : ''}`, documented);
+}
+
+function paths(opts: { loginEnabled: boolean }): Record<string, Record<string, unknown>> {
+  const documented = operations.filter((op) => op.documented && (opts.loginEnabled || op.switch !== 'login'));
+  for (const key of Object.keys(wording)) {
+    if (!operations.some((op) => op.documented && operationKey(op) === key))
+      throw new Error(`openapi.ts words ${key}, which the route table does not document`);
+  }
+  const all: Record<string, Record<string, unknown>> = {};
+  for (const op of documented) (all[op.path] ??= {})[op.method] = operationObject(op);
+  return all;
 }
 
 export function openApiDocument(opts: { loginEnabled: boolean }): Record<string, unknown> {
-  const allPaths = withRateLimit(paths());
-  if (!opts.loginEnabled) delete allPaths['/api/auth/login'];
+  const allPaths = withRateLimit(paths(opts));
   return sortKeys({
     openapi: '3.2.0',
     info: {

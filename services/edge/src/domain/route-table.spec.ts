@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isCanonicalPath, matchRoute, type Route } from './route-table.ts';
+import { operationKey, operations } from '@baedal/platform/contracts/routes';
+import { isCanonicalPath, matchRoute, routeTable, type Route } from './route-table.ts';
 
 describe('matchRoute', () => {
   it.each([
@@ -54,5 +55,39 @@ describe('matchRoute', () => {
   ])('when the path %s is not canonical, then it is not proxied', (path) => {
     expect(isCanonicalPath(path)).toBe(false);
     expect(matchRoute(path)).toBeUndefined();
+  });
+});
+
+describe('routeTable', () => {
+  it('when computed from the operations, then it is the prefixes the edge has always proxied', () => {
+    expect(routeTable.map((r) => `${r.prefix} -> ${r.upstream}`).sort()).toEqual(
+      [
+        '/api/orders -> order',
+        '/api/payments -> payment',
+        '/api/admin/faults/payment -> payment',
+        '/api/admin/faults/order -> order',
+        '/api/admin/faults/customer -> customer',
+        '/api/admin/dead-letters -> order',
+        '/api/admin/parked-events/order -> order',
+        '/api/admin/parked-events/payment -> payment',
+        '/api/admin/parked-events/store -> store',
+        '/api/admin/parked-events/delivery -> delivery',
+        '/api/stores -> store',
+        '/api/store/ -> store',
+        '/api/deliveries -> delivery',
+        '/api/order-status -> customer',
+        '/api/notifications -> customer',
+      ].sort(),
+    );
+  });
+
+  it('when an operation of the table is requested, then it goes to the service that owns it', () => {
+    for (const op of operations) {
+      const path = op.path.replace(/\{[^}]+\}/g, '6a1f0c2e-1111-4d2a-8b11-000000000101');
+      expect({ op: operationKey(op), to: matchRoute(path)?.upstream }).toEqual({
+        op: operationKey(op),
+        to: op.service === 'edge' ? undefined : op.service,
+      });
+    }
   });
 });

@@ -1,11 +1,14 @@
 /**
- * Which upstream serves which /api path: the same table as the Ingress in the
- * Helm chart. A prefix matches the path itself and everything below it on a
- * segment boundary (`/api/orders` matches `/api/orders/42`, not
- * `/api/ordersX`); a prefix ending in `/` matches only below it. The longest
- * matching prefix wins. Internal paths (/internal, /dapr, /events) are in no
- * entry, so they are never proxied.
+ * Which upstream serves which /api path: the prefixes computed from the route
+ * table of the contracts (@baedal/platform/contracts/route-prefixes), the same
+ * ones the Helm chart's Ingress routes. A prefix matches the path itself and
+ * everything below it on a segment boundary (`/api/orders` matches
+ * `/api/orders/42`, not `/api/ordersX`); a prefix ending in `/` matches only
+ * below it. The longest matching prefix wins. The edge's own routes
+ * (/api/auth) and internal paths (/internal, /dapr, /events) are in no entry,
+ * so they are never proxied.
  */
+import { routePrefixes } from '@baedal/platform/contracts/route-prefixes';
 import type { UpstreamName } from '../config.ts';
 
 export interface Route {
@@ -13,24 +16,9 @@ export interface Route {
   upstream: UpstreamName;
 }
 
-export const routeTable: readonly Route[] = [
-  { prefix: '/api/orders', upstream: 'order' },
-  { prefix: '/api/payments', upstream: 'payment' },
-  { prefix: '/api/admin/faults/payment', upstream: 'payment' },
-  { prefix: '/api/admin/faults/order', upstream: 'order' },
-  { prefix: '/api/admin/faults/customer', upstream: 'customer' },
-  { prefix: '/api/admin/dead-letters', upstream: 'order' },
-  // Events each service's outbox gave up publishing (platform deadletters.ts parkedEventRoutes).
-  { prefix: '/api/admin/parked-events/order', upstream: 'order' },
-  { prefix: '/api/admin/parked-events/payment', upstream: 'payment' },
-  { prefix: '/api/admin/parked-events/store', upstream: 'store' },
-  { prefix: '/api/admin/parked-events/delivery', upstream: 'delivery' },
-  { prefix: '/api/stores', upstream: 'store' },
-  { prefix: '/api/store/', upstream: 'store' },
-  { prefix: '/api/deliveries', upstream: 'delivery' },
-  { prefix: '/api/order-status', upstream: 'customer' },
-  { prefix: '/api/notifications', upstream: 'customer' },
-];
+export const routeTable: readonly Route[] = routePrefixes().flatMap(({ prefix, service }) =>
+  service === 'edge' ? [] : [{ prefix, upstream: service }],
+);
 
 function covers(prefix: string, path: string): boolean {
   if (prefix.endsWith('/')) return path.startsWith(prefix) && path.length > prefix.length;
