@@ -36,6 +36,7 @@ export function buildApp(deps: {
     logger,
     metrics,
     sidecar: { appApiToken: config.dapr.appApiToken },
+    canWork: () => databaseReachable(orm),
     readiness: async () => ({
       database: await databaseReachable(orm),
       sidecar: await dapr.healthy(),
