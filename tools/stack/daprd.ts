@@ -88,13 +88,11 @@ export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string
     // DAPRD_LOG_LEVEL=debug traces every message a sidecar fetches and acknowledges.
     '--log-level', process.env.DAPRD_LOG_LEVEL ?? 'warn',
     '--enable-app-health-check',
-    // /healthz/work fails while the app cannot work (its database is down: platform http.ts).
-    '--app-health-check-path', '/healthz/work',
-    // A dead app, or one without its database, is noticed within ~4 s (2 failed probes,
-    // 2 s apart); the sidecar then pauses its subscriptions, inside the inbound retry
-    // window (at least 4.8 s), so events wait for the app instead of running out of retries.
+    '--app-health-check-path', '/healthz',
+    // A dead app is noticed within ~4 s (2 failed probes, 2 s apart); the sidecar then
+    // pauses its subscriptions, well inside the ~18 s inbound retry window, so events
+    // wait for the app instead of running out of retries.
     '--app-health-probe-interval', '2',
-    '--app-health-probe-timeout', '1000',
     '--app-health-threshold', '2',
     '--dapr-graceful-shutdown-seconds', '2',
     // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the

@@ -223,7 +223,7 @@ dapr.io/app-port: {{ .root.Values.service.targetPort | quote }}
 dapr.io/app-protocol: "http"
 dapr.io/config: {{ include "baedal.daprConfigName" .root | quote }}
 dapr.io/enable-app-health-check: "true"
-dapr.io/app-health-check-path: "/healthz/work"
+dapr.io/app-health-check-path: "/healthz"
 dapr.io/app-health-probe-interval: {{ $d.appHealthCheck.probeIntervalSeconds | quote }}
 dapr.io/app-health-probe-timeout: {{ $d.appHealthCheck.probeTimeoutMilliseconds | quote }}
 dapr.io/app-health-threshold: {{ $d.appHealthCheck.threshold | quote }}

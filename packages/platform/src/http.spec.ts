@@ -16,14 +16,12 @@ import { answerClientError } from './serve.ts';
 let server: Server;
 let port = 0;
 let base = '';
-let databaseUp = true;
 
 beforeAll(async () => {
   const { app, router } = createServiceApp({
     logger: createLogger('test', 'silent'),
     metrics: new Metrics('test'),
     readiness: async () => ({ ok: true }),
-    canWork: async () => databaseUp,
     rateLimit: { config: defaultRateLimits },
     sidecar: null,
   });
@@ -147,18 +145,5 @@ describe('a refused body on a keep-alive connection', () => {
     );
     expect(statusLines(answer)).toEqual([415, 201]);
     expect(answer).toContain('{"got":{"a":1}}');
-  });
-});
-
-describe('the work health probe the sidecar asks (/healthz/work)', () => {
-  it('when the app cannot work (its database is down), then 503 while /healthz stays 200; 200 again once it can', async () => {
-    databaseUp = false;
-    try {
-      expect((await fetch(`${base}/healthz/work`)).status).toBe(503);
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    } finally {
-      databaseUp = true;
-    }
-    expect((await fetch(`${base}/healthz/work`)).status).toBe(200);
   });
 });

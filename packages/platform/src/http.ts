@@ -25,16 +25,6 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
-  /**
-   * Whether the app can do its work now (its database answers), for the
-   * sidecar's app health probe on /healthz/work. While it answers 503 the
-   * sidecar pauses the app's subscriptions (and short-circuits invocations):
-   * events wait in the broker through a database outage instead of running
-   * through their few inbound retries into a dead letter. Not the liveness
-   * probe (/healthz): a database outage is no reason to restart the process.
-   * Default: always able.
-   */
-  canWork?: () => Promise<boolean>;
   /** Rate limits; by default read from RATE_LIMIT_* in the environment (config.ts). */
   rateLimit?: RateLimitOptions & { config?: RateLimitConfig };
   /**
@@ -105,7 +95,7 @@ function jsonBody(): Koa.Middleware {
 }
 
 export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: Router } {
-  const { logger, metrics, readiness, canWork = async () => true } = opts;
+  const { logger, metrics, readiness } = opts;
   const app = new Koa();
   app.proxy = opts.behindProxy ?? true;
   // Trust one proxy hop: ctx.ip is the address the edge (locally) or the
@@ -117,11 +107,6 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
-  });
-  router.get('/healthz/work', async (ctx) => {
-    const able = await canWork().catch(() => false);
-    ctx.status = able ? 200 : 503;
-    ctx.body = { status: able ? 'ok' : 'unable' };
   });
   router.get('/readyz', async (ctx) => {
     let checks: Record<string, boolean>;
@@ -145,7 +130,7 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
     const started = performance.now();
     await next();
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    const quiet = ctx.path.startsWith('/healthz') || ctx.path === '/readyz' || ctx.path === '/metrics';
+    const quiet = ctx.path === '/healthz' || ctx.path === '/readyz' || ctx.path === '/metrics';
     const line = { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms };
     if (quiet) logger.trace(line, 'request');
     else if (ctx.status >= 500) logger.error(line, 'request failed');

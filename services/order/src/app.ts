@@ -36,7 +36,6 @@ export function buildApp(deps: {
     logger,
     metrics,
     sidecar: { appApiToken: config.dapr.appApiToken },
-    canWork: () => databaseReachable(orm),
     readiness: async () => ({
       database: await databaseReachable(orm),
       sidecar: await dapr.healthy(),

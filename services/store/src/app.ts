@@ -25,7 +25,6 @@ export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSideca
     metrics,
     sidecar: { appApiToken: config.dapr.appApiToken },
     readiness: async () => ({ database: await databaseReachable(orm), sidecar: await dapr.healthy() }),
-    canWork: () => databaseReachable(orm),
   });
   const verifier = new TokenVerifier(config.auth);
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
