@@ -3,10 +3,13 @@
  * sidecar's publish API (as a buggy publisher of the owner would):
  * - a malformed event: every subscriber answers DROP at once and it lands in
  *   the `deadletters` topic, visible at GET /api/admin/dead-letters;
- * - a well-formed CookingStarted for an order nobody knows: the store's
- *   handler fails every time, the sidecar retries it as the inbound policy
- *   says (components/resiliency.yaml eventRetry: 6 retries, exponential
- *   500 ms → 3 s, about 9.6 s), then dead-letters it, once.
+ * - a well-formed DeliveryPickedUp for an order nobody knows, published
+ *   into `deliveries` through the delivery sidecar: the order service's
+ *   handler fails every time (a delivery fact never comes before its order),
+ *   the sidecar retries it as the inbound policy says
+ *   (components/resiliency.yaml eventRetry: 6 retries, exponential
+ *   500 ms → 3 s, about 9.6 s), then dead-letters it, once. (An order event
+ *   that overtakes its OrderPlaced is no poison: the store keeps it.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +34,9 @@ const eventRetry = (
  * owner of `orders` may publish to it (publishingScopes in components/pubsub.yaml).
  */
 const PUBLISH_URL = `http://127.0.0.1:${port(3501)}/v1.0/publish/pubsub/orders`;
-const STORE_METRICS = `http://127.0.0.1:${port(3103)}/metrics`;
+/** The delivery sidecar, the one publisher of `deliveries`. */
+const PUBLISH_DELIVERIES_URL = `http://127.0.0.1:${port(3504)}/v1.0/publish/pubsub/deliveries`;
+const ORDER_METRICS = `http://127.0.0.1:${port(3101)}/metrics`;
 /** Subscribers of `orders`: store, payment, delivery, customer. */
 const ORDERS_SUBSCRIBERS = 4;
 
@@ -43,10 +48,14 @@ interface DeadLetter {
   receivedAt: string;
 }
 
-async function publish(cloudEvent: Record<string, unknown>): Promise<number> {
-  const res = await fetch(PUBLISH_URL, {
+/** Publishes through a topic owner's sidecar (by default the order service's, into `orders`). */
+async function publish(
+  cloudEvent: Record<string, unknown>,
+  via: { url: string; app: string } = { url: PUBLISH_URL, app: 'order' },
+): Promise<number> {
+  const res = await fetch(via.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': appTokens('order').daprApiToken },
+    headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': appTokens(via.app).daprApiToken },
     body: JSON.stringify(cloudEvent),
   });
   return res.status;
@@ -97,7 +106,7 @@ describe('fault: poison events', () => {
     expect(settled).toHaveLength(ORDERS_SUBSCRIBERS);
     expect(settled.every((d) => d.type === 'OrderPlaced')).toBe(true);
     report('poison event: malformed', [
-      `published ${id} (fails the OrderPlaced schema) through the store's sidecar`,
+      `published ${id} (fails the OrderPlaced schema) through the order service's sidecar`,
       `dead letters: ${settled.length} (one per subscriber of orders); first after ${ms(first.elapsedMs)},` +
         ` all ${all.value.length} after ${ms(allMs)}; none more 3 s later`,
     ]);
@@ -107,22 +116,24 @@ describe('fault: poison events', () => {
     const id = randomUUID();
     const orderId = randomUUID();
     const retries = () =>
-      scrapeCounter(STORE_METRICS, 'events_handled_total', {
-        topic: 'orders',
-        type: 'CookingStarted',
+      scrapeCounter(ORDER_METRICS, 'events_handled_total', {
+        topic: 'deliveries',
+        type: 'DeliveryPickedUp',
         outcome: 'retry',
       });
     const retriesBefore = await retries();
     const t0 = Date.now();
     const event = {
       id,
-      type: 'CookingStarted',
+      type: 'DeliveryPickedUp',
       version: 1,
       occurredAt: new Date().toISOString(),
       orderId,
-      data: { customerId: randomUUID(), storeId: randomUUID() },
+      data: { deliveryId: randomUUID(), riderId: randomUUID() },
     };
-    expect(await publish(cloudEvent(id, 'CookingStarted', event))).toBe(204);
+    expect(
+      await publish(cloudEvent(id, 'DeliveryPickedUp', event), { url: PUBLISH_DELIVERIES_URL, app: 'delivery' }),
+    ).toBe(204);
     const dead = await until(
       'the failing event in the dead letters',
       async () => {
@@ -151,13 +162,13 @@ describe('fault: poison events', () => {
     const attempts = count - retriesBefore;
     const settled = await deadLettersOf(id);
     report('poison event: handler keeps failing', [
-      `published CookingStarted ${id} for unknown order ${orderId}`,
+      `published DeliveryPickedUp ${id} for unknown order ${orderId}`,
       `policy: ${eventRetry.maxRetries} retries, exponential 500ms → ${eventRetry.maxInterval}, then the dead-letter topic`,
-      `store handler attempts (all failed): ${attempts}; first dead letter after ${secs(deadAfterMs)};` +
+      `order service handler attempts (all failed): ${attempts}; first dead letter after ${secs(deadAfterMs)};` +
         ` attempts seen after it at ${attemptAt.map(secs).join(', ') || 'none'}`,
       `dead letters for it: ${settled.length} (at ${settled.map((d) => d.receivedAt).join(', ')})`,
     ]);
-    expect(dead.value[0]!.type).toBe('CookingStarted');
+    expect(dead.value[0]!.type).toBe('DeliveryPickedUp');
     expect(deadAfterMs).toBeLessThan(60_000);
     expect(attempts).toBeGreaterThan(1);
     // Bounded as configured: the first delivery plus at most maxRetries retries, and one dead letter.
