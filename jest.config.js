@@ -6,6 +6,9 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
+  // The local Kubernetes cluster's state (npm run cluster) holds the images'
+  // file systems, each with the workspaces' package.json: not modules of ours.
+  modulePathIgnorePatterns: ['<rootDir>/\\.cluster/'],
 };
 
 export default {

@@ -9,7 +9,10 @@
 # chart checks use), kubelet, kube-controller-manager, kube-scheduler,
 # kube-proxy, kubectl (k8s.io/kubernetes v1.34.4), coredns (v1.14.7),
 # metrics-server (v0.8.0), traefik (v3.6.12, the Ingress controller), pause
-# (the pod sandbox program, ours) and smoke-echo (the smoke check's workload).
+# (the pod sandbox program, ours), smoke-echo (the smoke check's workload),
+# and the Dapr control plane: operator, injector, sentry, placement
+# (github.com/dapr/dapr v1.18.0, one wrapper module in dapr/ for the four;
+# the sidecar itself is tools/daprd/build.sh).
 #
 # Each is a small Go wrapper module in tools/cluster/<component>/ (VERSION,
 # go.mod with the upstream pin and, where upstream needs them, its replace
@@ -25,7 +28,7 @@ shopt -s nullglob
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 component="${1:-}"
 components=(kube-apiserver kubelet kube-controller-manager kube-scheduler kube-proxy kubectl
-  coredns metrics-server traefik pause smoke-echo)
+  coredns metrics-server traefik pause smoke-echo operator injector sentry placement)
 log() { printf '[%s] %s\n' "${component:-build}" "$*" >&2; }
 
 # Yield the CPU to everything else on the machine; the Go compiler inherits it.
@@ -40,6 +43,7 @@ fi
 case "$component" in
   kube-apiserver) exec "$here/../k8s/build.sh" kube-apiserver ;;
   kubelet | kube-controller-manager | kube-scheduler | kube-proxy | kubectl | coredns | metrics-server | traefik | pause | smoke-echo) ;;
+  operator | injector | sentry | placement) ;;
   *)
     log "usage: tools/cluster/build.sh all|${components[*]// /|}"
     exit 2
@@ -47,6 +51,7 @@ case "$component" in
 esac
 
 dir="$here/$component"
+case "$component" in operator | injector | sentry | placement) dir="$here/dapr" ;; esac
 version="$(tr -d ' \t\r\n' <"$dir/VERSION")"
 if [[ -z "$version" ]]; then
   log "error: $dir/VERSION is empty"
@@ -84,6 +89,14 @@ case "$component" in
     v='github.com/traefik/traefik/v3/pkg/version'
     ldflags="-X $v.Version=$version -X $v.Codename=local -X $v.BuildDate=1970-01-01T00:00:00Z"
     version_of() { "$1" version | awk '/^Version:/{print $2}'; }
+    ;;
+  operator | injector | sentry | placement)
+    pkg="github.com/dapr/dapr/cmd/$component"
+    v='github.com/dapr/dapr/pkg/buildinfo'
+    ldflags="-X $v.version=$version -X $v.gitversion=v$version -X $v.gitcommit=baedal"
+    # They have no --version flag (and -trimpath keeps -ldflags out of the
+    # build info): the version of the dapr module the binary was built from.
+    version_of() { go version -m "$1" | awk '$1 == "mod" && $2 == "github.com/dapr/dapr" { sub(/^v/, "", $3); print $3 }'; }
     ;;
   pause | smoke-echo)
     pkg='.'

@@ -6,6 +6,8 @@
 #   npm run cluster -- url      # the Ingress's base URL (traefik on 127.0.0.1)
 #   npm run cluster -- kubectl get pods -A   # kubectl with the admin kubeconfig
 #   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
+#   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
+#   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
 #
@@ -62,6 +64,7 @@ source "$here/images.sh"
 
 bin() { "$here/build.sh" "$1"; }
 kc() { "$(bin kubectl)" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+helm_() { "$root/tools/k8s/build.sh" helm >/dev/null && "$("$root/tools/k8s/build.sh" helm)" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 # ---- processes -------------------------------------------------------------
 
@@ -390,6 +393,74 @@ up() {
   log "up ($cold) in $((SECONDS - started))s; kubectl: npm run cluster -- kubectl ..., or KUBECONFIG=$KUBECONFIG_ADMIN"
 }
 
+# ---- Dapr ----------------------------------------------------------------------
+
+DAPR_NAMESPACE=dapr-system
+
+# The dapr module's own Helm chart (the version the slim daprd is built from),
+# read from Go's module cache.
+dapr_chart() {
+  local dir
+  dir="$(cd "$root/tools/daprd" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/dapr/dapr)"
+  [[ -f "$dir/charts/dapr/Chart.yaml" ]] || die "no charts/dapr in $dir"
+  printf '%s/charts/dapr\n' "$dir"
+}
+
+dapr() {
+  running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
+  local started=$SECONDS tag
+  log "Dapr images (operator, injector, sentry, placement, daprd)"
+  dapr_images_ensure
+  tag="$(image_name operator)"
+  tag="${tag##*:}"
+  log "helm upgrade --install dapr $(dapr_chart) into $DAPR_NAMESPACE"
+  # No scheduler (not built); mTLS on; one replica each; placement keeps its
+  # Raft log in memory (the node has no storage provisioner); every image is
+  # local (Never pull); the sidecar drops every capability (Pod Security
+  # `restricted`).
+  helm_ upgrade --install dapr "$(dapr_chart)" --namespace "$DAPR_NAMESPACE" --create-namespace \
+    --set-string "global.registry=$IMAGE_REPO,global.tag=$tag" \
+    --set global.imagePullPolicy=Never \
+    --set global.ha.enabled=false \
+    --set global.mtls.enabled=true \
+    --set global.scheduler.enabled=false \
+    --set dapr_scheduler.enabled=false \
+    --set dapr_placement.cluster.forceInMemoryLog=true \
+    --set-string "dapr_sidecar_injector.image.name=$(image_name daprd)" \
+    --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
+    --set dapr_sidecar_injector.sidecarDropALLCapabilities=true \
+    --wait --timeout 5m >/dev/null
+  kc -n "$DAPR_NAMESPACE" wait --for=condition=Ready pod --all --timeout=180s >/dev/null
+  log "Dapr control plane ready in $((SECONDS - started))s"
+}
+
+# ---- the project's chart -----------------------------------------------------------
+
+BAEDAL_NAMESPACE="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
+
+baedal() {
+  running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
+  kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
+    die "no Dapr control plane: npm run cluster -- dapr"
+  local started=$SECONDS tag mariadb redis
+  log "images: the six services (services/Dockerfile), MariaDB, Redis"
+  tag="$(services_images_ensure)"
+  mariadb="$(mariadb_image_ensure)"
+  redis="$(redis_image_ensure)"
+  log "namespace $BAEDAL_NAMESPACE, Pod Security restricted (enforce)"
+  kc create namespace "$BAEDAL_NAMESPACE" --dry-run=client -o yaml | kc apply -f - >/dev/null
+  kc label --overwrite namespace "$BAEDAL_NAMESPACE" \
+    pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
+    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
+  log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml)"
+  helm_ upgrade --install baedal "$root/charts/baedal" --namespace "$BAEDAL_NAMESPACE" \
+    -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" \
+    --set-string "image.tag=$tag,database.inCluster.image.tag=${mariadb##*:},redis.inCluster.image.tag=${redis##*:}" \
+    --wait --timeout 10m >/dev/null
+  kc -n "$BAEDAL_NAMESPACE" wait --for=condition=Ready pod --all --timeout=300s >/dev/null
+  log "baedal ready in $((SECONDS - started))s on $(url)"
+}
+
 addon_manifest() {
   # Fill the @NAME@ placeholders; a quoted one may stand for a number.
   sed -e "s|[\"']@INGRESS_PING_PORT@[\"']|$INGRESS_PING_PORT|g" \
@@ -485,7 +556,7 @@ install_deps() {
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive nice -n 19 apt-get install -y -qq --no-install-recommends \
-    etcd-server containerd runc containernetworking-plugins buildah iptables conntrack openssl
+    etcd-server containerd runc containernetworking-plugins buildah iptables conntrack openssl mmdebstrap
 }
 
 case "${1:-}" in
@@ -506,8 +577,10 @@ case "${1:-}" in
   smoke) KUBECTL="$(bin kubectl)" KUBECONFIG="$KUBECONFIG_ADMIN" INGRESS_URL="$(url)" \
     bash "$here/smoke.sh" ;;
   install-deps) install_deps ;;
+  dapr) dapr ;;
+  baedal) baedal ;;
   *)
-    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|install-deps"
+    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal|install-deps"
     exit 2
     ;;
 esac

@@ -8,6 +8,7 @@ package main
 
 import (
 	"github.com/dapr/components-contrib/bindings/localstorage"
+	nrKubernetes "github.com/dapr/components-contrib/nameresolution/kubernetes"
 	"github.com/dapr/components-contrib/nameresolution/sqlite"
 	pubsubKafka "github.com/dapr/components-contrib/pubsub/kafka"
 	pubsubRedis "github.com/dapr/components-contrib/pubsub/redis"
@@ -32,6 +33,9 @@ func init() {
 
 	// nameresolution.sqlite (service discovery between sidecars on one host)
 	nrLoader.DefaultRegistry.RegisterComponent(sqlite.NewResolver, "sqlite")
+	// nameresolution.kubernetes (Kubernetes mode's default: the app's
+	// <app-id>-dapr Service in cluster DNS; the chart's Configuration sets none)
+	nrLoader.DefaultRegistry.RegisterComponent(nrKubernetes.NewResolver, "kubernetes")
 
 	// bindings.localstorage (output only; notification sink)
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(localstorage.NewLocalStorage, "localstorage")
