@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { UNREACHABLE_HOLD_MS } from './subscriptions.ts';
 
 const components = path.join(import.meta.dirname, '..', '..', '..', 'components');
 const readYaml = (file: string) => parse(fs.readFileSync(path.join(components, file), 'utf8')) as unknown;
@@ -96,6 +97,12 @@ describe('inbound retry window and redelivery', () => {
       windowMs: window,
       below: true,
     });
+  });
+
+  it('when a dependency is unreachable, then a failed attempt is held for less than the attempt timeout (the window above assumes the whole timeout)', () => {
+    const r = (readYaml('resiliency.yaml') as Resiliency).spec;
+    const timeout = r.policies.timeouts[r.targets.components.pubsub.inbound.timeout] as string;
+    expect(UNREACHABLE_HOLD_MS).toBeLessThan(durationMs(timeout));
   });
 
   it('the Kafka component has no reclaim timer that could start a second chain', () => {

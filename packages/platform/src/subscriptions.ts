@@ -6,10 +6,36 @@
  */
 import type Router from '@koa/router';
 import type { z } from 'zod';
+import { SidecarUnavailableError } from './dapr.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
 export const DEAD_LETTER_TOPIC = 'deadletters';
+
+/**
+ * How long a delivery attempt that failed because a dependency is unreachable
+ * (the database refuses connections, the sidecar does not answer) waits
+ * before it answers RETRY. Why: the inbound retry policy counts attempts, and
+ * an attempt that fails in 2 ms makes the whole chain last ~10 s (as little as
+ * 4.8 s: components/resiliency.yaml eventRetry), shorter than a database
+ * restart, so an event would end in the dead letters for an outage it could
+ * have outlived. Failing slowly stretches the chain to about 20 s (7 attempts
+ * of 1.5 s plus the backoff), still inside the window the redelivery check
+ * allows (redelivery-window.spec.ts assumes attempts hanging the whole 2 s
+ * pubsubDelivery timeout). A handler error of any other kind answers at once.
+ */
+export const UNREACHABLE_HOLD_MS = 1_500;
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST']);
+
+/** True for an error that says a dependency could not be reached (not that the work itself failed). */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: unknown; name?: unknown; cause?: unknown } | null;
+  if (!err || typeof err !== 'object') return false;
+  if (e instanceof SidecarUnavailableError || err.name === 'ConnectionException') return true;
+  if (typeof err.code === 'string' && UNREACHABLE_CODES.has(err.code)) return true;
+  return err.cause !== undefined && err.cause !== e && isUnreachable(err.cause);
+}
 
 /** The app route the sidecar delivers a topic's events to (POST, one CloudEvent each). */
 export const subscriptionRoute = (topic: string) => `/events/${topic}`;
@@ -68,6 +94,7 @@ export function mountSubscriptions(
         return;
       }
       const event = parsed.data as { id: string; type: string };
+      const started = Date.now();
       try {
         await sub.handle(parsed.data);
         opts.metrics.eventsHandled.inc({ topic: sub.topic, type: event.type, outcome: 'processed' });
@@ -78,6 +105,9 @@ export function mountSubscriptions(
           { topic: sub.topic, eventId: event.id, type: event.type, err: e },
           'event handler failed; retry',
         );
+        if (isUnreachable(e)) {
+          await new Promise((r) => setTimeout(r, Math.max(0, started + UNREACHABLE_HOLD_MS - Date.now())));
+        }
         // A non-2xx status makes the sidecar apply the inbound retry policy.
         ctx.status = 500;
         ctx.body = { status: 'RETRY' };
