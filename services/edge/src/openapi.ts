@@ -36,6 +36,7 @@ import {
   User,
 } from '@baedal/platform/contracts/api';
 import { operationKey, operations, pathParams, type Answer, type Operation } from '@baedal/platform/contracts/routes';
+import { sortKeys, tidy, type JsonSchema } from '@baedal/platform/contracts/json-schema';
 import { z } from 'zod';
 
 /** Request bodies, documented as what they accept (io 'input'). */
@@ -68,36 +69,6 @@ const responseComponents = {
 };
 
 type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
-type JsonSchema = Record<string, unknown>;
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-/**
- * Drops what zod adds that only adds noise here: $schema/$id and safe-integer
- * bounds. A pattern beside a format stays: it is the stricter rule zod applies
- * (z.uuid() takes only RFC 9562 versions and variants, not every 8-4-4-4-12 hex).
- */
-function tidy(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(tidy);
-  if (!node || typeof node !== 'object') return node;
-  const out: JsonSchema = {};
-  for (const [k, v] of Object.entries(node as JsonSchema)) {
-    if (k === '$schema' || k === '$id') continue;
-    if ((k === 'minimum' && v === -MAX_SAFE) || (k === 'maximum' && v === MAX_SAFE)) continue;
-    out[k] = tidy(v);
-  }
-  return out;
-}
-
-/** Sorts object keys recursively (arrays keep their order): the document is the same whatever built it. */
-function sortKeys(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(sortKeys);
-  if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.keys(node)
-      .sort()
-      .map((k) => [k, sortKeys((node as JsonSchema)[k])]),
-  );
-}
 
 const uri = (id: string) => `#/components/schemas/${id}`;
 

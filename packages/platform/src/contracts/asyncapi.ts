@@ -17,9 +17,9 @@ import { z } from 'zod';
 import { DEAD_LETTER_TOPIC, subscriptionRoute } from '../subscriptions.ts';
 import { deadLetterCollector, partitionKeys, sidecarApps, statusOfEvent, topicEvents, topicRoutes } from './events.ts';
 import { consumedBy, publishedBy } from './topic-scopes.ts';
+import { sortKeys, tidy, type JsonSchema } from './json-schema.ts';
 
 type Topic = keyof typeof topicEvents;
-type JsonSchema = Record<string, unknown>;
 
 /** The name of the Dapr pub/sub component every service publishes and subscribes through (PUBSUB_NAME). */
 export const PUBSUB_COMPONENT = 'pubsub';
@@ -41,32 +41,6 @@ export const brokers = {
     what: 'Kafka: the alternative component of the same name (`npm run stack -- up --broker kafka`, or pubsub.type=kafka in the Helm chart); one consumer group per app, the partition key is the message key.',
   },
 } as const;
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-/** Drops what zod adds that only adds noise here: $schema/$id and safe-integer bounds. */
-function tidy(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(tidy);
-  if (!node || typeof node !== 'object') return node;
-  const out: JsonSchema = {};
-  for (const [k, v] of Object.entries(node as JsonSchema)) {
-    if (k === '$schema' || k === '$id') continue;
-    if ((k === 'minimum' && v === -MAX_SAFE) || (k === 'maximum' && v === MAX_SAFE)) continue;
-    out[k] = tidy(v);
-  }
-  return out;
-}
-
-/** Sorts object keys recursively (arrays keep their order): the document is the same whatever built it. */
-function sortKeys(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(sortKeys);
-  if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.keys(node)
-      .sort()
-      .map((k) => [k, sortKeys((node as JsonSchema)[k])]),
-  );
-}
 
 /**
  * What consumers parse is open: a field they do not know is ignored (zod
