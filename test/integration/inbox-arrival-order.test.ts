@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent, type OrderEvent } from '@baedal/platform/contracts/events';
+import { toCloudEvent } from '@baedal/platform/outbox';
 import { appTokens } from '../../tools/stack/tokens.ts';
 import { appByName } from '../../tools/stack/topology.ts';
 import { call, login } from './client.ts';
@@ -25,15 +26,7 @@ async function deliver(event: OrderEvent): Promise<string> {
   const res = await fetch(`${storeApp}/events/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': appTokens('store').appApiToken },
-    body: JSON.stringify({
-      specversion: '1.0',
-      id: event.id,
-      source: 'order',
-      type: event.type,
-      time: event.occurredAt,
-      datacontenttype: 'application/json',
-      data: event,
-    }),
+    body: JSON.stringify(toCloudEvent('order', event)),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { status: string }).status;

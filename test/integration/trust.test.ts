@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent } from '@baedal/platform/contracts/events';
+import { toCloudEvent } from '@baedal/platform/outbox';
 import { appTokens } from '../../tools/stack/tokens.ts';
 import { appByName } from '../../tools/stack/topology.ts';
 import { sleep, sql, sqlList } from '../faults/support.ts';
@@ -67,15 +68,7 @@ function cancelled(o: OrderBody) {
     data: { customerId: o.customerId, storeId: gangnam.id },
   });
   forged.push(event.id);
-  return {
-    specversion: '1.0',
-    id: event.id,
-    source: 'order',
-    type: event.type,
-    time: event.occurredAt,
-    datacontenttype: 'application/json',
-    data: event,
-  };
+  return toCloudEvent('order', event);
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({

@@ -51,17 +51,18 @@ export const orderLine = z.object({
   quantity: z.number().int().min(1).max(99),
 });
 
-function orderEvent<T extends string, D extends z.ZodRawShape>(type: T, description: string, data: D) {
+/** Every event: its id, its type, the version of its schema and when it happened, then its own fields. */
+function event<T extends string, F extends z.ZodRawShape>(type: T, description: string, fields: F) {
   return z
-    .object({
-      id: z.uuid(),
-      type: z.literal(type),
-      version: z.literal(1),
-      occurredAt: z.iso.datetime(),
-      orderId: z.uuid(),
-      data: z.object({ customerId: z.uuid(), storeId: z.uuid(), ...data }),
-    })
+    .object({ id: z.uuid(), type: z.literal(type), version: z.literal(1), occurredAt: z.iso.datetime(), ...fields })
     .meta({ description });
+}
+
+function orderEvent<T extends string, D extends z.ZodRawShape>(type: T, description: string, data: D) {
+  return event(type, description, {
+    orderId: z.uuid(),
+    data: z.object({ customerId: z.uuid(), storeId: z.uuid(), ...data }),
+  });
 }
 
 // Order lifecycle (topic "orders"): one event per status change.
@@ -114,16 +115,10 @@ export type OrderEvent = z.infer<typeof OrderEvent>;
 
 // Delivery facts (topic "deliveries").
 function deliveryEvent<T extends string>(type: T, description: string) {
-  return z
-    .object({
-      id: z.uuid(),
-      type: z.literal(type),
-      version: z.literal(1),
-      occurredAt: z.iso.datetime(),
-      orderId: z.uuid(),
-      data: z.object({ deliveryId: z.uuid(), riderId: z.uuid() }),
-    })
-    .meta({ description });
+  return event(type, description, {
+    orderId: z.uuid(),
+    data: z.object({ deliveryId: z.uuid(), riderId: z.uuid() }),
+  });
 }
 export const DeliveryPickedUp = deliveryEvent(
   'DeliveryPickedUp',
@@ -137,25 +132,18 @@ export const DeliveryEvent = z.discriminatedUnion('type', [DeliveryPickedUp, Del
 export type DeliveryEvent = z.infer<typeof DeliveryEvent>;
 
 // Payments (topic "payments").
-export const PaymentRefunded = z
-  .object({
-    id: z.uuid(),
-    type: z.literal('PaymentRefunded'),
-    version: z.literal(1),
-    occurredAt: z.iso.datetime(),
-    orderId: z.uuid(),
-    data: z.object({ paymentId: z.uuid(), amount: z.number().int().nonnegative() }),
-  })
-  .meta({ description: "An order's payment was refunded because the order was cancelled or rejected." });
+export const PaymentRefunded = event(
+  'PaymentRefunded',
+  "An order's payment was refunded because the order was cancelled or rejected.",
+  { orderId: z.uuid(), data: z.object({ paymentId: z.uuid(), amount: z.number().int().nonnegative() }) },
+);
 export type PaymentRefunded = z.infer<typeof PaymentRefunded>;
 
 // Catalog (topic "catalog"): a full snapshot of one store, newest revision wins.
-export const StoreCatalogPublished = z
-  .object({
-    id: z.uuid(),
-    type: z.literal('StoreCatalogPublished'),
-    version: z.literal(1),
-    occurredAt: z.iso.datetime(),
+export const StoreCatalogPublished = event(
+  'StoreCatalogPublished',
+  'A full snapshot of one store and its menu; a higher revision replaces every lower one.',
+  {
     data: z.object({
       storeId: z.uuid(),
       name: z.string(),
@@ -164,10 +152,8 @@ export const StoreCatalogPublished = z
       revision: z.number().int().nonnegative(),
       items: z.array(z.object({ id: z.uuid(), name: z.string(), unitPrice: z.number().int().nonnegative() })),
     }),
-  })
-  .meta({
-    description: 'A full snapshot of one store and its menu; a higher revision replaces every lower one.',
-  });
+  },
+);
 export type StoreCatalogPublished = z.infer<typeof StoreCatalogPublished>;
 
 /**
