@@ -227,13 +227,14 @@ describe('for everyone', () => {
   it('when a customer uses only the keyboard, then they can pick a store and items and pay', async () => {
     const { context, page } = await personAt(browser, 375);
     /** Presses Tab until the focused control's name matches, then Enter (as a keyboard user does). */
-    const tabToAndPress = async (name: RegExp) => {
+    // `within`: the control must sit inside this element (the customer's past orders also name the store).
+    const tabToAndPress = async (name: RegExp, within = 'body') => {
       for (let i = 0; i < 60; i++) {
         await page.keyboard.press('Tab');
-        const focused = await page.evaluate(() => {
+        const focused = await page.evaluate((scope) => {
           const el = document.activeElement as HTMLElement;
-          return (el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
-        });
+          return el.closest(scope) ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '';
+        }, within);
         if (name.test(focused)) return page.keyboard.press('Enter');
       }
       throw new Error(`no control named ${name} reached with Tab`);
@@ -241,7 +242,8 @@ describe('for everyone', () => {
     try {
       await tabToAndPress(/^Log in as alice$/);
       await page.locator('#customer-view').waitFor();
-      await tabToAndPress(/Gangnam Fried Chicken/);
+      await page.locator('#stores button', { hasText: 'Gangnam Fried Chicken' }).waitFor();
+      await tabToAndPress(/Gangnam Fried Chicken/, '#stores');
       await page.locator('#order-form').waitFor();
       await tabToAndPress(/^One Fried chicken more$/);
       await tabToAndPress(/^Place order$/);
