@@ -108,6 +108,43 @@ export async function handledAt(db: string, eventIds: readonly string[]): Promis
   return new Map(rows.map((r) => [r[0]!, Date.parse(`${r[1]!.replace(' ', 'T')}Z`)]));
 }
 
+/**
+ * One order's story for a failure report: its status, each event it wrote
+ * (outboxes of the order and delivery services) with when it was published and
+ * re-driven, and when each consumer's inbox took it; times in seconds since `t0`.
+ */
+export async function orderTimeline(orderId: string, t0: number): Promise<string[]> {
+  // The mysql client prints NULL for a missing time.
+  const at = (ms: string | number | undefined) =>
+    Number.isFinite(Number(ms)) && ms !== '' && ms !== undefined ? `${((Number(ms) - t0) / 1000).toFixed(1)} s` : '-';
+  const [order] = await sql(
+    `select status, unix_timestamp(updated_at) * 1000 from baedal_order.orders where id = '${orderId}'`,
+  );
+  const lines = [`timeline of order ${orderId} (now ${order?.[0] ?? 'not saved'}, last change at ${at(order?.[1])}):`];
+  const events = await sql(
+    ['baedal_order', 'baedal_delivery']
+      .map(
+        (db) =>
+          `select id, type, unix_timestamp(created_at) * 1000, unix_timestamp(published_at) * 1000,` +
+          ` unix_timestamp(redrive_checked_at) * 1000 from ${db}.outbox where partition_key = '${orderId}'`,
+      )
+      .join(' union all ') + ' order by 3',
+  );
+  for (const [id, type, written, published, redriven] of events) {
+    const takers: string[] = [];
+    for (const consumer of inboxConsumers) {
+      if (!consumer.handles(type!)) continue;
+      const handled = (await handledAt(consumer.db, [id!])).get(id!);
+      takers.push(`${consumer.name} ${handled === undefined ? 'never' : at(handled)}`);
+    }
+    lines.push(
+      `  ${type} ${id}: written ${at(written)}, published ${at(published)}, re-drive checked ${at(redriven)};` +
+        ` handled: ${takers.join(', ') || '-'}`,
+    );
+  }
+  return lines;
+}
+
 interface View {
   status: string;
   history: { status: string }[];
