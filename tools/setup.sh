@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this machine for the local stack (`npm start` runs this first):
 #   1. npm dependencies (npm ci when node_modules is missing or older than the lock);
-#   2. Debian packages mariadb-server and redis-server (only when missing);
+#   2. Debian packages mariadb-server, redis-server and prometheus (only when missing;
+#      prometheus serves `up --observe` and its promtool checks the alert rules);
 #   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path
 #      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance);
 #   4. Dapr's Sentry (the sidecars' certificate authority), built once by
@@ -41,13 +42,13 @@ fi
 have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" ]] || [[ -x "/usr/local/sbin/$1" ]]; }
 missing=()
 for pair in mariadbd:mariadb-server mariadb-install-db:mariadb-server mariadb:mariadb-client \
-  mariadb-admin:mariadb-client redis-server:redis-server; do
+  mariadb-admin:mariadb-client redis-server:redis-server prometheus:prometheus promtool:prometheus; do
   bin="${pair%%:*}" pkg="${pair#*:}"
   if ! have "$bin" && [[ " ${missing[*]-} " != *" $pkg "* ]]; then missing+=("$pkg"); fi
 done
 if ((${#missing[@]} > 0)); then
   command -v apt-get >/dev/null 2>&1 ||
-    die "missing ${missing[*]} and no apt-get: install MariaDB (>= 10.11) and Redis (>= 7) yourself"
+    die "missing ${missing[*]} and no apt-get: install MariaDB (>= 10.11), Redis (>= 7) and Prometheus (>= 2.42) yourself"
   sudo=()
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: run as root or install sudo"
@@ -55,12 +56,12 @@ if ((${#missing[@]} > 0)); then
   fi
   say "installing Debian packages: ${missing[*]}"
   "${sudo[@]}" apt-get update
-  # Debian starts the packaged services (on 3306/6379); the stack runs its own on
+  # Debian starts the packaged services (on 3306/6379/9090); the stack runs its own on
   # other ports, so those can stay or be disabled — they do not interfere.
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
   say "Debian packages installed"
 else
-  say "mariadb-server and redis-server present"
+  say "mariadb-server, redis-server and prometheus present"
 fi
 
 # --- 3. daprd -----------------------------------------------------------------

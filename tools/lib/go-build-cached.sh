@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by tools/daprd/build.sh and tools/k8s/build.sh: find or build one Go
-# binary in the cache outside the repo and print its absolute path.
+# Sourced by the build.sh of tools/daprd, tools/sentry, tools/jaeger and tools/k8s:
+# find or build one Go binary in the cache outside the repo and print its absolute path.
 #
 #   go_build_cached TAG DIR VERSION PKG LDFLAGS HASH_FILE...
 #
@@ -16,6 +16,14 @@
 
 # shellcheck source=go-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-path.sh"
+
+# go_module_version BINARY MODULE: the version (without its v) of MODULE that
+# BINARY was built from, read from its build information (`go version -m`: the
+# "mod" line when MODULE is the main module, else its "dep" line). For a `version_of`
+# of a binary that has no --version of its own.
+go_module_version() {
+  go version -m "$1" | awk -v m="$2" '($1 == "mod" || $1 == "dep") && $2 == m { sub(/^v/, "", $3); print $3 }'
+}
 
 go_build_cached() {
   local tag=$1 dir=$2 version=$3 pkg=$4 ldflags=$5

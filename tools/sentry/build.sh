@@ -23,7 +23,7 @@ fi
 source "$here/../lib/go-build-cached.sh"
 # Sentry has no --version flag: read the version of the dapr module it was built from
 # (`go version -m`: the "mod" line, as cmd/sentry is that module's own package).
-version_of() { go version -m "$1" | awk '($1 == "mod" || $1 == "dep") && $2 == "github.com/dapr/dapr" { sub(/^v/, "", $3); print $3 }'; }
+version_of() { go_module_version "$1" github.com/dapr/dapr; }
 pkg='github.com/dapr/dapr/pkg/buildinfo'
 go_build_cached sentry "$here" "$version" github.com/dapr/dapr/cmd/sentry \
   "-X $pkg.version=$version -X $pkg.gitversion=v$version -X $pkg.gitcommit=baedal" go.mod go.sum VERSION

@@ -9,7 +9,9 @@
  * - `.stack/` paths (the sqlite name-resolution file in config.yaml, the
  *   notification files) move to the instance's state folder;
  * - of the pub/sub files, only the chosen broker's is kept (broker.ts
- *   `pubsubFiles`: pubsub.yaml for Redis, pubsub-kafka.yaml for Kafka).
+ *   `pubsubFiles`: pubsub.yaml for Redis, pubsub-kafka.yaml for Kafka);
+ * - in an observed stack (`up --observe`) config.yaml traces every request
+ *   to the stack's Jaeger (`withTracing`).
  *
  * For the default stack on Redis the rendered files equal the sources apart
  * from a header line.
@@ -24,7 +26,7 @@ import { pubsubFiles } from './broker.ts';
 import type { Broker } from './broker.ts';
 import { componentsDir, rel, repoRoot, stackDir } from './paths.ts';
 import { StackError } from './proc.ts';
-import { componentEndpoints } from './topology.ts';
+import { componentEndpoints, recordedObserve } from './topology.ts';
 
 /** The repo's components/ folder: the single source of truth. */
 export const componentsSourceDir = path.join(repoRoot, 'components');
@@ -54,9 +56,28 @@ export function withHopProbe(configYaml: string): string {
   return doc.toString();
 }
 
+/**
+ * An observed stack (`up --observe`, observe.ts) traces every request: the
+ * Configuration's tracing block samples everything and exports to the stack's
+ * Jaeger over OTLP/gRPC (its base port, moved with the others below). Without
+ * --observe the block stays as components/config.yaml has it (sampling off).
+ */
+export function withTracing(configYaml: string): string {
+  const doc = parseDocument(configYaml);
+  doc.setIn(
+    ['spec', 'tracing'],
+    doc.createNode({
+      samplingRate: '1',
+      otel: { endpointAddress: '127.0.0.1:14317', isSecure: false, protocol: 'grpc' },
+    }),
+  );
+  return doc.toString();
+}
+
 /** One source file rendered for this instance. */
 export function renderComponent(file: string, text: string): string {
   if (file === 'config.yaml' && process.env.BAEDAL_MEASURE_HOP === '1') text = withHopProbe(text);
+  if (file === 'config.yaml' && recordedObserve()) text = withTracing(text);
   const body = text
     .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
       const to = componentEndpoints.get(Number(p));

@@ -1,7 +1,8 @@
 /**
- * MariaDB, Redis, Dapr's Sentry and (in a Kafka stack) Kafka of the local stack:
- * project-owned processes with their data under <state dir>, listening on
- * 127.0.0.1 (Sentry's health port aside, sentry.ts).
+ * MariaDB, Redis, Dapr's Sentry, (in a Kafka stack) Kafka and (in an observed
+ * stack) Jaeger and Prometheus of the local stack: project-owned processes
+ * with their data under <state dir>, listening on 127.0.0.1 (Sentry's health
+ * port aside, sentry.ts).
  */
 
 import { execFile, spawn } from 'node:child_process';
@@ -13,11 +14,19 @@ import { dataDir, ensureStateDirs, logFile, mariadbSocket, pidFile, rel, repoRoo
 import { StackError, assertPortsFree, runningPid, say, spawnDetached, tailLines, waitUntil } from './proc.ts';
 import type { Marker, ProcSpec } from './proc.ts';
 import { kafkaMarker, kafkaPing, prepareKafka } from './kafka.ts';
+import {
+  jaegerMarker,
+  jaegerProbe,
+  preparePrometheus,
+  prepareJaeger,
+  prometheusMarker,
+  prometheusProbe,
+} from './observe.ts';
 import { sentryMarker, sentryProbe, sentrySpec } from './sentry.ts';
 import { apps, infra, localDemoSecrets } from './topology.ts';
 
 export type InfraName = keyof typeof infra;
-/** Every infra process, in start order; a Redis stack runs the first two (processes.ts `stackInfra`). */
+/** Every infra process, in start order; which of them a stack runs: processes.ts `stackInfra`. */
 export const infraNames = Object.keys(infra) as InfraName[];
 
 export function isInfraName(name: string): name is InfraName {
@@ -53,6 +62,8 @@ export function infraMarker(name: InfraName): Marker {
   if (name === 'mariadb') return `--datadir=${mariadbDataDir}`;
   if (name === 'kafka') return kafkaMarker;
   if (name === 'sentry') return sentryMarker;
+  if (name === 'jaeger') return jaegerMarker;
+  if (name === 'prometheus') return prometheusMarker;
   // redis-server soon rewrites its process title to "redis-server 127.0.0.1:<port>".
   return new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
 }
@@ -221,15 +232,23 @@ function redisPing(): Promise<true | string> {
   });
 }
 
-/** Whether the infra process answers (MariaDB: ping over its socket; Redis: PING; Kafka: ApiVersions). */
+/**
+ * Whether the infra process answers (MariaDB: ping over its socket; Redis: PING; Kafka: ApiVersions;
+ * the others: their health or query endpoint).
+ */
 export function infraProbe(name: InfraName): Promise<true | string> {
   if (name === 'mariadb') return mariadbPing();
   if (name === 'kafka') return kafkaPing();
   if (name === 'sentry') return sentryProbe();
+  if (name === 'jaeger') return jaegerProbe();
+  if (name === 'prometheus') return prometheusProbe();
   return redisPing();
 }
 
-/** What to spawn; prepares the data first (MariaDB: system tables; Kafka: jars, config, storage format). */
+/**
+ * What to spawn; prepares the data first (MariaDB: system tables; Kafka: jars, config, storage format;
+ * Jaeger: the binary, built once, and its config).
+ */
 async function prepareInfra(name: InfraName): Promise<ProcSpec> {
   if (name === 'mariadb') {
     await initMariadb();
@@ -237,8 +256,15 @@ async function prepareInfra(name: InfraName): Promise<ProcSpec> {
   }
   if (name === 'kafka') return prepareKafka();
   if (name === 'sentry') return sentrySpec();
+  if (name === 'jaeger') return prepareJaeger();
+  if (name === 'prometheus') return preparePrometheus();
   fs.mkdirSync(redisDataDir, { recursive: true });
   return redisSpec();
+}
+
+/** Every port an infra process listens on (checked to be free before it starts). */
+export function infraPorts(name: InfraName): number[] {
+  return Object.values(infra[name]);
 }
 
 /** Start (if not running) and wait until it answers; MariaDB also gets the app databases. */
@@ -248,13 +274,7 @@ export async function startInfra(name: InfraName, timeoutMs = 60_000): Promise<v
   const started = Date.now();
   let pid = runningPid(name, marker);
   if (pid === null) {
-    const ports: number[] =
-      name === 'kafka'
-        ? [infra.kafka.port, infra.kafka.controllerPort]
-        : name === 'sentry'
-          ? [infra.sentry.port, infra.sentry.healthzPort]
-          : [infra[name].port];
-    await assertPortsFree(name, ports);
+    await assertPortsFree(name, infraPorts(name));
     pid = await spawnDetached(await prepareInfra(name));
     say(`started ${name} (pid ${pid}, port ${infra[name].port})`);
   }

@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { dataDir, kafkaConfigDir, logFile, rel, repoRoot } from './paths.ts';
-import { StackError, say, tailLines } from './proc.ts';
+import { StackError, runToolScript, say, tailLines } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
 import { infra } from './topology.ts';
 
@@ -62,29 +62,7 @@ function javaBinary(): string {
  * otherwise Maven downloads them, and its progress lines are shown).
  */
 export function fetchKafka(): Promise<string> {
-  const script = path.join(toolsDir, 'fetch.sh');
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) say(line.trim());
-    });
-    child.once('error', (err) => reject(new StackError(`cannot run ${rel(script)}: ${err.message}`)));
-    child.once('close', (code) => {
-      if (pending.trim()) say(pending.trim());
-      const libs = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !libs || !fs.existsSync(libs)) {
-        reject(new StackError(`${rel(script)} failed (exit ${code}); its [kafka] lines above say why`));
-        return;
-      }
-      resolve(libs);
-    });
-  });
+  return runToolScript(path.join(toolsDir, 'fetch.sh'), repoRoot);
 }
 
 function jvmArgs(libs: string, logLevel: string): string[] {

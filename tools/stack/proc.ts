@@ -228,6 +228,37 @@ export async function assertPortsFree(id: string, ports: number[], settleMs = 2_
   }
 }
 
+/**
+ * Runs a script that finds, fetches or builds a tool and prints its path as
+ * the last line on stdout (tools/kafka/fetch.sh, tools/jaeger/build.sh), its
+ * progress lines on stderr shown as they come (a cold build takes minutes).
+ * Resolves that path once it exists.
+ */
+export function runToolScript(script: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) say(line.trim());
+    });
+    child.once('error', (err) => reject(new StackError(`cannot run ${rel(script)}: ${err.message}`)));
+    child.once('close', (code) => {
+      if (pending.trim()) say(pending.trim());
+      const found = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !found || !fs.existsSync(found)) {
+        reject(new StackError(`${rel(script)} failed (exit ${code}); the lines above say why`));
+        return;
+      }
+      resolve(found);
+    });
+  });
+}
+
 /** Last n lines of a file ('' if it does not exist); reads at most the last 1 MiB. */
 export function tailLines(file: string, n: number): string {
   let fd: number;

@@ -3,8 +3,9 @@
  * (fault tests stop and start services and sidecars programmatically).
  *
  * Names: every app of topology.ts (`order`, ..., `edge`), its sidecar alone as
- * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis` and, in a
- * stack brought up with `--broker kafka`, `kafka`.
+ * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis`, `sentry`,
+ * in a stack brought up with `--broker kafka` `kafka`, and in one brought up
+ * with `--observe` `jaeger` and `prometheus`.
  *
  * Which stack: the instance named by BAEDAL_STACK_DIR and BAEDAL_PORT_OFFSET
  * (paths.ts, topology.ts), the default `.stack` on the default ports otherwise.
@@ -25,6 +26,7 @@ import type { Broker } from './broker.ts';
 import { renderComponents } from './components.ts';
 import { daprdBinary, sidecarArgs, sidecarEnv, sidecarPorts } from './daprd.ts';
 import { infraGraceMs, infraMarker, infraNames, infraProbe, isInfraName, startInfra } from './infra.ts';
+import { jaegerUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } from './observe.ts';
 import type { InfraName } from './infra.ts';
 import { isDefaultStack, logFile, rel, repoRoot, stackDir } from './paths.ts';
 import {
@@ -38,7 +40,18 @@ import {
   tailLines,
   waitUntil,
 } from './proc.ts';
-import { appByName, appEnv, apps, entryPort, infra, portOffset, serviceOf, useReplicas } from './topology.ts';
+import {
+  appByName,
+  appEnv,
+  apps,
+  entryPort,
+  infra,
+  portOffset,
+  recordObserve,
+  recordedObserve,
+  serviceOf,
+  useReplicas,
+} from './topology.ts';
 import type { AppSpec } from './topology.ts';
 import type { ProcSpec } from './proc.ts';
 
@@ -54,9 +67,16 @@ const appGraceMs = 10_000;
 export type Target =
   { kind: 'app'; app: AppSpec } | { kind: 'sidecar'; app: AppSpec } | { kind: 'infra'; name: InfraName };
 
-/** Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for Kafka. */
-export function stackInfra(broker: Broker = stackBroker()): InfraName[] {
-  return infraNames.filter((name) => name !== 'kafka' || broker === 'kafka');
+const observeInfra: readonly InfraName[] = ['jaeger', 'prometheus'];
+
+/**
+ * Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for
+ * Kafka, Jaeger and Prometheus only when observed (`up --observe`).
+ */
+export function stackInfra(broker: Broker = stackBroker(), observe = recordedObserve()): InfraName[] {
+  return infraNames.filter(
+    (name) => (name !== 'kafka' || broker === 'kafka') && (observe || !observeInfra.includes(name)),
+  );
 }
 
 /** Every name the stack knows, in start order. */
@@ -215,6 +235,11 @@ export interface UpOptions {
   timeoutMs?: number;
   /** Instances of every service with a sidecar (topology.ts useReplicas); remembered like the broker. */
   replicas?: number;
+  /**
+   * Jaeger and Prometheus beside the stack, every request traced (observe.ts); remembered like the
+   * broker, so a plain `up` keeps what the last one chose. Switching takes a `down` first.
+   */
+  observe?: boolean;
 }
 
 /** Whether any process of this stack runs. */
@@ -250,13 +275,41 @@ function chooseBroker(requested: string | undefined): Broker {
 }
 
 /**
+ * Whether `up` observes: as requested, else as remembered. A running stack keeps what its
+ * sidecars were started with (their Configuration is read once, at start).
+ */
+function chooseObserve(requested: boolean | undefined): boolean {
+  const current = recordedObserve();
+  if (requested === undefined || requested === current) return current;
+  if (anyRunning()) {
+    throw new StackError(
+      `this stack (${rel(stackDir)}) runs ${current ? 'with' : 'without'} --observe; to change that: ` +
+        `npm run stack -- down, then npm run stack -- up ${requested ? '--observe' : '--no-observe'}`,
+    );
+  }
+  recordObserve(requested);
+  return requested;
+}
+
+/** A running Prometheus rereads its configuration on SIGHUP (the scrape targets change with --replicas). */
+function reloadPrometheusConfig(): void {
+  if (!writePrometheusConfig()) return;
+  const pid = runningPid('prometheus', prometheusMarker);
+  if (pid === null) return;
+  process.kill(pid, 'SIGHUP');
+  say('prometheus: scrape targets changed; configuration reloaded');
+}
+
+/**
  * Start everything that is not running (MariaDB, Redis and, on Kafka, Kafka;
- * then every app with its sidecar in parallel) and wait until all are ready.
- * Returns the entry URL.
+ * observed, Jaeger and Prometheus; then every app with its sidecar in
+ * parallel) and wait until all are ready. Returns the entry URL.
  */
 export async function stackUp(opts: UpOptions = {}): Promise<string> {
   const broker = chooseBroker(opts.broker);
+  const observe = chooseObserve(opts.observe);
   if (opts.replicas !== undefined) useReplicas(opts.replicas, true);
+  if (observe) reloadPrometheusConfig();
   // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),
   // so rendering it here also hands edits of components/ to sidecars already running.
   renderComponents(broker);
@@ -274,6 +327,7 @@ export async function stackUp(opts: UpOptions = {}): Promise<string> {
     throw new StackError(`${failures.length} of ${apps.length} apps not ready:\n\n${text}`);
   }
   say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  if (observe) say(`observed: traces in Jaeger ${jaegerUrl}, metrics and alerts in Prometheus ${prometheusUrl}`);
   return entryUrl();
 }
 
@@ -326,7 +380,9 @@ export async function startApp(name: string, timeoutMs = appReadyTimeoutMs): Pro
     const broker = stackBroker();
     if (!stackInfra(broker).includes(t.name)) {
       throw new StackError(
-        `${name} is not part of this stack: its broker is ${broker} (npm run stack -- down, then up --broker ${name})`,
+        observeInfra.includes(t.name)
+          ? `${name} is not part of this stack: it is not observed (npm run stack -- down, then up --observe)`
+          : `${name} is not part of this stack: its broker is ${broker} (npm run stack -- down, then up --broker ${name})`,
       );
     }
     return startInfra(t.name, timeoutMs);
@@ -392,6 +448,8 @@ export interface StatusRow {
   port: number;
   /** Readiness probe answer ('ready', a status code, 'no answer'), '-' when stopped. */
   ready: string;
+  /** Where a person opens it: the entry point, Jaeger's UI, Prometheus's. */
+  url?: string;
 }
 
 async function probeText(p: Promise<number | null>, ok: number): Promise<string> {
@@ -410,7 +468,9 @@ export async function stackStatus(): Promise<StatusRow[]> {
       (async (): Promise<StatusRow> => {
         const r = pid === null ? '-' : await infraProbe(name);
         const ready = r === true ? 'ready' : r;
-        return { name, kind: 'infra', pid, state: pid === null ? 'stopped' : 'running', port: infra[name].port, ready };
+        const url = name === 'jaeger' ? jaegerUrl : name === 'prometheus' ? prometheusUrl : undefined;
+        const state = pid === null ? 'stopped' : 'running';
+        return { name, kind: 'infra', pid, state, port: infra[name].port, ready, ...(url ? { url } : {}) };
       })(),
     );
   }
@@ -424,6 +484,7 @@ export async function stackStatus(): Promise<StatusRow[]> {
         state: pid === null ? 'stopped' : 'running',
         port: app.appPort,
         ready: pid === null ? '-' : await probeText(httpStatus(`http://127.0.0.1:${app.appPort}/readyz`), 200),
+        ...(app.name === 'edge' ? { url: entryUrl() } : {}),
       }))(),
     );
     if (app.dapr) {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 
 import { rel, repoRoot, stackDir } from './paths.ts';
 import { tailLines } from './proc.ts';
-import { portOffset } from './topology.ts';
+import { portOffset, recordedObserve } from './topology.ts';
 import {
   StackError,
   appsOnOtherCode,
@@ -26,12 +26,14 @@ import {
 
 const usage = `usage: npm run stack -- <verb>
 
-  up [--broker redis|kafka] [--replicas n]
+  up [--broker redis|kafka] [--replicas n] [--observe|--no-observe]
                              start everything that is not running; wait until ready; print the entry URL
                              (the broker is remembered; switching one takes a down first; --replicas 2
                              adds order-2, payment-2, ...: a second app and sidecar per service, same
-                             Dapr app id, own ports; remembered too, --replicas 1 goes back)
-  down                       stop every app, sidecar, Kafka, Redis and MariaDB (data stays in ${rel(stackDir)}/data)
+                             Dapr app id, own ports; remembered too, --replicas 1 goes back; --observe
+                             adds Jaeger and Prometheus and traces every request, remembered likewise,
+                             --no-observe goes back: docs/observability.md)
+  down                       stop every app, sidecar, Kafka, Redis, MariaDB, Jaeger and Prometheus (data stays in ${rel(stackDir)}/data)
   status                     table of processes, pids, ports and readiness
   stop <name>                stop one (an app stops with its sidecar)
   start <name>               start one and wait until it is ready
@@ -67,10 +69,19 @@ function printTable(rows: string[][]): void {
 
 async function status(): Promise<void> {
   const rows = await stackStatus();
-  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stackBroker()}\n`);
+  const observed = recordedObserve() ? ', observed (Jaeger, Prometheus)' : '';
+  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stackBroker()}${observed}\n`);
   printTable([
-    ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY'],
-    ...rows.map((r) => [r.name, r.kind, r.pid === null ? '-' : String(r.pid), r.state, String(r.port), r.ready]),
+    ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY', 'URL'],
+    ...rows.map((r) => [
+      r.name,
+      r.kind,
+      r.pid === null ? '-' : String(r.pid),
+      r.state,
+      String(r.port),
+      r.ready,
+      r.url ?? '',
+    ]),
   ]);
 }
 
@@ -100,14 +111,16 @@ async function main(argv: string[]): Promise<void> {
     case 'up': {
       let broker: string | undefined;
       let replicas: number | undefined;
+      let observe: boolean | undefined;
       for (let i = 0; i < args.length; i++) {
         const a = args[i] ?? '';
-        if (a === '--replicas' && args[i + 1]) replicas = Number(args[++i]);
+        if (a === '--observe' || a === '--no-observe') observe = a === '--observe';
+        else if (a === '--replicas' && args[i + 1]) replicas = Number(args[++i]);
         else if (a === '--broker' && args[i + 1]) broker = args[++i];
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }
-      const url = await stackUp({ broker, replicas });
+      const url = await stackUp({ broker, replicas, observe });
       process.stdout.write(`baedal is up: ${url}\n`);
       return;
     }

@@ -51,7 +51,32 @@ export const infra = {
   kafka: { port: port(19092), controllerPort: port(19093) },
   // Dapr's certificate authority (sentry.ts): the sidecars' mTLS certificates.
   sentry: { port: port(15050), healthzPort: port(15051) },
+  // Only in a stack brought up with --observe (observe.ts): Jaeger (its UI and query API on
+  // `port`, the query gRPC API, the OTLP gRPC receiver the sidecars export to) and Prometheus.
+  jaeger: { port: port(16686), queryGrpcPort: port(16685), otlpPort: port(14317) },
+  prometheus: { port: port(19090) },
 } as const;
+
+/** Where `up --observe` records that this stack is observed (observe.ts), so later commands keep it. */
+const observeFile = path.join(stackDir, 'observe');
+
+/** Whether this stack runs with Jaeger and Prometheus and traces every request (`up --observe`). */
+export function recordedObserve(): boolean {
+  try {
+    return fs.readFileSync(observeFile, 'utf8').trim() === 'on';
+  } catch {
+    return false;
+  }
+}
+
+export function recordObserve(on: boolean): void {
+  if (!on) {
+    fs.rmSync(observeFile, { force: true });
+    return;
+  }
+  fs.mkdirSync(stackDir, { recursive: true });
+  fs.writeFileSync(observeFile, 'on\n');
+}
 
 /**
  * Base (offset 0) `127.0.0.1:<port>` endpoints as written in the repo's
@@ -61,6 +86,8 @@ export const componentEndpoints: ReadonlyMap<number, number> = new Map([
   [13306, infra.mariadb.port],
   [16379, infra.redis.port],
   [19092, infra.kafka.port],
+  // Jaeger's OTLP receiver, in the tracing block an observed stack adds to config.yaml.
+  [14317, infra.jaeger.otlpPort],
 ]);
 
 /** Local demo credentials: clearly not secrets, only ever used on 127.0.0.1. */
@@ -240,6 +267,8 @@ export function appEnv(app: AppSpec): Record<string, string> {
   // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
   // instead of after minutes of idling; BAEDAL_NODE_OPTIONS adds flags (e.g. --cpu-prof).
   env.NODE_OPTIONS = ['--expose-gc', process.env.BAEDAL_NODE_OPTIONS].filter(Boolean).join(' ');
+  // An observed stack traces every request (the sidecars' Configuration samples at 1, observe.ts).
+  if (app.dapr && recordedObserve()) env.TRACE_SAMPLING_RATE = '1';
   if (app.dapr) {
     env.DAPR_HOST = '127.0.0.1';
     env.DAPR_HTTP_PORT = String(app.dapr.httpPort);
