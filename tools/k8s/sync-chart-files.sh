@@ -5,6 +5,8 @@
 #   components/*.yaml  -> charts/baedal/files/components/  (Dapr components, resiliency, configuration
 #                                                         of the local stack; the chart substitutes hosts only)
 #   loadtests/*.js     -> charts/baedal/files/loadtests/   (the k6 scripts the optional k6 Job runs)
+#   deploy/prometheus/rules.yml -> charts/baedal/files/prometheus/rules.yml (alert and recording rules,
+#                                                         for the Prometheus that scrapes the release)
 #   the route table    -> charts/baedal/files/routes.yaml  (the Ingress paths: tools/k8s/chart-routes.ts
 #                                                         prints them from packages/platform/src/contracts/routes.ts)
 #
@@ -22,7 +24,7 @@ files=charts/baedal/files
 # generate <dir>: writes every copy under <dir>/{components,loadtests}
 generate() {
   local out="$1" src name
-  mkdir -p "$out/components" "$out/loadtests"
+  mkdir -p "$out/components" "$out/loadtests" "$out/prometheus"
   for src in components/*.yaml; do
     name="$(basename "$src")"
     {
@@ -38,6 +40,10 @@ generate() {
     } >"$out/loadtests/$name"
   done
   {
+    printf '# GENERATED from deploy/prometheus/rules.yml by tools/k8s/sync-chart-files.sh: edit the source, then rerun the script.\n'
+    cat deploy/prometheus/rules.yml
+  } >"$out/prometheus/rules.yml"
+  {
     printf '# GENERATED from packages/platform/src/contracts/routes.ts by tools/k8s/sync-chart-files.sh: edit the source, then rerun the script.\n'
     node tools/k8s/chart-routes.ts
   } >"$out/routes.yaml"
@@ -45,9 +51,9 @@ generate() {
 
 case "$mode" in
   write)
-    rm -rf "$files/components" "$files/loadtests" "$files/routes.yaml"
+    rm -rf "$files/components" "$files/loadtests" "$files/prometheus" "$files/routes.yaml"
     generate "$files"
-    echo "[sync] wrote $(find "$files/components" "$files/loadtests" "$files/routes.yaml" -type f | wc -l) files under $files" >&2
+    echo "[sync] wrote $(find "$files/components" "$files/loadtests" "$files/prometheus" "$files/routes.yaml" -type f | wc -l) files under $files" >&2
     ;;
   --check)
     tmp="$(mktemp -d)"
@@ -57,12 +63,13 @@ case "$mode" in
     # `+` lines are what the chart holds, `-` lines what the sources say.
     diff -ru "$tmp/components" "$files/components" >&2 || stale=1
     diff -ru "$tmp/loadtests" "$files/loadtests" >&2 || stale=1
+    diff -ru "$tmp/prometheus" "$files/prometheus" >&2 || stale=1
     diff -u "$tmp/routes.yaml" "$files/routes.yaml" >&2 || stale=1
     if ((stale)); then
-      echo "[sync] error: $files is out of date with components/, loadtests/ or the route table; run tools/k8s/sync-chart-files.sh" >&2
+      echo "[sync] error: $files is out of date with components/, loadtests/, deploy/prometheus/ or the route table; run tools/k8s/sync-chart-files.sh" >&2
       exit 1
     fi
-    echo "[sync] $files matches components/, loadtests/ and the route table" >&2
+    echo "[sync] $files matches components/, loadtests/, deploy/prometheus/ and the route table" >&2
     ;;
   *)
     echo "usage: tools/k8s/sync-chart-files.sh [--check]" >&2

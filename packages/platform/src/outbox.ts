@@ -11,6 +11,7 @@ import { BulkPublishUnsupportedError, type DaprSidecar } from './dapr.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { MikroORM } from '@mikro-orm/mysql';
+import { Gauge } from 'prom-client';
 import {
   defaultClaimPolicy,
   SqlOutboxStore,
@@ -289,6 +290,47 @@ export class OutboxRelay {
     );
     return errors;
   }
+}
+
+/**
+ * The relay's backlog, read from the table at each scrape: how many events
+ * wait to be published (backing off included; parked ones are counted by
+ * outbox_parked_total) and how long the oldest of them has waited. One query
+ * (on the outbox_pending index) serves both gauges of a scrape.
+ */
+export function watchOutboxBacklog(orm: MikroORM, metrics: Metrics): void {
+  let read: { at: number; value: Promise<{ pending: number; oldestAgeSeconds: number }> } | undefined;
+  const backlog = () => {
+    if (!read || Date.now() - read.at > 1000) {
+      const value = orm.em
+        .fork()
+        .execute<{ pending: number | string; age_us: number | string | null }[]>(
+          `select count(*) as pending, timestampdiff(microsecond, min(created_at), utc_timestamp(3)) as age_us
+           from outbox where state = 'pending'`,
+        )
+        .then(([row]) => ({ pending: Number(row?.pending ?? 0), oldestAgeSeconds: Number(row?.age_us ?? 0) / 1e6 }))
+        // The database unreachable: no value (NaN) rather than a failed scrape of every metric.
+        .catch(() => ({ pending: Number.NaN, oldestAgeSeconds: Number.NaN }));
+      read = { at: Date.now(), value };
+    }
+    return read.value;
+  };
+  new Gauge({
+    name: 'outbox_pending_events',
+    help: 'Events in the outbox not yet published (outbox.ts)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await backlog()).pending);
+    },
+  });
+  new Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'How long the oldest event not yet published has waited in the outbox (0 when none waits)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await backlog()).oldestAgeSeconds);
+    },
+  });
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

@@ -23,7 +23,7 @@ import { DaprSidecar } from './dapr.ts';
 import { ProcessedEvent } from './inbox.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { OutboxMessage, OutboxRelay } from './outbox.ts';
+import { OutboxMessage, OutboxRelay, watchOutboxBacklog } from './outbox.ts';
 import { OutboxRedriver } from './outbox-redrive.ts';
 import { RetentionJob, retentionTargets, type RetentionTarget } from './retention.ts';
 import { serve } from './serve.ts';
@@ -64,6 +64,7 @@ export async function openService(
     logger,
   });
   const dapr = new DaprSidecar(config.dapr);
+  watchOutboxBacklog(orm, metrics);
   const relay = new OutboxRelay({
     orm,
     dapr,

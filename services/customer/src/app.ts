@@ -14,7 +14,7 @@ import {
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { LoseNextEvent } from '@baedal/platform/lose-next-event';
 import type { Middleware } from 'koa';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Notifier } from './events/notifier.ts';
 import { DaprOrderEventLog } from './events/order-event-log.ts';
@@ -87,6 +87,12 @@ export function buildApp(deps: {
     help: 'Events an ended order view lacked, applied from the order service event log',
     registers: [metrics.registry],
   });
+  const eventToView = new Histogram({
+    name: 'view_event_lag_seconds',
+    help: 'Event to view: from an order event (occurredAt) to its change of the order-status view',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
   const projector = new OrderStatusProjector({
     store,
     notifier: deps.notifier,
@@ -96,6 +102,7 @@ export function buildApp(deps: {
     onConflict: () => conflicts.inc(),
     onSent: () => sent.inc(),
     onFilled: (n) => filled.inc(n),
+    onApplied: (e, at) => eventToView.observe(Math.max(0, at.getTime() - Date.parse(e.occurredAt)) / 1000),
   });
   const loseNextEvent = new LoseNextEvent();
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [

@@ -77,6 +77,8 @@ export interface ProjectorDeps {
   onSent?: () => void;
   /** Events the view lacked when its order ended, taken from the event log. */
   onFilled?: (count: number) => void;
+  /** A delivered event changed the view, at `at` (event to view: at − event.occurredAt). */
+  onApplied?: (event: OrderEvent, at: Date) => void;
 }
 
 const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
@@ -142,6 +144,7 @@ export class OrderStatusProjector {
         continue;
       }
       logger.debug({ eventId: event.id, orderId: event.orderId, status: result.view.status }, 'order view updated');
+      if (!fromLog) this.deps.onApplied?.(event, this.clock());
       this.deps.changes.publish(result.view);
       if (result.notification) await this.send(result.view.customerId, result.notification);
       return result.view;
