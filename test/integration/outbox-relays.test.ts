@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/mysql';
 import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import { makeEvent } from '@baedal/platform/contracts/events';
-import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql } from '@baedal/platform/outbox';
+import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql, outboxTraceparentSql } from '@baedal/platform/outbox';
 import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
 import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
 import { prune, retentionTargets } from '@baedal/platform/retention';
@@ -100,6 +100,7 @@ describe('two outbox relays over one table', () => {
       outboxTableSql,
       outboxRedriveColumnSql,
       ...outboxClaimsSql,
+      outboxTraceparentSql,
       processedEventTableSql,
       processedEventByAgeIndexSql,
     ];

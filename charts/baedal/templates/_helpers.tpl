@@ -321,6 +321,11 @@ order payment store delivery customer
       key: token
 - name: PUBSUB_NAME
   value: {{ (include "baedal.localComponent" (dict "root" .root "file" (include "baedal.pubsubFile" .root)) | fromYaml).metadata.name | quote }}
+{{- /* The traces an app starts itself are sampled like the sidecars' (packages/platform/src/trace.ts). */}}
+{{- with $v.dapr.tracing.samplingRate }}
+- name: TRACE_SAMPLING_RATE
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- if .db }}
 - name: DB_HOST

@@ -109,16 +109,21 @@ export interface CommonConfig {
 
 export class ConfigError extends Error {}
 
-/** Reads the settings every service shares; `needsDb` makes the DB_* variables required. */
-export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: true }): CommonConfig & { db: DbConfig };
-export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: false }): CommonConfig;
-export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolean }): CommonConfig {
-  const parsed = commonEnv.safeParse(env);
+/** The variables `schema` reads, parsed; every problem named in one ConfigError. */
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads the settings every service shares; `needsDb` makes the DB_* variables required. */
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: true }): CommonConfig & { db: DbConfig };
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: false }): CommonConfig;
+export function readCommonConfig(env: NodeJS.ProcessEnv, opts: { needsDb: boolean }): CommonConfig {
+  const e = parseEnv(commonEnv, env);
   if (!e.JWT_SECRET && !e.JWT_JWKS_URL) throw new ConfigError('set JWT_JWKS_URL (production) or JWT_SECRET (local)');
   let db: CommonConfig['db'] = null;
   if (opts.needsDb) {
@@ -186,17 +191,30 @@ const rateLimitEnv = z.object({
  * and RATE_LIMIT_PER_ADDRESS as `<requests per second>[,burst=<n>]`.
  */
 export function readRateLimitConfig(env: NodeJS.ProcessEnv): RateLimitConfig {
-  const parsed = rateLimitEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(rateLimitEnv, env);
   return Object.freeze({
     enabled: e.RATE_LIMIT_ENABLED,
     perUser: e.RATE_LIMIT_PER_USER,
     perAddress: e.RATE_LIMIT_PER_ADDRESS,
   });
+}
+
+const tracingEnv = z.object({
+  TRACE_SAMPLING_RATE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : Number(v)))
+    .refine((v) => v === undefined || (Number.isFinite(v) && v >= 0 && v <= 1), 'a number from 0 to 1, e.g. 0.1'),
+});
+
+/**
+ * TRACE_SAMPLING_RATE (trace.ts): the share of the traces a service starts
+ * itself that are sampled, the same number as the sidecars' Configuration
+ * (spec.tracing.samplingRate). Unset, a service starts no trace of its own and
+ * only hands on the context its sidecar gives it.
+ */
+export function readTracingConfig(env: NodeJS.ProcessEnv): { samplingRate: number | undefined } {
+  return Object.freeze({ samplingRate: parseEnv(tracingEnv, env).TRACE_SAMPLING_RATE });
 }
 
 const loginLimitEnv = z.object({
@@ -211,13 +229,6 @@ const loginLimitEnv = z.object({
  * that switch request limits off still log in with the right password.
  */
 export function readLoginLimitConfig(env: NodeJS.ProcessEnv): LoginLimitConfig {
-  const parsed = loginLimitEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return Object.freeze({
-    attempts: parsed.data.LOGIN_ATTEMPTS_PER_USERNAME,
-    windowSeconds: parsed.data.LOGIN_ATTEMPTS_WINDOW_SECONDS,
-  });
+  const e = parseEnv(loginLimitEnv, env);
+  return Object.freeze({ attempts: e.LOGIN_ATTEMPTS_PER_USERNAME, windowSeconds: e.LOGIN_ATTEMPTS_WINDOW_SECONDS });
 }

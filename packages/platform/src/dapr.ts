@@ -12,6 +12,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import type { CommonConfig } from './config.ts';
+import { traceHeaders } from './trace.ts';
 
 export interface InvokeResult {
   status: number;
@@ -57,7 +58,9 @@ export class DaprSidecar {
   }
 
   /**
-   * One request to the sidecar, its body read in full within `timeoutMs`. The
+   * One request to the sidecar, its body read in full within `timeoutMs`, in
+   * the trace of the work in hand (trace.ts: the sidecar records its span
+   * there and hands the context on to the app or the event it reaches). The
    * timer is cleared when the answer is in (AbortSignal.timeout would fire
    * later for every call, long after it finished, and build an error each time).
    */
@@ -72,7 +75,7 @@ export class DaprSidecar {
       const res = await this.pool.request({
         path,
         method: method as Method,
-        headers: { ...this.headers, ...headers },
+        headers: { ...this.headers, ...traceHeaders(), ...headers },
         ...(body === undefined ? {} : { body }),
         signal: controller.signal,
       });

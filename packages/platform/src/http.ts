@@ -12,9 +12,10 @@ import getRawBody from 'raw-body';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { appTokenMiddleware } from './app-token.ts';
-import { readRateLimitConfig } from './config.ts';
+import { readRateLimitConfig, readTracingConfig } from './config.ts';
 import { badRequest, payloadTooLarge, problemMiddleware, unsupportedMediaType } from './problem.ts';
 import { rateLimitMiddleware, type RateLimitConfig, type RateLimitOptions } from './ratelimit.ts';
+import { sidecarTraceMiddleware, traceContextMiddleware } from './trace.ts';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -42,6 +43,8 @@ export interface ServiceAppOptions {
    * serves none of those paths.
    */
   sidecar: { appApiToken: string | undefined } | null;
+  /** Trace sampling of the traces the service starts (trace.ts); by default TRACE_SAMPLING_RATE. */
+  tracing?: { samplingRate: number | undefined };
 }
 
 declare module 'koa' {
@@ -124,6 +127,9 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
     ctx.body = await metrics.registry.metrics();
   });
 
+  // The trace context first, so every log line of the request carries its trace id. An app
+  // without a sidecar (the edge) makes no sidecar call and writes no event: it has none.
+  if (opts.sidecar) app.use(traceContextMiddleware((opts.tracing ?? readTracingConfig(process.env)).samplingRate));
   app.use(async (ctx, next) => {
     const requestId = ctx.get('x-request-id') || randomUUID();
     ctx.set('X-Request-Id', requestId);
@@ -144,6 +150,7 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Koa; router: R
       logger.warn('APP_API_TOKEN is not set: every request to /internal, /events and /dapr is refused');
     }
     app.use(appTokenMiddleware(opts.sidecar.appApiToken));
+    app.use(sidecarTraceMiddleware);
   }
   const { config: limits = readRateLimitConfig(process.env), ...limitOpts } = opts.rateLimit ?? {};
   app.use(rateLimitMiddleware(limits, limitOpts));

@@ -42,6 +42,8 @@ export interface ClaimedEvent {
   partitionKey: string;
   payload: Record<string, unknown>;
   attempts: number;
+  /** The trace context the event is published in (outbox.ts), or null. */
+  traceparent: string | null;
 }
 
 export interface ClaimPolicy {
@@ -103,6 +105,7 @@ interface RawRow {
   partition_key: string;
   payload: string | Record<string, unknown>;
   attempts: number;
+  traceparent: string | null;
 }
 
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -137,7 +140,7 @@ export class SqlOutboxStore implements OutboxStore {
       async (em) => {
         const locked = (
           await em.execute<RawRow[]>(
-            `select id, seq, topic, partition_key, payload, attempts from outbox
+            `select id, seq, topic, partition_key, payload, attempts, traceparent from outbox
              where state = 'pending' and (claimed_until is null or claimed_until < now(3))
              order by seq limit ? for update skip locked`,
             [limit],
@@ -226,5 +229,6 @@ function toClaimed(r: RawRow): ClaimedEvent {
     // MariaDB's JSON is LONGTEXT underneath: the driver hands it over as text.
     payload: typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : r.payload,
     attempts: r.attempts,
+    traceparent: r.traceparent,
   };
 }

@@ -11,6 +11,7 @@ import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { OutboxRelay } from './outbox.ts';
 import type { OutboxStore } from './outbox-claims.ts';
+import { currentTraceparent, inTrace } from './trace.ts';
 
 interface Row {
   id: string;
@@ -22,6 +23,7 @@ interface Row {
   attempts: number;
   lastError: string | null;
   seq: number;
+  traceparent: string | null;
 }
 
 const metrics = new Metrics('outbox-test');
@@ -55,7 +57,7 @@ function fakeStore(rows: Row[]): OutboxStore {
   };
 }
 
-function row(i: number, key: string, topic = 'orders'): Row {
+function row(i: number, key: string, topic = 'orders', traceparent: string | null = null): Row {
   return {
     id: `e${i}`,
     topic,
@@ -66,17 +68,19 @@ function row(i: number, key: string, topic = 'orders'): Row {
     attempts: 0,
     lastError: null,
     seq: i,
+    traceparent,
   };
 }
 
 class FakeSidecar {
-  readonly calls: { topic: string; ids: string[]; keys: string[] }[] = [];
+  /** Each call with the trace context it was made in (what dapr.ts sends as `traceparent`). */
+  readonly calls: { topic: string; ids: string[]; keys: string[]; trace?: string | undefined }[] = [];
   failIds = new Set<string>();
   bulkMissing = false;
 
   async publish(_pubsub: string, topic: string, ce: Record<string, unknown>, md: Record<string, string>) {
     const id = String(ce.id);
-    this.calls.push({ topic, ids: [id], keys: [md.partitionKey ?? ''] });
+    this.calls.push({ topic, ids: [id], keys: [md.partitionKey ?? ''], trace: currentTraceparent() });
     if (this.failIds.has(id)) throw new Error('publish failed');
   }
 
@@ -91,6 +95,7 @@ class FakeSidecar {
       topic,
       ids: entries.map((e) => e.entryId),
       keys: entries.map((e) => e.metadata?.partitionKey ?? ''),
+      trace: currentTraceparent(),
     });
     return new Map(entries.filter((e) => this.failIds.has(e.entryId)).map((e) => [e.entryId, 'publish failed']));
   }
@@ -172,5 +177,31 @@ describe('outbox relay', () => {
     (relay as unknown as { stopped: boolean }).stopped = false;
     await pass(relay);
     expect(rows.map((r) => r.state)).toEqual(['parked', 'published']);
+  });
+
+  it('publishes each event in the trace context its row keeps: one call per topic and context, none without', async () => {
+    const t1 = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const t2 = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const rows = [
+      row(1, 'a', 'orders', t1),
+      row(2, 'b', 'orders', t1),
+      row(3, 'c', 'orders', t2),
+      row(4, 'd'),
+      row(5, 'e'),
+    ];
+    const sidecar = new FakeSidecar();
+    const relay = relayOver(rows, sidecar);
+    // Kicked by a request of a third trace (a commit's kick): none of its events is published in it.
+    inTrace('00-11111111111111111111111111111111-2222222222222222-01', () => relay.kick());
+    await relay.stop();
+    expect(rows.every((r) => r.state === 'published')).toBe(true);
+    const calls = sidecar.calls
+      .map((c) => ({ ids: c.ids.join(','), trace: c.trace }))
+      .sort((x, y) => x.ids.localeCompare(y.ids));
+    expect(calls).toEqual([
+      { ids: 'e1,e2', trace: t1 },
+      { ids: 'e3', trace: t2 },
+      { ids: 'e4,e5', trace: undefined },
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { Gauge } from 'prom-client';
+import { currentTraceparent, inTrace, traceIdOf, untraced } from './trace.ts';
 import {
   defaultClaimPolicy,
   SqlOutboxStore,
@@ -42,6 +43,11 @@ export const OutboxMessage = defineEntity({
      */
     claimedBy: p.string().length(64).nullable(),
     claimedUntil: p.datetime(3).nullable(),
+    /**
+     * W3C `traceparent` of the transaction that wrote the event (trace.ts), which the relay
+     * publishes it with, so its consumers join that trace; null when there was none.
+     */
+    traceparent: p.string().length(55).nullable(),
   },
 });
 
@@ -60,6 +66,9 @@ export const outboxTableSql = `create table outbox (
   index outbox_pending (state, created_at)
 ) engine=InnoDB default charset=utf8mb4`;
 
+/** Migration DDL: the trace context each event is published in (a later addition to outboxTableSql). */
+export const outboxTraceparentSql = 'alter table outbox add column traceparent varchar(55) null';
+
 function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
   return {
     id: event.id,
@@ -75,6 +84,7 @@ function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
     redriveCheckedAt: null,
     claimedBy: null,
     claimedUntil: null,
+    traceparent: currentTraceparent() ?? null,
   };
 }
 
@@ -165,7 +175,8 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    // Not in the context of the request that kicked it: each event goes out in its own trace.
+    this.running = untraced(() => this.drain())
       .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'outbox relay pass failed'))
       .finally(() => {
         this.running = undefined;
@@ -220,11 +231,20 @@ export class OutboxRelay {
           if (outcome === 'parked') {
             this.deps.metrics.eventsParked.inc({ topic: msg.topic });
             this.deps.logger.error(
-              { eventId: msg.id, topic: msg.topic, attempts: msg.attempts + 1, err },
+              {
+                eventId: msg.id,
+                topic: msg.topic,
+                attempts: msg.attempts + 1,
+                traceId: traceIdOf(msg.traceparent),
+                err,
+              },
               'publish failed too often; event parked',
             );
           } else {
-            this.deps.logger.warn({ eventId: msg.id, topic: msg.topic, err }, 'publish failed; will retry');
+            this.deps.logger.warn(
+              { eventId: msg.id, topic: msg.topic, traceId: traceIdOf(msg.traceparent), err },
+              'publish failed; will retry',
+            );
           }
         }
         // A key whose event failed stops here; the others go on with their next event.
@@ -238,55 +258,62 @@ export class OutboxRelay {
 
   /**
    * Publishes events of different keys side by side: one bulk call per topic
-   * (a single event goes out alone). Returns the error of each event that was
-   * not published.
+   * and trace context (a single event goes out alone), made in that context,
+   * so the sidecar records the publish in the trace of the transaction that
+   * wrote the event and its consumers continue it. Without tracing no row has
+   * a context and each topic is one bulk call. Returns the error of each event
+   * that was not published.
    */
   private async publishRound(msgs: ClaimedEvent[]): Promise<Map<string, Error>> {
     const { dapr, pubsub, source } = this.deps;
-    const byTopic = new Map<string, ClaimedEvent[]>();
+    const groups = new Map<string, ClaimedEvent[]>();
     for (const msg of msgs) {
-      const same = byTopic.get(msg.topic);
+      const key = `${msg.topic}\n${msg.traceparent ?? ''}`;
+      const same = groups.get(key);
       if (same) same.push(msg);
-      else byTopic.set(msg.topic, [msg]);
+      else groups.set(key, [msg]);
     }
     const errors = new Map<string, Error>();
     await Promise.all(
-      [...byTopic].map(async ([topic, group]) => {
-        try {
-          if (group.length === 1 || !this.bulk) {
-            await mapLimit(group, PUBLISH_PARALLELISM, async (msg) => {
-              try {
-                await dapr.publish(pubsub, topic, toCloudEvent(source, msg.payload), {
-                  partitionKey: msg.partitionKey,
-                });
-              } catch (e) {
-                errors.set(msg.id, e as Error);
-              }
-            });
-            return;
+      [...groups.values()].map((group) =>
+        inTrace(group[0]?.traceparent, async () => {
+          const topic = group[0]?.topic ?? '';
+          try {
+            if (group.length === 1 || !this.bulk) {
+              await mapLimit(group, PUBLISH_PARALLELISM, async (msg) => {
+                try {
+                  await dapr.publish(pubsub, topic, toCloudEvent(source, msg.payload), {
+                    partitionKey: msg.partitionKey,
+                  });
+                } catch (e) {
+                  errors.set(msg.id, e as Error);
+                }
+              });
+              return;
+            }
+            const notPublished = await dapr.publishBulk(
+              pubsub,
+              topic,
+              group.map((msg) => ({
+                entryId: msg.id,
+                event: toCloudEvent(source, msg.payload),
+                metadata: { partitionKey: msg.partitionKey },
+              })),
+            );
+            for (const msg of group) {
+              const error = notPublished.get(msg.id);
+              if (error !== undefined) errors.set(msg.id, new Error(`bulk publish to ${topic} failed: ${error}`));
+            }
+          } catch (e) {
+            if (e instanceof BulkPublishUnsupportedError) {
+              // An older sidecar without the bulk API: publish one by one from now on.
+              this.bulk = false;
+              this.deps.logger.warn({ err: e.message }, 'bulk publish unsupported; publishing events one by one');
+            }
+            for (const msg of group) errors.set(msg.id, e as Error);
           }
-          const notPublished = await dapr.publishBulk(
-            pubsub,
-            topic,
-            group.map((msg) => ({
-              entryId: msg.id,
-              event: toCloudEvent(source, msg.payload),
-              metadata: { partitionKey: msg.partitionKey },
-            })),
-          );
-          for (const msg of group) {
-            const error = notPublished.get(msg.id);
-            if (error !== undefined) errors.set(msg.id, new Error(`bulk publish to ${topic} failed: ${error}`));
-          }
-        } catch (e) {
-          if (e instanceof BulkPublishUnsupportedError) {
-            // An older sidecar without the bulk API: publish one by one from now on.
-            this.bulk = false;
-            this.deps.logger.warn({ err: e.message }, 'bulk publish unsupported; publishing events one by one');
-          }
-          for (const msg of group) errors.set(msg.id, e as Error);
-        }
-      }),
+        }),
+      ),
     );
     return errors;
   }

@@ -4,6 +4,7 @@ import { Migration20261126010000_dead_letters } from './Migration20261126010000_
 import { Migration20261126020000_outbox_by_order } from './Migration20261126020000_outbox_by_order.ts';
 import { Migration20261126030000_outbox_redrive } from './Migration20261126030000_outbox_redrive.ts';
 import { Migration20261206000000_outbox_claims } from './Migration20261206000000_outbox_claims.ts';
+import { Migration20261206180000_outbox_traceparent } from './Migration20261206180000_outbox_traceparent.ts';
 
 export const migrations = [
   Migration20261126000000_init,
@@ -11,4 +12,5 @@ export const migrations = [
   Migration20261126020000_outbox_by_order,
   Migration20261126030000_outbox_redrive,
   Migration20261206000000_outbox_claims,
+  Migration20261206180000_outbox_traceparent,
 ];

@@ -4,6 +4,7 @@ import { conflict, notFound, parseIdParam, parseWith, requireRole, userOf } from
 import { EmptyQuery, NearbyDeliveriesQuery } from '@baedal/platform/contracts/api';
 import { makeEvent, topics } from '@baedal/platform/contracts/events';
 import { enqueue } from '@baedal/platform/outbox';
+import { joinOrderTrace } from '@baedal/platform/trace';
 import type { EntityManager, MikroORM } from '@mikro-orm/mysql';
 import { boundingBox, haversineKm } from '../domain/geo.ts';
 import { Delivery, deliveryView, nearbyView } from '../entities/delivery.ts';
@@ -66,6 +67,7 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
         throw notFound('This delivery');
       }
       const d = await em.findOneOrFail(Delivery, { id });
+      joinOrderTrace(d.orderId);
       enqueue(
         em,
         topics.deliveries,
@@ -94,6 +96,7 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
         throw conflict(`This delivery is ${d.status}; only a picked-up delivery can be delivered.`);
       }
       const d = await em.findOneOrFail(Delivery, { id });
+      joinOrderTrace(d.orderId);
       enqueue(
         em,
         topics.deliveries,

@@ -19,6 +19,7 @@ import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/pl
 import { CHARGE_PENDING_PROBLEM, ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
 import { enqueue, insertEvent, OutboxMessage, type OutboxRelay } from '@baedal/platform/outbox';
+import { joinOrderTrace } from '@baedal/platform/trace';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
 import { Order, OrderRequest, type DeliveryAddress } from '../entities/order.ts';
 import type { CatalogCache } from './catalog-cache.ts';
@@ -88,6 +89,8 @@ export class OrderCommands {
       }
     }
 
+    // The order's trace starts here (trace.ts): its charge, its events and every later step.
+    joinOrderTrace(orderId);
     const payment = await this.charge({ orderId, customerId, amount: priced.total });
     // An order saved after its charge's capture deadline could meet a voided charge: refuse,
     // and let the payment service void it. The margin covers the insert and clock skew.
@@ -225,6 +228,7 @@ export class OrderCommands {
     guard: { customerId?: string; storeId?: string },
     extra: { reason?: string; riderId?: string } = {},
   ) {
+    joinOrderTrace(orderId);
     const order = await this.orm.em.fork().transactional(async (tx) => {
       const o = await tx.findOne(Order, { id: orderId, ...guard }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!o) throw notFound('The order');

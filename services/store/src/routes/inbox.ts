@@ -14,6 +14,7 @@ import {
 } from '@baedal/platform';
 import { EmptyBody, InboxQuery, RejectRequest } from '@baedal/platform/contracts/api';
 import type { OrderTransitionRequest } from '@baedal/platform/contracts/internal';
+import { joinOrderTrace } from '@baedal/platform/trace';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { ownerActions, RETRY_AFTER_SECONDS, transitionOutcome, type OwnerAction } from '../domain/transition.ts';
 import { advanceStatus, InboxOrder, inboxOrderView } from '../entities/inbox-order.ts';
@@ -63,6 +64,8 @@ export function inboxRoutes(deps: {
       // A row whose OrderPlaced has not arrived yet is not in the inbox: 404 like an unknown order.
       const row = await em.findOne(InboxOrder, { orderId, storeId, placed: true });
       if (!row) throw notFound('The order');
+      // The owner's step is a step of the order's trace (trace.ts).
+      joinOrderTrace(orderId);
 
       let result: InvokeResult;
       try {
