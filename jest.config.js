@@ -1,6 +1,7 @@
-// Three projects: unit tests (fast, beside the code, fakes allowed),
+// The main projects: unit tests (fast, beside the code, fakes allowed),
 // integration tests (against the real local stack: daprd, MariaDB, Redis) and
-// fault tests (the same stack while its processes are stopped, killed or slowed).
+// fault tests (the same stack while its processes are stopped, killed or slowed);
+// the others below each need a stack of a kind (Kafka, observed) or a browser.
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2024' }, module: { type: 'es6' } }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -39,6 +40,8 @@ export default {
     },
     // The 1,000-saga chaos run of the fault suite on its own (npm run test:chaos).
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/faults/chaos.test.ts'] },
+    // One order, one trace: the saga in Jaeger, on a stack brought up with --observe (npm run test:observe).
+    { ...common, displayName: 'observe', testMatch: ['<rootDir>/test/observe/**/*.test.ts'] },
     // Kafka broker restarts mid-flow, on a stack brought up with --broker kafka (npm run test:kafka).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.test.ts'] },
   ],

@@ -1,0 +1,133 @@
+/**
+ * One order, one trace: an order placed and walked to COMPLETED through the
+ * entry point (customer, owner, rider, customer again) is one trace in the
+ * stack's Jaeger, whose id is the order id without its dashes, and that trace
+ * holds spans of all five services' sidecars: the charge (order → payment),
+ * each of the order's seven events published and delivered to its four
+ * consumers, the owner's transitions (store → order), the rider's events
+ * (delivery → order), and the calls a consumer makes while handling an event
+ * (the customer's state store). Any broken link leaves spans in a trace of
+ * their own, missing here.
+ *
+ * Needs a stack brought up with --observe (npm run stack -- up --observe).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { orderTraceId } from '@baedal/platform/trace';
+import { infra, recordedObserve } from '../../tools/stack/topology.ts';
+import { login } from '../integration/client.ts';
+import { fullSaga, orderReaches } from '../integration/flows.ts';
+
+const jaeger = `http://127.0.0.1:${infra.jaeger.port}`;
+const services = ['order', 'payment', 'store', 'delivery', 'customer'] as const;
+/** OrderPlaced, OrderAccepted, CookingStarted, CookingFinished, OrderPickedUp, OrderDelivered, OrderCompleted. */
+const ORDER_EVENTS = 7;
+
+interface Span {
+  spanID: string;
+  operationName: string;
+  processID: string;
+  startTime: number;
+  tags: { key: string; value: unknown }[];
+}
+interface Trace {
+  traceID: string;
+  spans: Span[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+/** The trace as Jaeger's query API has it now, or undefined while it has none. */
+async function traceOf(traceId: string): Promise<Trace | undefined> {
+  const res = await fetch(`${jaeger}/api/traces/${traceId}`);
+  if (res.status === 404) return undefined;
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: Trace[] }).data[0];
+}
+
+/** Span names per service (the sidecar's app id), each with its count. */
+function byService(trace: Trace): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const span of trace.spans) {
+    const service = trace.processes[span.processID]?.serviceName ?? '?';
+    const names = out.get(service) ?? new Map<string, number>();
+    names.set(span.operationName, (names.get(span.operationName) ?? 0) + 1);
+    out.set(service, names);
+  }
+  return out;
+}
+
+const count = (names: Map<string, number> | undefined, match: RegExp) =>
+  [...(names ?? new Map<string, number>())].filter(([n]) => match.test(n)).reduce((sum, [, c]) => sum + c, 0);
+
+/**
+ * What the trace of a completed saga must hold, as counts of span names per
+ * service (each the sidecar's): undefined once everything is there.
+ */
+function missing(trace: Trace | undefined): string | undefined {
+  if (!trace) return 'no trace yet';
+  const seen = byService(trace);
+  const lacks = services.filter((s) => !seen.has(s));
+  if (lacks.length > 0) return `no spans of ${lacks.join(', ')}`;
+  // Span names are the sidecars' (Dapr 1.18): `pubsub/<topic>` a delivery to the app,
+  // `/v1.0/publish/...` a publish, `CallLocal/<app>/<method>` an invocation, `/v1.0/state/...`.
+  const wants: [string, RegExp, number][] = [
+    // The charge while placing the order (order → payment).
+    ['payment', /^CallLocal\/payment\/internal\/payments$/, 1],
+    // The order's seven events, placed to completed, each published in the trace ...
+    ['order', /^\/v1\.0\/publish\/pubsub\/orders$/, ORDER_EVENTS],
+    // ... and delivered to each of its four consumers in it (the outbox kept the context).
+    ...(['payment', 'store', 'delivery', 'customer'] as const).map((s): [string, RegExp, number] => [
+      s,
+      /^pubsub\/orders$/,
+      ORDER_EVENTS,
+    ]),
+    // The owner's accept, start and finish (store → order), in the order's trace.
+    ['store', /^CallLocal\/order\/internal\/orders\/[^/]+\/transitions$/, 3],
+    // The rider's pick-up and delivery: published by delivery, delivered to order.
+    ['delivery', /^\/v1\.0\/publish\/pubsub\/deliveries$/, 2],
+    ['order', /^pubsub\/deliveries$/, 2],
+    // What the customer service does while handling an event (its sidecar's traceparent handed on).
+    ['customer', /^\/v1\.0\/state\/statestore/, 1],
+  ];
+  for (const [service, match, least] of wants) {
+    const n = count(seen.get(service), match);
+    if (n < least) return `${service}: ${n} span(s) matching ${match}, expected at least ${least}`;
+  }
+  return undefined;
+}
+
+describe('one order, one trace', () => {
+  it('when an order is walked to COMPLETED, then one trace (the order id) holds spans of all five services', async () => {
+    expect({ observed: recordedObserve() }).toEqual({ observed: true });
+    const t = { customer: await login('alice'), owner: await login('owner1'), rider: await login('rider1') };
+    const started = Date.now();
+    const order = await fullSaga(t);
+    await orderReaches(t.customer, order.id, 'COMPLETED');
+    const sagaMs = Date.now() - started;
+    const traceId = orderTraceId(order.id) ?? '';
+
+    // The sidecars export in batches (every few seconds): wait until the last steps are in.
+    let trace: Trace | undefined;
+    let why: string | undefined = 'not read yet';
+    const deadline = Date.now() + 30_000;
+    while (why !== undefined && Date.now() < deadline) {
+      trace = await traceOf(traceId);
+      why = missing(trace);
+      if (why !== undefined) await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    const seen = trace ? byService(trace) : new Map<string, Map<string, number>>();
+    const lines = [`order ${order.id}: trace ${jaeger}/trace/${traceId}, saga ${sagaMs} ms`];
+    for (const service of services) {
+      const names = seen.get(service) ?? new Map<string, number>();
+      const total = [...names.values()].reduce((a, b) => a + b, 0);
+      const top = [...names].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${c}× ${n}`);
+      lines.push(`  ${service.padEnd(8)} ${String(total).padStart(3)} spans: ${top.join(', ')}`);
+    }
+    const others = [...seen.keys()].filter((s) => !(services as readonly string[]).includes(s));
+    if (others.length > 0) lines.push(`  also: ${others.join(', ')}`);
+    console.log(lines.join('\n'));
+
+    expect({ missing: why }).toEqual({ missing: undefined });
+    expect([...seen.keys()].sort()).toEqual([...services].sort());
+  });
+});
