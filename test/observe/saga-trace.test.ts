@@ -13,47 +13,14 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { orderTraceId } from '@baedal/platform/trace';
-import { infra, recordedObserve } from '../../tools/stack/topology.ts';
+import { recordedObserve } from '../../tools/stack/topology.ts';
+import { fetchTrace, jaegerApi, spansByService, type JaegerTrace } from '../../tools/stack/trace-view.ts';
 import { login } from '../integration/client.ts';
 import { fullSaga, orderReaches } from '../integration/flows.ts';
 
-const jaeger = `http://127.0.0.1:${infra.jaeger.port}`;
 const services = ['order', 'payment', 'store', 'delivery', 'customer'] as const;
 /** OrderPlaced, OrderAccepted, CookingStarted, CookingFinished, OrderPickedUp, OrderDelivered, OrderCompleted. */
 const ORDER_EVENTS = 7;
-
-interface Span {
-  spanID: string;
-  operationName: string;
-  processID: string;
-  startTime: number;
-  tags: { key: string; value: unknown }[];
-}
-interface Trace {
-  traceID: string;
-  spans: Span[];
-  processes: Record<string, { serviceName: string }>;
-}
-
-/** The trace as Jaeger's query API has it now, or undefined while it has none. */
-async function traceOf(traceId: string): Promise<Trace | undefined> {
-  const res = await fetch(`${jaeger}/api/traces/${traceId}`);
-  if (res.status === 404) return undefined;
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: Trace[] }).data[0];
-}
-
-/** Span names per service (the sidecar's app id), each with its count. */
-function byService(trace: Trace): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const span of trace.spans) {
-    const service = trace.processes[span.processID]?.serviceName ?? '?';
-    const names = out.get(service) ?? new Map<string, number>();
-    names.set(span.operationName, (names.get(span.operationName) ?? 0) + 1);
-    out.set(service, names);
-  }
-  return out;
-}
 
 const count = (names: Map<string, number> | undefined, match: RegExp) =>
   [...(names ?? new Map<string, number>())].filter(([n]) => match.test(n)).reduce((sum, [, c]) => sum + c, 0);
@@ -62,9 +29,9 @@ const count = (names: Map<string, number> | undefined, match: RegExp) =>
  * What the trace of a completed saga must hold, as counts of span names per
  * service (each the sidecar's): undefined once everything is there.
  */
-function missing(trace: Trace | undefined): string | undefined {
+function missing(trace: JaegerTrace | undefined): string | undefined {
   if (!trace) return 'no trace yet';
-  const seen = byService(trace);
+  const seen = spansByService(trace);
   const lacks = services.filter((s) => !seen.has(s));
   if (lacks.length > 0) return `no spans of ${lacks.join(', ')}`;
   // Span names are the sidecars' (Dapr 1.18): `pubsub/<topic>` a delivery to the app,
@@ -106,17 +73,19 @@ describe('one order, one trace', () => {
     const traceId = orderTraceId(order.id) ?? '';
 
     // The sidecars export in batches (every few seconds): wait until the last steps are in.
-    let trace: Trace | undefined;
+    let trace: JaegerTrace | undefined;
     let why: string | undefined = 'not read yet';
     const deadline = Date.now() + 30_000;
     while (why !== undefined && Date.now() < deadline) {
-      trace = await traceOf(traceId);
+      trace = await fetchTrace(traceId);
       why = missing(trace);
       if (why !== undefined) await new Promise((r) => setTimeout(r, 1000));
     }
 
-    const seen = trace ? byService(trace) : new Map<string, Map<string, number>>();
-    const lines = [`order ${order.id}: trace ${jaeger}/trace/${traceId}, saga ${sagaMs} ms`];
+    const seen = trace ? spansByService(trace) : new Map<string, Map<string, number>>();
+    const lines = [
+      `order ${order.id}: ${jaegerApi}/traces/${traceId} (npm run trace -- ${order.id}), saga ${sagaMs} ms`,
+    ];
     for (const service of services) {
       const names = seen.get(service) ?? new Map<string, number>();
       const total = [...names.values()].reduce((a, b) => a + b, 0);

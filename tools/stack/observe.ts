@@ -39,8 +39,9 @@ const prometheusDataDir = path.join(dataDir, 'prometheus');
 export const jaegerMarker = `--config ${jaegerConfigFile}`;
 export const prometheusMarker = `--config.file=${prometheusConfigFile}`;
 
-/** Where a person opens them. */
+/** Where a person opens them (Jaeger's query API: a build from the Go module has no UI, its root is a placeholder). */
 export const jaegerUrl = `http://127.0.0.1:${infra.jaeger.port}`;
+export const jaegerApiUrl = `${jaegerUrl}/api/services`;
 export const prometheusUrl = `http://127.0.0.1:${infra.prometheus.port}`;
 
 /** Write a file through a temp name, so a process reading it never sees half of it. */
@@ -81,7 +82,7 @@ export async function prepareJaeger(): Promise<ProcSpec> {
 
 /** Ready when its query API answers (the UI is served from the same port). */
 export async function jaegerProbe(): Promise<true | string> {
-  const status = await httpStatus(`${jaegerUrl}/api/services`);
+  const status = await httpStatus(jaegerApiUrl);
   return status === 200 ? true : `jaeger /api/services: ${status ?? 'no answer'}`;
 }
 

@@ -26,7 +26,7 @@ import type { Broker } from './broker.ts';
 import { renderComponents } from './components.ts';
 import { daprdBinary, sidecarArgs, sidecarEnv, sidecarPorts } from './daprd.ts';
 import { infraGraceMs, infraMarker, infraNames, infraProbe, isInfraName, startInfra } from './infra.ts';
-import { jaegerUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } from './observe.ts';
+import { jaegerApiUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } from './observe.ts';
 import type { InfraName } from './infra.ts';
 import { isDefaultStack, logFile, rel, repoRoot, stackDir } from './paths.ts';
 import {
@@ -327,7 +327,11 @@ export async function stackUp(opts: UpOptions = {}): Promise<string> {
     throw new StackError(`${failures.length} of ${apps.length} apps not ready:\n\n${text}`);
   }
   say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  if (observe) say(`observed: traces in Jaeger ${jaegerUrl}, metrics and alerts in Prometheus ${prometheusUrl}`);
+  if (observe) {
+    say(
+      `observed: traces in Jaeger ${jaegerApiUrl} (npm run trace -- <order id>), metrics and alerts in ${prometheusUrl}`,
+    );
+  }
   return entryUrl();
 }
 
@@ -468,7 +472,7 @@ export async function stackStatus(): Promise<StatusRow[]> {
       (async (): Promise<StatusRow> => {
         const r = pid === null ? '-' : await infraProbe(name);
         const ready = r === true ? 'ready' : r;
-        const url = name === 'jaeger' ? jaegerUrl : name === 'prometheus' ? prometheusUrl : undefined;
+        const url = name === 'jaeger' ? jaegerApiUrl : name === 'prometheus' ? prometheusUrl : undefined;
         const state = pid === null ? 'stopped' : 'running';
         return { name, kind: 'infra', pid, state, port: infra[name].port, ready, ...(url ? { url } : {}) };
       })(),
