@@ -322,8 +322,8 @@ export class OutboxRelay {
 /**
  * The relay's backlog, read from the table at each scrape: how many events
  * wait to be published (backing off included; parked ones are counted by
- * outbox_parked_total) and how long the oldest of them has waited. One query
- * (on the outbox_pending index) serves both gauges of a scrape.
+ * outbox_parked_total) and how long the one waiting longest has been due (since
+ * it was written, or re-driven). One query serves both gauges of a scrape.
  */
 export function watchOutboxBacklog(orm: MikroORM, metrics: Metrics): void {
   let read: { at: number; value: Promise<{ pending: number; oldestAgeSeconds: number }> } | undefined;
@@ -332,7 +332,9 @@ export function watchOutboxBacklog(orm: MikroORM, metrics: Metrics): void {
       const value = orm.em
         .fork()
         .execute<{ pending: number | string; age_us: number | string | null }[]>(
-          `select count(*) as pending, timestampdiff(microsecond, min(created_at), utc_timestamp(3)) as age_us
+          // A re-driven row is due again from its re-drive (outbox-redrive.ts), not from its first write.
+          `select count(*) as pending,
+             timestampdiff(microsecond, min(coalesce(redrive_checked_at, created_at)), utc_timestamp(3)) as age_us
            from outbox where state = 'pending'`,
         )
         .then(([row]) => ({ pending: Number(row?.pending ?? 0), oldestAgeSeconds: Number(row?.age_us ?? 0) / 1e6 }))
@@ -352,7 +354,7 @@ export function watchOutboxBacklog(orm: MikroORM, metrics: Metrics): void {
   });
   new Gauge({
     name: 'outbox_oldest_pending_age_seconds',
-    help: 'How long the oldest event not yet published has waited in the outbox (0 when none waits)',
+    help: 'How long the event waiting longest in the outbox has been due for publishing (0 when none waits)',
     registers: [metrics.registry],
     async collect() {
       this.set((await backlog()).oldestAgeSeconds);
