@@ -15,11 +15,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf '[daprd] %s\n' "$*" >&2; }
 
-version="$(tr -d ' \t\r\n' <"$here/VERSION")"
-if [[ -z "$version" ]]; then
-  log "error: $here/VERSION is empty"
-  exit 1
-fi
+# shellcheck source=../lib/go-build-cached.sh
+source "$here/../lib/go-build-cached.sh"
+version="$(pinned_version "$here" daprd)"
 
 # 1. A daprd on PATH that already is the pinned version.
 if [[ "${BAEDAL_DAPRD_IGNORE_PATH:-0}" != 1 ]] && onpath="$(command -v daprd 2>/dev/null)"; then
@@ -31,8 +29,6 @@ if [[ "${BAEDAL_DAPRD_IGNORE_PATH:-0}" != 1 ]] && onpath="$(command -v daprd 2>/
 fi
 
 # 2. The cache, 3. or a build into it (tools/lib/go-build-cached.sh).
-# shellcheck source=../lib/go-build-cached.sh
-source "$here/../lib/go-build-cached.sh"
 version_of() { "$1" --version; }
 hash_inputs=(go.mod go.sum)
 for f in "$here"/*.go; do hash_inputs+=("$(basename "$f")"); done

@@ -17,6 +17,17 @@
 # shellcheck source=go-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-path.sh"
 
+# pinned_version DIR TAG: the version pinned in DIR/VERSION; an error (as TAG) when it is empty.
+pinned_version() {
+  local version
+  version="$(tr -d ' \t\r\n' <"$1/VERSION")"
+  if [[ -z "$version" ]]; then
+    printf '[%s] error: %s/VERSION is empty\n' "$2" "$1" >&2
+    return 1
+  fi
+  printf '%s\n' "$version"
+}
+
 # go_module_version BINARY MODULE: the version (without its v) of MODULE that
 # BINARY was built from, read from its build information (`go version -m`: the
 # "mod" line when MODULE is the main module, else its "dep" line). For a `version_of`
@@ -95,4 +106,16 @@ go_build_cached() {
   trap - EXIT
   printf '[%s] built in %ss (%s)\n' "$tag" "$((SECONDS - start))" "$(du -h "$out" | cut -f1)" >&2
   printf '%s\n' "$out"
+}
+
+# go_build_module TAG DIR MODULE PKG LDFLAGS: go_build_cached for PKG of MODULE, a module
+# that DIR's go.mod pins (tools/sentry, tools/jaeger): the version is DIR/VERSION, checked
+# against the version of MODULE the binary was built from; the hash covers go.mod, go.sum
+# and VERSION. `{version}` in LDFLAGS stands for the version.
+go_build_module() {
+  local tag=$1 dir=$2 module=$3 pkg=$4 ldflags=$5 version
+  version="$(pinned_version "$dir" "$tag")" || return 1
+  # Called by go_build_cached, within this function: $module is still this call's.
+  version_of() { go_module_version "$1" "$module"; }
+  go_build_cached "$tag" "$dir" "$version" "$pkg" "${ldflags//\{version\}/$version}" go.mod go.sum VERSION
 }

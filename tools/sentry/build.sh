@@ -11,19 +11,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-log() { printf '[sentry] %s\n' "$*" >&2; }
-
-version="$(tr -d ' \t\r\n' <"$here/VERSION")"
-if [[ -z "$version" ]]; then
-  log "error: $here/VERSION is empty"
-  exit 1
-fi
 
 # shellcheck source=../lib/go-build-cached.sh
 source "$here/../lib/go-build-cached.sh"
-# Sentry has no --version flag: read the version of the dapr module it was built from
-# (`go version -m`: the "mod" line, as cmd/sentry is that module's own package).
-version_of() { go_module_version "$1" github.com/dapr/dapr; }
+# Sentry has no --version flag: the build checks the version of the dapr module it was built from.
 pkg='github.com/dapr/dapr/pkg/buildinfo'
-go_build_cached sentry "$here" "$version" github.com/dapr/dapr/cmd/sentry \
-  "-X $pkg.version=$version -X $pkg.gitversion=v$version -X $pkg.gitcommit=baedal" go.mod go.sum VERSION
+go_build_module sentry "$here" github.com/dapr/dapr github.com/dapr/dapr/cmd/sentry \
+  "-X $pkg.version={version} -X $pkg.gitversion=v{version} -X $pkg.gitcommit=baedal"

@@ -344,22 +344,24 @@ export function watchOutboxBacklog(orm: MikroORM, metrics: Metrics): void {
     }
     return read.value;
   };
-  new Gauge({
-    name: 'outbox_pending_events',
-    help: 'Events in the outbox not yet published (outbox.ts)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set((await backlog()).pending);
-    },
-  });
-  new Gauge({
-    name: 'outbox_oldest_pending_age_seconds',
-    help: 'How long the event waiting longest in the outbox has been due for publishing (0 when none waits)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set((await backlog()).oldestAgeSeconds);
-    },
-  });
+  const gauges = [
+    ['outbox_pending_events', 'Events in the outbox not yet published (outbox.ts)', 'pending'],
+    [
+      'outbox_oldest_pending_age_seconds',
+      'How long the event waiting longest in the outbox has been due for publishing (0 when none waits)',
+      'oldestAgeSeconds',
+    ],
+  ] as const;
+  for (const [name, help, field] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await backlog())[field]);
+      },
+    });
+  }
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
