@@ -12,20 +12,12 @@ import {
 import { parkedEventRoutes } from '@baedal/platform/deadletters';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
-import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
 import { onOrderEvent } from './events/cooking-finished.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 
-export function buildApp(deps: {
-  config: Config;
-  orm: MikroORM;
-  dapr: DaprSidecar;
-  relay: OutboxRelay;
-  logger: Logger;
-  metrics: Metrics;
-}) {
+export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSidecar; logger: Logger; metrics: Metrics }) {
   const { config, orm, dapr, logger, metrics } = deps;
   const { app, router } = createServiceApp({
     logger,
@@ -37,7 +29,7 @@ export function buildApp(deps: {
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, (e) => onOrderEvent(orm, e)),
   ]);
-  const routes = deliveryRoutes({ orm, verifier, afterCommit: () => deps.relay.kick() });
+  const routes = deliveryRoutes({ orm, verifier });
   router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(routes.routes());
   return finishApp(app, router);

@@ -12,7 +12,6 @@ import {
 import { DeliveryEvent, StoreCatalogPublished, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
 import { deadLetterRoutes, parkedEventRoutes } from '@baedal/platform/deadletters';
-import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
 import { CatalogCache } from './domain/catalog-cache.ts';
@@ -23,15 +22,8 @@ import { adminRoutes } from './routes/admin.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { orderRoutes } from './routes/orders.ts';
 
-export function buildApp(deps: {
-  config: Config;
-  orm: MikroORM;
-  dapr: DaprSidecar;
-  relay: OutboxRelay;
-  logger: Logger;
-  metrics: Metrics;
-}) {
-  const { config, orm, dapr, relay, logger, metrics } = deps;
+export function buildApp(deps: { config: Config; orm: MikroORM; dapr: DaprSidecar; logger: Logger; metrics: Metrics }) {
+  const { config, orm, dapr, logger, metrics } = deps;
   const { app, router } = createServiceApp({
     logger,
     metrics,
@@ -44,14 +36,14 @@ export function buildApp(deps: {
     }),
   });
   const catalog = new CatalogCache(orm);
-  const commands = new OrderCommands({ orm, dapr, relay, logger, catalog });
+  const commands = new OrderCommands({ orm, dapr, logger, catalog });
   const verifier = new TokenVerifier(config.auth);
   const deadLetters = deadLetterRoutes({ orm, pubsub: config.dapr.pubsub, verifier, logger, metrics });
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics, extra: [deadLetters.subscription] }, [
     subscription(topics.catalog, StoreCatalogPublished, (e) =>
       onCatalogPublished(orm, e, (storeId) => catalog.invalidate(storeId)),
     ),
-    subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e, () => relay.kick())),
+    subscription(topics.deliveries, DeliveryEvent, (e) => onDeliveryEvent(orm, commands, e)),
   ]);
   router.use(parkedEventRoutes({ orm, service: config.service, verifier }).routes());
   router.use(orderRoutes({ commands, verifier }).routes());

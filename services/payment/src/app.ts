@@ -13,7 +13,6 @@ import { parkedEventRoutes } from '@baedal/platform/deadletters';
 import { OrderEvent, topics } from '@baedal/platform/contracts/events';
 import { databaseReachable } from '@baedal/platform/db';
 import { LoseNextEvent } from '@baedal/platform/lose-next-event';
-import type { OutboxRelay } from '@baedal/platform/outbox';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Config } from './config.ts';
 import { Charging, type ChargeFaults } from './domain/charging.ts';
@@ -25,7 +24,6 @@ export function buildApp(deps: {
   config: Config;
   orm: MikroORM;
   dapr: DaprSidecar;
-  relay: OutboxRelay;
   logger: Logger;
   metrics: Metrics;
   gateway: PaymentGateway;
@@ -41,8 +39,7 @@ export function buildApp(deps: {
   const loseNextEvent = new LoseNextEvent();
   mountSubscriptions(router, { pubsub: config.dapr.pubsub, logger, metrics }, [
     subscription(topics.orders, OrderEvent, async (e) => {
-      if (!loseNextEvent.takes(e, logger))
-        await onOrderEvent({ orm, gateway: deps.gateway, logger }, e, () => deps.relay.kick());
+      if (!loseNextEvent.takes(e, logger)) await onOrderEvent({ orm, gateway: deps.gateway, logger }, e);
     }),
   ]);
   const chargeFaults: ChargeFaults = { pauseAfterChargeMs: 0 };

@@ -10,7 +10,7 @@ import { Delivery, deliveryView, nearbyView } from '../entities/delivery.ts';
 
 const MINE_LIMIT = 100;
 
-export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; afterCommit: () => void }): Router {
+export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier }): Router {
   const { orm, verifier } = deps;
   const router = new Router();
   const rider = requireRole(verifier, 'rider');
@@ -73,7 +73,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
       );
       return d;
     });
-    deps.afterCommit();
     ctx.body = deliveryView(picked);
   });
 
@@ -101,7 +100,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
       );
       return d;
     });
-    deps.afterCommit();
     ctx.body = deliveryView(delivered);
   });
 
