@@ -20,8 +20,13 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      // deploy/: the Prometheus rules, checked by promtool.
-      testMatch: ['<rootDir>/{packages,services}/*/src/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
+      // deploy/: the Prometheus rules, checked by promtool; test/kit: the helpers the bench, the
+      // load tests and the stack tests share.
+      testMatch: [
+        '<rootDir>/{packages,services}/*/src/**/*.spec.ts',
+        '<rootDir>/deploy/**/*.spec.ts',
+        '<rootDir>/test/kit/**/*.spec.ts',
+      ],
     },
     {
       ...common,

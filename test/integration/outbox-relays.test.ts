@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/mysql';
 import { createLogger, DaprSidecar, Metrics } from '@baedal/platform';
 import { makeEvent } from '@baedal/platform/contracts/events';
-import { insertEvent, OutboxMessage, OutboxRelay, outboxTableSql, outboxTraceparentSql } from '@baedal/platform/outbox';
+import {
+  enqueue,
+  insertEvent,
+  OutboxMessage,
+  OutboxRelay,
+  outboxTableSql,
+  outboxTraceparentSql,
+} from '@baedal/platform/outbox';
 import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
 import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
 import { prune, retentionTargets } from '@baedal/platform/retention';
@@ -181,6 +188,47 @@ describe('two outbox relays over one table', () => {
     // Both relays took part: otherwise nothing above tested the claims between them.
     expect(share.A).toBeGreaterThan(0);
     expect(share.B).toBeGreaterThan(0);
+  });
+
+  it('when a transaction that wrote an event commits, then the relay publishes it at once; a rolled-back one publishes nothing', async () => {
+    await orm.em.fork().execute('delete from outbox', [], 'run');
+    const log: Publish[] = [];
+    // A poll far longer than the test: only the commit itself can start the publish.
+    const relay = new OutboxRelay({
+      orm,
+      dapr: countingSidecar('C', log),
+      pubsub: 'pubsub',
+      source: 'outbox-relays-test',
+      logger: createLogger('relay-C', 'warn'),
+      metrics: new Metrics('relay-C'),
+      pollMs: 600_000,
+    });
+    relay.start();
+    await sleep(200); // the start's own pass ends on an empty table
+    const key = crypto.randomUUID();
+    const event = (n: number) =>
+      makeEvent('OrderAccepted', { orderId: key, data: { customerId: key, storeId: `${n}` } });
+    const kept = event(1);
+    const rolledBack = event(2);
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        enqueue(em, 'orders', rolledBack);
+        await em.flush();
+        throw new Error('rolled back on purpose');
+      })
+      .catch(() => undefined);
+    const committedAt = performance.now();
+    await orm.em.fork().transactional(async (em) => enqueue(em, 'orders', kept));
+    const deadline = Date.now() + 5_000;
+    while (!log.some((c) => c.ids.includes(kept.id)) && Date.now() < deadline) await sleep(10);
+    await relay.stop();
+    const published = log.find((c) => c.ids.includes(kept.id));
+    console.log(
+      `outbox relay: published ${published ? (published.ended - committedAt).toFixed(0) : '-'} ms after the commit (poll 600 s)`,
+    );
+    expect(published).toBeDefined();
+    expect(log.flatMap((c) => c.ids)).not.toContain(rolledBack.id);
   });
 
   it('when rows are older than the retention age, then only those (and no pending event) are deleted, in batches', async () => {

@@ -3,6 +3,8 @@
  * saved in the same transaction as the state change it announces, and a relay
  * publishes it through the sidecar after commit. A rolled-back change publishes
  * nothing; a crash between commit and publish is healed by the relay on restart.
+ * The relay publishes right after every commit that wrote an event (a MikroORM
+ * transaction subscriber), so callers only write their change and its event.
  */
 import os from 'node:os';
 import { defineEntity, p, type EntityManager } from '@mikro-orm/mysql';
@@ -88,9 +90,17 @@ function outboxRow(topic: string, event: AnyEvent, partitionKey: string) {
   };
 }
 
+/**
+ * The entity managers (each transaction's own fork) that wrote an event; the
+ * relay of their ORM publishes right after that transaction commits. A nested
+ * transaction marks its own fork, so its events wait for the relay's poll.
+ */
+const wroteEvents = new WeakSet<object>();
+
 /** Adds an event to the outbox in the caller's transaction (flushed with it), keyed as its topic says. */
 export function enqueue(em: EntityManager, topic: Topic, event: AnyEvent): void {
   em.create(OutboxMessage, outboxRow(topic, event, partitionKeyOf(topic, event)));
+  wroteEvents.add(em);
 }
 
 /**
@@ -100,6 +110,7 @@ export function enqueue(em: EntityManager, topic: Topic, event: AnyEvent): void 
  */
 export async function insertEvent(em: EntityManager, topic: Topic, event: AnyEvent) {
   await em.insert(OutboxMessage, outboxRow(topic, event, partitionKeyOf(topic, event)));
+  wroteEvents.add(em);
 }
 
 /** The CloudEvent we hand to the sidecar: its id is our event id. */
@@ -151,6 +162,14 @@ export class OutboxRelay {
     // (two relays of one process, as in the tests, are two owners).
     const owner = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`.slice(0, 64);
     this.store = deps.store ?? new SqlOutboxStore(deps.orm, owner, { ...defaultClaimPolicy, ...deps.claims });
+    // Publish as soon as a transaction that wrote an event commits. Forks made from now on
+    // (one per request or event) get a copy of this subscriber with their event manager.
+    deps.orm.em.getEventManager().registerSubscriber({
+      afterTransactionCommit: ({ em }) => {
+        // On the next turn of the event loop: the caller's code after its commit runs first.
+        if (!this.stopped && wroteEvents.delete(em)) setImmediate(() => this.kick());
+      },
+    });
   }
 
   start(): void {

@@ -16,7 +16,7 @@ import { PaymentGateway } from './gateway/gateway.ts';
 import { GatewayCharge, GatewayRequest } from './gateway/ledger.ts';
 
 const service = await openService(config, { entities: [Payment], migrations });
-const { orm, dapr, relay, logger, metrics } = service;
+const { orm, dapr, logger, metrics } = service;
 const gatewayOrm = await openDatabase({
   db: config.gatewayDb,
   entities: [GatewayCharge, GatewayRequest],
@@ -35,7 +35,6 @@ runService(service, {
       gateway,
       logger,
       timeoutSeconds: config.captureTimeoutSeconds,
-      afterCommit: () => relay.kick(),
     }),
     new PendingResolver({ orm, gateway, logger, metrics, graceSeconds: config.pendingGraceSeconds }),
     new Reconciler({

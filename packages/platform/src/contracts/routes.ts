@@ -11,8 +11,9 @@
  * - the routes the fuzz test attacks (test/fuzz/hostile.ts);
  * - the endpoint tables of the services' README.md files (`npm run routes`).
  *
- * Each service still mounts its own handlers; a unit test per service checks
- * that its router mounts exactly the operations it owns here. Internal paths
+ * Each service still mounts its own handlers; its routes.spec.ts (through
+ * mounted-routes.ts) checks that its router mounts exactly the operations it
+ * owns here. Internal paths
  * (/internal, /dapr, /events) and probes are not public and are not here.
  */
 import type { z } from 'zod';

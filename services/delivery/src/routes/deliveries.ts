@@ -11,7 +11,7 @@ import { Delivery, deliveryView, nearbyView } from '../entities/delivery.ts';
 
 const MINE_LIMIT = 100;
 
-export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; afterCommit: () => void }): Router {
+export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier }): Router {
   const { orm, verifier } = deps;
   const router = new Router();
   const rider = requireRole(verifier, 'rider');
@@ -75,7 +75,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
       );
       return d;
     });
-    deps.afterCommit();
     ctx.body = deliveryView(picked);
   });
 
@@ -104,7 +103,6 @@ export function deliveryRoutes(deps: { orm: MikroORM; verifier: TokenVerifier; a
       );
       return d;
     });
-    deps.afterCommit();
     ctx.body = deliveryView(delivered);
   });
 

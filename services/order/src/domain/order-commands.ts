@@ -18,7 +18,7 @@ import {
 import { makeEvent, topics, type OrderEvent, type OrderStatus } from '@baedal/platform/contracts/events';
 import { CHARGE_PENDING_PROBLEM, ChargeResult, type ChargeRequest } from '@baedal/platform/contracts/internal';
 import { isDuplicateKey } from '@baedal/platform/db';
-import { enqueue, insertEvent, OutboxMessage, type OutboxRelay } from '@baedal/platform/outbox';
+import { enqueue, insertEvent, OutboxMessage } from '@baedal/platform/outbox';
 import { joinOrderTrace } from '@baedal/platform/trace';
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/mysql';
 import { Order, OrderRequest, type DeliveryAddress } from '../entities/order.ts';
@@ -47,17 +47,15 @@ const PAYMENT_DEADLINE_MS = 2500;
 export class OrderCommands {
   private readonly orm: MikroORM;
   private readonly dapr: DaprSidecar;
-  private readonly relay: OutboxRelay;
   private readonly logger: Logger;
   private readonly catalog: CatalogCache;
   /** Fault injection: simulate a crash between the commit of an order and the publish of its event. */
   crashAfterNextCommit = false;
 
-  constructor(deps: { orm: MikroORM; dapr: DaprSidecar; relay: OutboxRelay; logger: Logger; catalog: CatalogCache }) {
+  constructor(deps: { orm: MikroORM; dapr: DaprSidecar; logger: Logger; catalog: CatalogCache }) {
     this.orm = deps.orm;
     this.catalog = deps.catalog;
     this.dapr = deps.dapr;
-    this.relay = deps.relay;
     this.logger = deps.logger;
   }
 
@@ -122,10 +120,10 @@ export class OrderCommands {
         await insertEvent(tx, topics.orders, this.eventOf(order, now));
       });
       if (this.crashAfterNextCommit) {
+        // Before the relay's publish, which the commit scheduled for the next turn of the event loop.
         this.logger.fatal({ orderId }, 'fault injection: crashing between commit and publish');
         process.exit(137);
       }
-      this.relay.kick();
       return { order, created: true };
     } catch (e) {
       // The same key raced in twice: the other request saved the order first.
@@ -251,7 +249,6 @@ export class OrderCommands {
       });
       return o;
     });
-    this.relay.kick();
     return order;
   }
 

@@ -29,15 +29,7 @@ export async function onCatalogPublished(
   afterCommit(event.data.storeId);
 }
 
-export async function onDeliveryEvent(
-  orm: MikroORM,
-  commands: OrderCommands,
-  event: DeliveryEvent,
-  afterCommit: () => void,
-): Promise<void> {
+export async function onDeliveryEvent(orm: MikroORM, commands: OrderCommands, event: DeliveryEvent): Promise<void> {
   const reached = event.type === 'DeliveryPickedUp' ? 'PICKED_UP' : 'DELIVERED';
-  const handled = await handleOnce(orm, event, (em) =>
-    commands.followDelivery(em, event.orderId, reached, event.data.riderId),
-  );
-  if (handled) afterCommit();
+  await handleOnce(orm, event, (em) => commands.followDelivery(em, event.orderId, reached, event.data.riderId));
 }

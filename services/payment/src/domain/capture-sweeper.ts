@@ -21,7 +21,6 @@ export class CaptureSweeper {
     gateway: PaymentGateway;
     logger: Logger;
     timeoutSeconds: number;
-    afterCommit: () => void;
   };
 
   constructor(deps: CaptureSweeper['deps']) {
@@ -72,7 +71,6 @@ export class CaptureSweeper {
         }
       });
     }
-    if (voided) this.deps.afterCommit();
     return voided;
   }
 }

@@ -21,7 +21,6 @@ import type { PaymentGateway } from '../gateway/gateway.ts';
 export async function onOrderEvent(
   deps: { orm: MikroORM; gateway: PaymentGateway; logger: Logger },
   event: OrderEvent,
-  afterCommit: () => void,
 ): Promise<void> {
   const { orm, gateway, logger } = deps;
   if (event.type === 'OrderPlaced') {
@@ -48,7 +47,6 @@ export async function onOrderEvent(
     if (!payment) throw new Error(`no payment yet for order ${event.orderId}; retry`);
     await refund(em, gateway, payment);
   });
-  afterCommit();
 }
 
 /** Captures the order's charge at the gateway (call it in the transaction that marks the row captured). */

@@ -26,7 +26,7 @@ export function catalogSnapshot(store: Store, items: MenuItem[]): StoreCatalogPu
 /**
  * In one transaction: bump every store's revision and enqueue its snapshot.
  * The rows are locked so replicas starting together publish distinct revisions.
- * Returns how many snapshots were enqueued; the caller kicks the relay.
+ * Returns how many snapshots were enqueued (the relay publishes them after the commit).
  */
 export async function enqueueCatalogSnapshots(orm: MikroORM): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
