@@ -13,15 +13,7 @@ import { createServiceApp, finishApp } from './http.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { defaultRateLimits } from './ratelimit.ts';
-import {
-  inTrace,
-  joinOrderTrace,
-  orderTraceId,
-  parseTraceparent,
-  sampledAt,
-  traceIdOf,
-  traceLogFields,
-} from './trace.ts';
+import { inTrace, joinOrderTrace, parseTraceparent, sampledAt, traceIdOf, traceLogFields } from './trace.ts';
 
 const TOKEN = 'app-token-of-the-test';
 const SIDECAR_TRACE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -132,7 +124,6 @@ describe('trace context', () => {
     const base = await appWith(1);
     const { traces } = await callsOf(`${base}/api/orders/${ORDER_ID}/confirm`, { method: 'POST' });
     expect(traceIdOf(traces[0])).toBe('3f0c2b9e6a1d4c559b7e2d8f1a4c6e90');
-    expect(orderTraceId(ORDER_ID)).toBe('3f0c2b9e6a1d4c559b7e2d8f1a4c6e90');
   });
 
   it('when the sampling rate is 0, then the trace is started unsampled; unset, none is started', async () => {
