@@ -21,10 +21,16 @@
  *    Several files may define one resource (`pubsub`: pubsub.yaml for Redis
  *    Streams, pubsub-kafka.yaml for Kafka); a rendered Component is compared
  *    with the file of its type, and every Component file must be rendered by
- *    at least one of the values files.
+ *    at least one of the values files;
+ * 5. metrics and traces: a pod's `prometheus.io/port` is its app's port; the
+ *    apps' ServiceMonitor selects exactly the services' Services by a port
+ *    they have and keeps the apps' own labels (the rules select by
+ *    `service`); the sidecars' one scrapes the port Dapr's operator names on
+ *    its `<app>-dapr` Service; a PrometheusRule holds deploy/prometheus/rules.yml;
+ *    every app beside a sidecar samples at the Configuration's rate.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
@@ -51,6 +57,11 @@ if (!annotationsGo || files.length === 0) {
 const knownAnnotations = new Set(
   [...readFileSync(annotationsGo, 'utf8').matchAll(/"(dapr\.io\/[a-z0-9-]+)"/g)].map((m) => m[1]),
 );
+// The metrics port's name on the <app>-dapr Service that Dapr's operator makes (same module as annotations.go).
+const daprMetricsPortName = /daprSidecarMetricsPortName\s*=\s*"([^"]+)"/.exec(
+  readFileSync(join(dirname(annotationsGo), '../../operator/handlers/dapr_handler.go'), 'utf8'),
+)?.[1];
+const rules = parse(readFileSync(join(root, 'deploy/prometheus/rules.yml'), 'utf8')) as { groups: unknown };
 const configSources = [
   'packages/platform/src/config.ts',
   'services/edge/src/config.ts',
@@ -224,8 +235,123 @@ function checkFile(file: string): string[] {
       if (type === 'pubsub.kafka') problems.push(...checkKafka(id, got));
     }
   }
+  problems.push(...checkMetrics(docs));
   for (const id of new Set(sources.map((s) => idOf(s.doc)))) {
     if (!docs.some((d) => idOf(d) === id)) problems.push(`components/ has ${id}; the chart does not`);
+  }
+  return problems;
+}
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: { name: string; ports?: { name: string; containerPort: number }[]; env?: Env[] }[] };
+}
+interface Env {
+  name: string;
+  value?: string;
+}
+interface Endpoint {
+  port?: string;
+  path?: string;
+  honorLabels?: boolean;
+  relabelings?: { sourceLabels?: string[]; regex?: string; action?: string }[];
+}
+
+/** 5. Scrape annotations, ServiceMonitors, the PrometheusRule, the apps' sampling rate. */
+function checkMetrics(docs: K8sObject[]): string[] {
+  const problems: string[] = [];
+  const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+  const deployments = byKind('Deployment').map((d) => ({
+    name: d.metadata.name,
+    template: (d.spec?.template ?? { spec: { containers: [] } }) as PodTemplate,
+  }));
+  const apps = deployments.filter(({ template }) => template.spec.containers.some((c) => services.includes(c.name)));
+  for (const { name, template } of apps) {
+    const a = template.metadata?.annotations ?? {};
+    if (a['prometheus.io/scrape'] === undefined) continue;
+    const app = template.spec.containers.find((c) => services.includes(c.name));
+    const port = app?.ports?.find((p) => p.name === 'http')?.containerPort;
+    if (a['prometheus.io/port'] !== String(port) || a['prometheus.io/path'] !== '/metrics')
+      problems.push(`${name}: prometheus.io/port and path are not the app's port ${port} and /metrics`);
+  }
+
+  const monitors = byKind('ServiceMonitor');
+  const endpointsOf = (m: K8sObject) => (m.spec?.endpoints ?? []) as Endpoint[];
+  const appServices = byKind('Service').filter((s) =>
+    services.includes(
+      (s as { metadata: { labels?: Record<string, string> } }).metadata.labels?.['app.kubernetes.io/component'] ?? '',
+    ),
+  );
+  for (const m of monitors) {
+    const selector = (m.spec?.selector ?? {}) as {
+      matchLabels?: Record<string, string>;
+      matchExpressions?: { key: string; operator: string; values: string[] }[];
+    };
+    const selects = (labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+      (selector.matchExpressions ?? []).every((e) => e.operator === 'In' && e.values.includes(labels[e.key] ?? ''));
+    const id = idOf(m);
+    if (selector.matchLabels?.['dapr.io/enabled'] === 'true') {
+      // The sidecars: Dapr's <app>-dapr Services, kept to this release's pods by a relabeling.
+      for (const e of endpointsOf(m)) {
+        if (e.port !== daprMetricsPortName)
+          problems.push(`${id}: port ${e.port} is not Dapr's "${daprMetricsPortName}"`);
+        const keep = e.relabelings?.find((r) => r.action === 'keep');
+        const sidecarPods = apps.filter(
+          ({ template }) => template.metadata?.annotations?.['dapr.io/enabled'] === 'true',
+        );
+        const kept = sidecarPods.filter(({ template }) => {
+          // Prometheus' meta labels of the pod's labels: every character outside [a-zA-Z0-9_] becomes `_`.
+          const meta = new Map(
+            Object.entries(template.metadata?.labels ?? {}).map(([k, v]) => [
+              `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`,
+              v,
+            ]),
+          );
+          const value = (keep?.sourceLabels ?? []).map((l) => meta.get(l) ?? '').join(';');
+          return keep?.regex !== undefined && new RegExp(`^(?:${keep.regex})$`).test(value);
+        });
+        if (kept.length !== sidecarPods.length || sidecarPods.length === 0)
+          problems.push(`${id}: its relabeling keeps ${kept.length} of the ${sidecarPods.length} pods with a sidecar`);
+      }
+      continue;
+    }
+    const selected = byKind('Service').filter((s) =>
+      selects((s as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {}),
+    );
+    const names = (list: K8sObject[]) =>
+      list
+        .map((s) => s.metadata.name)
+        .sort()
+        .join(', ');
+    if (names(selected) !== names(appServices))
+      problems.push(`${id}: selects ${names(selected) || 'no Service'}, not the services' ${names(appServices)}`);
+    for (const e of endpointsOf(m)) {
+      for (const s of selected) {
+        const ports = ((s.spec?.ports ?? []) as { name: string }[]).map((p) => p.name);
+        if (!e.port || !ports.includes(e.port)) problems.push(`${id}: ${s.metadata.name} has no port named ${e.port}`);
+      }
+      if (e.path !== '/metrics') problems.push(`${id}: path ${e.path} is not /metrics`);
+      if (e.honorLabels !== true)
+        problems.push(`${id}: without honorLabels the apps' own \`service\` label is replaced`);
+    }
+  }
+
+  for (const r of byKind('PrometheusRule')) {
+    if (!isDeepStrictEqual(r.spec?.groups, rules.groups))
+      problems.push(`${idOf(r)}: its groups differ from deploy/prometheus/rules.yml`);
+  }
+
+  // The apps sample the traces they start at the sidecars' rate (packages/platform/src/trace.ts).
+  const rate = byKind('Configuration').map(
+    (c) => (c.spec?.tracing as { samplingRate?: string } | undefined)?.samplingRate,
+  )[0];
+  for (const { name, template } of apps) {
+    if (template.metadata?.annotations?.['dapr.io/enabled'] !== 'true') continue;
+    const app = template.spec.containers.find((c) => services.includes(c.name));
+    const env = app?.env?.find((e) => e.name === 'TRACE_SAMPLING_RATE')?.value;
+    if (env !== undefined && env !== rate)
+      problems.push(`${name}: TRACE_SAMPLING_RATE ${env} is not the Configuration's samplingRate ${rate}`);
   }
   return problems;
 }
@@ -262,7 +388,9 @@ for (const file of files) {
     failed = true;
     console.error(`[check-rendered] ${basename(file)}:\n  - ${problems.join('\n  - ')}`);
   } else {
-    console.error(`[check-rendered] ${basename(file)}: routes, Dapr annotations, env names, Dapr resources ok`);
+    console.error(
+      `[check-rendered] ${basename(file)}: routes, Dapr annotations, env names, Dapr resources, metrics ok`,
+    );
   }
 }
 // Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).

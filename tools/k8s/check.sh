@@ -10,9 +10,11 @@
 #      the bare defaults and a misspelt key must be refused with a readable message
 #   4. the rendered output against the repo: Ingress = the edge's route table,
 #      known Dapr annotations, env names the services read, Dapr resources =
-#      components/ (tools/k8s/check-rendered.ts)
+#      components/, scrape annotations and ServiceMonitors that reach the apps and
+#      the sidecars, PrometheusRule = deploy/prometheus/rules.yml (tools/k8s/check-rendered.ts)
 #   5. a real kube-apiserver with etcd (tools/k8s/apiserver.sh), the Dapr CRDs
-#      of the pinned dapr module, a namespace enforcing the `restricted` Pod
+#      of the pinned dapr module and the ServiceMonitor and PrometheusRule CRDs
+#      of the pinned prometheus-operator module, a namespace enforcing the `restricted` Pod
 #      Security Standard: `kubectl apply --dry-run=server --validate=strict` of
 #      every rendered object; any error, unknown field or warning fails. First,
 #      known-bad objects must be refused (so the check cannot pass vacuously).
@@ -80,6 +82,13 @@ dapr_dir="$gomodcache/github.com/dapr/dapr@$dapr_version"
 if [[ ! -d "$dapr_dir/charts/dapr/crds" ]]; then
   say "downloading github.com/dapr/dapr@$dapr_version (its CRDs and injector annotations)"
   (cd tools/daprd && GOWORK=off GOFLAGS=-mod=mod go mod download "github.com/dapr/dapr@$dapr_version")
+fi
+# The Prometheus Operator's CRDs, for the ServiceMonitors and the PrometheusRule of metrics.*.
+prometheus_operator=github.com/prometheus-operator/prometheus-operator@v0.85.0
+monitoring_crds="$gomodcache/$prometheus_operator/example/prometheus-operator-crd"
+if [[ ! -d "$monitoring_crds" ]]; then
+  say "downloading $prometheus_operator (its CRDs)"
+  GOWORK=off GOFLAGS=-mod=mod go mod download "$prometheus_operator"
 fi
 
 step "3. helm lint and helm template"
@@ -149,6 +158,8 @@ refuse "a database CA without TLS" 'database.tls.caSecret: a CA is given but dat
   -f "$defaults" --set database.tls.caSecret=db-ca
 refuse "TLS to the in-cluster MariaDB" 'database.tls.enabled: the in-cluster trial MariaDB serves no TLS' \
   -f "$trial" --set database.tls.enabled=true
+refuse "traces sampled without a collector" 'dapr.tracing.samplingRate: 0.5 samples traces that no collector receives' \
+  -f "$defaults" --set dapr.tracing.samplingRate=0.5
 
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
@@ -159,6 +170,10 @@ export KUBECONFIG="$apiserver_dir/kubeconfig"
 "$kubectl" apply --server-side -f "$dapr_dir/charts/dapr/crds/" >"$work/crds.log"
 "$kubectl" wait --for condition=established --timeout=60s -f "$dapr_dir/charts/dapr/crds/" >/dev/null
 say "Dapr $dapr_version CRDs installed: $(grep -c serverside-applied "$work/crds.log")"
+monitoring=("$monitoring_crds"/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml)
+"$kubectl" apply --server-side "${monitoring[@]/#/-f}" >"$work/crds.log"
+"$kubectl" wait --for condition=established --timeout=60s "${monitoring[@]/#/-f}" >/dev/null
+say "Prometheus Operator ${prometheus_operator#*@} CRDs installed: $(grep -c serverside-applied "$work/crds.log") (ServiceMonitor, PrometheusRule)"
 "$kubectl" create namespace baedal >/dev/null
 "$kubectl" label namespace baedal >/dev/null \
   pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted

@@ -84,9 +84,9 @@ database and Redis hosts, the mount of the database's CA certificate.
 - name: PUBSUB_NAME
   value: {{ (include "baedal.localComponent" (dict "root" .root "file" (include "baedal.pubsubFile" .root)) | fromYaml).metadata.name | quote }}
 {{- /* The traces an app starts itself are sampled like the sidecars' (packages/platform/src/trace.ts). */}}
-{{- with $v.dapr.tracing.samplingRate }}
+{{- if ne (toString $v.dapr.tracing.samplingRate) "" }}
 - name: TRACE_SAMPLING_RATE
-  value: {{ . | quote }}
+  value: {{ toString $v.dapr.tracing.samplingRate | quote }}
 {{- end }}
 {{- end }}
 {{- if .db }}

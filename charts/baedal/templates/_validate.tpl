@@ -89,6 +89,10 @@ listing every problem. Called from order.yaml, so it runs on every render.
 {{- if $v.app.faultInjection -}}{{- $on = append $on "app.faultInjection (an admin can fail every payment)" -}}{{- end -}}
 {{- $errors = append $errors (printf "ingress.host: %s would be reachable through an Ingress for %s; use a private host (localhost, *.localhost, *.local, *.internal, *.test, *.home.arpa), turn them off, or set ingress.allowTrialFeatures=true to expose them on purpose" (join " and " $on) (include "baedal.ingressHostShown" .)) -}}
 {{- end -}}
+{{- $t := $v.dapr.tracing -}}
+{{- if and (ne (toString $t.samplingRate) "") (gt (float64 $t.samplingRate) 0.0) (not $t.otel.endpointAddress) -}}
+{{- $errors = append $errors (printf "dapr.tracing.samplingRate: %v samples traces that no collector receives; set dapr.tracing.otel.endpointAddress (host:port of an OTLP collector), or leave the rate empty" $t.samplingRate) -}}
+{{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nbaedal: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}
 {{- end -}}

@@ -92,6 +92,12 @@ spec:
         {{- if .dapr }}
         {{- include "baedal.daprAnnotations" . | nindent 8 }}
         {{- end }}
+        {{- if $v.metrics.podAnnotations }}
+        {{- /* The app's /metrics; a pod names one scrape port, and the sidecar's is on Dapr's <app>-dapr Service. */}}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $v.service.targetPort | quote }}
+        prometheus.io/path: /metrics
+        {{- end }}
         {{- with .extraAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
