@@ -5,7 +5,9 @@
 #   fuzz → Schemathesis (a client generated from the OpenAPI alone, every role)
 #   → fault tests (real
 #   processes stopped, killed, slowed) → the same integration tests on a second
-#   stack whose pub/sub is Kafka → the Helm chart against a real kube-apiserver.
+#   stack whose pub/sub is Kafka → one order's trace in Jaeger and Prometheus'
+#   UI under load, on a third stack brought up with --observe → the Helm chart
+#   against a real kube-apiserver.
 # `npm run test:quick` stops after the integration tests.
 # A stack this script starts, it stops again; one already running is left running,
 # unless it runs other code than the work tree's: then it is restarted first.
@@ -27,7 +29,7 @@ node --version
 results="$(mktemp -d)"
 started_here=0
 # Every suite in order; `suite <name>` marks one as started.
-suites=(unit integration browser fuzz schemathesis faults kafka k8s)
+suites=(unit integration browser fuzz schemathesis faults kafka observe k8s)
 ran=()
 suite() { ran+=("$1"); }
 finish() {
@@ -110,6 +112,10 @@ jest faults --selectProjects faults --runInBand
 step "Kafka: the integration tests on a second stack whose pub/sub is Kafka"
 suite kafka
 BAEDAL_TEST_RESULTS="$results" bash tools/test-kafka.sh
+
+step "observability: one order, one trace in Jaeger; Prometheus under load (a stack up with --observe)"
+suite observe
+BAEDAL_TEST_RESULTS="$results" bash tools/test-observe.sh
 
 step "Kubernetes: helm lint/template, kube-apiserver dry-run, skaffold schema, k6 types"
 suite k8s
