@@ -77,10 +77,17 @@ class FakeSidecar {
   readonly calls: { topic: string; ids: string[]; keys: string[]; trace?: string | undefined }[] = [];
   failIds = new Set<string>();
   bulkMissing = false;
+  /** Single publishes under way at once, at most. */
+  mostAtOnce = 0;
+  private atOnce = 0;
 
   async publish(_pubsub: string, topic: string, ce: Record<string, unknown>, md: Record<string, string>) {
     const id = String(ce.id);
     this.calls.push({ topic, ids: [id], keys: [md.partitionKey ?? ''], trace: currentTraceparent() });
+    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.atOnce);
+    // A sidecar call takes a while: the others started meanwhile overlap it.
+    await new Promise((r) => setImmediate(r));
+    this.atOnce--;
     if (this.failIds.has(id)) throw new Error('publish failed');
   }
 
@@ -204,5 +211,17 @@ describe('outbox relay', () => {
       { ids: 'e3', trace: t2 },
       { ids: 'e4,e5', trace: undefined },
     ]);
+  });
+
+  it('publishes the events of a hundred traces in calls of their own, 16 at a time at most', async () => {
+    const trace = (i: number) => `00-${(i + 1).toString(16).padStart(32, '0')}-b7ad6b7169203331-01`;
+    const rows = Array.from({ length: 100 }, (_, i) => row(i + 1, `k${i}`, 'orders', trace(i)));
+    const sidecar = new FakeSidecar();
+    await pass(relayOver(rows, sidecar));
+    expect(rows.every((r) => r.state === 'published')).toBe(true);
+    expect(sidecar.calls.every((c) => c.ids.length === 1 && c.trace === trace(Number(c.ids[0]?.slice(1)) - 1))).toBe(
+      true,
+    );
+    expect({ calls: sidecar.calls.length, mostAtOnce: sidecar.mostAtOnce }).toEqual({ calls: 100, mostAtOnce: 16 });
   });
 });

@@ -280,7 +280,9 @@ export class OutboxRelay {
    * and trace context (a single event goes out alone), made in that context,
    * so the sidecar records the publish in the trace of the transaction that
    * wrote the event and its consumers continue it. Without tracing no row has
-   * a context and each topic is one bulk call. Returns the error of each event
+   * a context and each topic is one bulk call; with it, events of different
+   * transactions go out in calls of their own, at most PUBLISH_PARALLELISM at
+   * a time (a round may hold a hundred keys). Returns the error of each event
    * that was not published.
    */
   private async publishRound(msgs: ClaimedEvent[]): Promise<Map<string, Error>> {
@@ -293,46 +295,44 @@ export class OutboxRelay {
       else groups.set(key, [msg]);
     }
     const errors = new Map<string, Error>();
-    await Promise.all(
-      [...groups.values()].map((group) =>
-        inTrace(group[0]?.traceparent, async () => {
-          const topic = group[0]?.topic ?? '';
-          try {
-            if (group.length === 1 || !this.bulk) {
-              await mapLimit(group, PUBLISH_PARALLELISM, async (msg) => {
-                try {
-                  await dapr.publish(pubsub, topic, toCloudEvent(source, msg.payload), {
-                    partitionKey: msg.partitionKey,
-                  });
-                } catch (e) {
-                  errors.set(msg.id, e as Error);
-                }
-              });
-              return;
-            }
-            const notPublished = await dapr.publishBulk(
-              pubsub,
-              topic,
-              group.map((msg) => ({
-                entryId: msg.id,
-                event: toCloudEvent(source, msg.payload),
-                metadata: { partitionKey: msg.partitionKey },
-              })),
-            );
-            for (const msg of group) {
-              const error = notPublished.get(msg.id);
-              if (error !== undefined) errors.set(msg.id, new Error(`bulk publish to ${topic} failed: ${error}`));
-            }
-          } catch (e) {
-            if (e instanceof BulkPublishUnsupportedError) {
-              // An older sidecar without the bulk API: publish one by one from now on.
-              this.bulk = false;
-              this.deps.logger.warn({ err: e.message }, 'bulk publish unsupported; publishing events one by one');
-            }
-            for (const msg of group) errors.set(msg.id, e as Error);
+    await mapLimit([...groups.values()], PUBLISH_PARALLELISM, (group) =>
+      inTrace(group[0]?.traceparent, async () => {
+        const topic = group[0]?.topic ?? '';
+        try {
+          if (group.length === 1 || !this.bulk) {
+            await mapLimit(group, PUBLISH_PARALLELISM, async (msg) => {
+              try {
+                await dapr.publish(pubsub, topic, toCloudEvent(source, msg.payload), {
+                  partitionKey: msg.partitionKey,
+                });
+              } catch (e) {
+                errors.set(msg.id, e as Error);
+              }
+            });
+            return;
           }
-        }),
-      ),
+          const notPublished = await dapr.publishBulk(
+            pubsub,
+            topic,
+            group.map((msg) => ({
+              entryId: msg.id,
+              event: toCloudEvent(source, msg.payload),
+              metadata: { partitionKey: msg.partitionKey },
+            })),
+          );
+          for (const msg of group) {
+            const error = notPublished.get(msg.id);
+            if (error !== undefined) errors.set(msg.id, new Error(`bulk publish to ${topic} failed: ${error}`));
+          }
+        } catch (e) {
+          if (e instanceof BulkPublishUnsupportedError) {
+            // An older sidecar without the bulk API: publish one by one from now on.
+            this.bulk = false;
+            this.deps.logger.warn({ err: e.message }, 'bulk publish unsupported; publishing events one by one');
+          }
+          for (const msg of group) errors.set(msg.id, e as Error);
+        }
+      }),
     );
     return errors;
   }
