@@ -2,26 +2,16 @@
  * The Dapr sidecar of the local stack: where its binary is and how it is run.
  */
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 
+import { builtBinary } from './built-binary.ts';
 import { StackError } from './proc.ts';
-import { rel, repoRoot } from './paths.ts';
+import { repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
 import { controlPlaneTrustDomain, namespace } from './sentry.ts';
 import type { StackSentry } from './sentry.ts';
 import { serviceOf } from './topology.ts';
 import type { AppSpec, StackTopology } from './topology.ts';
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Ports a sidecar listens on (checked to be free before it starts). */
 export function sidecarPorts(app: AppSpec): number[] {
@@ -33,36 +23,16 @@ export type StackDaprd = ReturnType<typeof stackDaprd>;
 
 /** The sidecars of one instance; `daprdLogLevel` is daprd's --log-level (warn unless told). */
 export function stackDaprd(paths: StackPaths, topology: StackTopology, sentry: StackSentry, daprdLogLevel = 'warn') {
-  const { componentsDir, daprdPathFile, ensureStateDirs } = paths;
+  const { componentsDir, daprdPathFile } = paths;
   const { infra, appTokens } = topology;
   const { trustAnchors } = sentry;
 
   /**
-   * Absolute path of daprd: from .stack/daprd-path (written by tools/setup.sh), or,
-   * when that is missing or stale, from tools/daprd/build.sh (which may build it).
+   * Absolute path of daprd: from <state dir>/daprd-path (tools/setup.sh writes the default
+   * stack's), or, when that is missing or stale, from tools/daprd/build.sh (which may build it).
    */
   function daprdBinary(): string {
-    try {
-      const recorded = fs.readFileSync(daprdPathFile, 'utf8').trim();
-      if (recorded && isExecutable(recorded)) return recorded;
-    } catch {
-      // not recorded yet
-    }
-    const build = path.join(repoRoot, 'tools/daprd/build.sh');
-    if (!fs.existsSync(build)) {
-      throw new StackError(`daprd is not set up and ${rel(build)} is missing: run \`npm run setup\``);
-    }
-    process.stdout.write(`[stack] ${rel(daprdPathFile)} missing; running ${rel(build)}\n`);
-    const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
-    if (r.status !== 0 || !found || !isExecutable(found)) {
-      throw new StackError(
-        `${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\` and read its output`,
-      );
-    }
-    ensureStateDirs();
-    fs.writeFileSync(daprdPathFile, `${found}\n`);
-    return found;
+    return builtBinary(daprdPathFile, 'tools/daprd/build.sh');
   }
 
   /**

@@ -13,7 +13,6 @@
  * the stack down to get a new CA. Binary: tools/sentry/build.sh.
  */
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,6 +20,7 @@ import { componentsSourceDir } from './components.ts';
 import type { StackComponents } from './components.ts';
 import { rel, repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
+import { builtBinary } from './built-binary.ts';
 import { StackError } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
 import type { StackTopology } from './topology.ts';
@@ -33,15 +33,6 @@ import type { StackTopology } from './topology.ts';
 export const controlPlaneTrustDomain = 'localhost';
 /** Namespace of the control plane and of every app: standalone Dapr's default. */
 export const namespace = 'default';
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export type StackSentry = ReturnType<typeof stackSentry>;
 
@@ -60,22 +51,7 @@ export function stackSentry(paths: StackPaths, topology: StackTopology, componen
 
   /** Absolute path of Sentry: from <state dir>/sentry-path, else from tools/sentry/build.sh (which may build it). */
   function sentryBinary(): string {
-    try {
-      const recorded = fs.readFileSync(sentryPathFile, 'utf8').trim();
-      if (recorded && isExecutable(recorded)) return recorded;
-    } catch {
-      // not recorded yet
-    }
-    const build = path.join(repoRoot, 'tools/sentry/build.sh');
-    process.stdout.write(`[stack] ${rel(sentryPathFile)} missing; running ${rel(build)}\n`);
-    const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
-    if (r.status !== 0 || !found || !isExecutable(found)) {
-      throw new StackError(`${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\``);
-    }
-    fs.mkdirSync(stackDir, { recursive: true });
-    fs.writeFileSync(sentryPathFile, `${found}\n`);
-    return found;
+    return builtBinary(sentryPathFile, 'tools/sentry/build.sh');
   }
 
   /** What identifies the Sentry of this stack in /proc/<pid>/cmdline. */
