@@ -15,7 +15,6 @@ export const envStack = stackInstance(stackOptionsFromEnv());
 
 // Its parts by name, for the tests and tools that drive only this instance.
 export const { stackDir, logFile, pidsDir, componentsDir, daprdPathFile, mariadbSocket } = envStack.paths;
-export const { apps, appByName, appEnv, appTokens, infra, port, portOffset, entryPort, recordedReplicas } =
-  envStack.topology;
+export const { apps, appByName, appEnv, appTokens, infra, port, entryPort, recordedReplicas } = envStack.topology;
 export const { sidecarArgs, sidecarEnv } = envStack.daprd;
-export const { startApp, stopApp, restartApp, isRunning, isReady, pidOf, broker: stackBroker } = envStack;
+export const { startApp, stopApp, isRunning, isReady, pidOf, broker: stackBroker } = envStack;

@@ -6,10 +6,11 @@
  * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis` and, in a
  * stack brought up with `--broker kafka`, `kafka`.
  *
- * Which stack: the one instance whose parts instance.ts hands in (stackInstance);
- * env-instance.ts exports the one the environment names.
+ * Which stack: the one instance whose parts instance.ts hands in (stackInstance,
+ * whose result carries these operations); env-instance.ts exports the one the
+ * environment names, and its operations by name:
  *
- *   import { stackUp, stopApp, startApp, isRunning } from '../tools/stack/env-instance.ts';
+ *   import { startApp, stopApp } from '../tools/stack/env-instance.ts';
  *   await stopApp('payment-dapr');   // only the sidecar
  *   await startApp('payment-dapr');  // waits until the sidecar is healthy
  *   await stopApp('payment');        // the app and its sidecar
