@@ -7,22 +7,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-import { rel, repoRoot, stackDir } from './paths.ts';
-import { tailLines } from './proc.ts';
-import { portOffset } from './topology.ts';
-import {
-  StackError,
-  appsOnOtherCode,
-  logFilesOf,
-  restartApp,
-  stackDown,
-  stackBroker,
-  stackNames,
-  stackStatus,
-  stackUp,
-  startApp,
-  stopApp,
-} from './processes.ts';
+// The one instance this command drives: the environment names it.
+import { envStack as stack } from './env-instance.ts';
+import { rel, repoRoot } from './paths.ts';
+import { StackError, tailLines } from './proc.ts';
+
+const { stackDir } = stack.paths;
+const { portOffset } = stack.topology;
 
 const usage = `usage: npm run stack -- <verb>
 
@@ -39,7 +30,7 @@ const usage = `usage: npm run stack -- <verb>
   logs <name> [-f]           last 200 lines of its logs (app and sidecar); -f follows
   code-check                 exit 1 when a running app was started from other sources than the work tree's now
 
-names: ${stackNames().join(', ')}
+names: ${stack.stackNames().join(', ')}
 another instance: BAEDAL_STACK_DIR=.stack-kafka BAEDAL_PORT_OFFSET=1000 npm run stack -- up --broker kafka`;
 
 function fail(message: string, code = 1): never {
@@ -66,8 +57,8 @@ function printTable(rows: string[][]): void {
 }
 
 async function status(): Promise<void> {
-  const rows = await stackStatus();
-  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stackBroker()}\n`);
+  const rows = await stack.status();
+  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stack.broker()}\n`);
   printTable([
     ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY'],
     ...rows.map((r) => [r.name, r.kind, r.pid === null ? '-' : String(r.pid), r.state, String(r.port), r.ready]),
@@ -75,7 +66,7 @@ async function status(): Promise<void> {
 }
 
 function logs(name: string, follow: boolean): Promise<void> {
-  const files = logFilesOf(name);
+  const files = stack.logFilesOf(name);
   if (!follow) {
     for (const file of files) {
       process.stdout.write(`==> ${rel(file)} <==\n`);
@@ -107,22 +98,22 @@ async function main(argv: string[]): Promise<void> {
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }
-      const url = await stackUp({ broker, replicas });
+      const url = await stack.up({ broker, replicas });
       process.stdout.write(`baedal is up: ${url}\n`);
       return;
     }
     case 'down':
-      await stackDown();
+      await stack.down();
       process.stdout.write('[stack] down\n');
       return;
     case 'status':
       return status();
     case 'stop':
-      return stopApp(needName(args));
+      return stack.stopApp(needName(args));
     case 'start':
-      return startApp(needName(args));
+      return stack.startApp(needName(args));
     case 'restart':
-      return restartApp(needName(args));
+      return stack.restartApp(needName(args));
     case 'logs': {
       const name = needName(args);
       const rest = args.slice(1);
@@ -131,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
       return logs(name, rest.length > 0);
     }
     case 'code-check': {
-      const stale = appsOnOtherCode();
+      const stale = stack.appsOnOtherCode();
       for (const s of stale) process.stdout.write(`[stack] ${s.app} runs code ${s.runs}, the sources are ${s.now}\n`);
       if (stale.length > 0) process.exitCode = 1;
       return;
