@@ -4,8 +4,8 @@
  * the rest of the machine used meanwhile (a noisy neighbour shows up there).
  */
 import fs from 'node:fs';
-import * as stack from '../tools/stack/processes.ts';
 import { round } from './figures.ts';
+import { stack } from './instance.ts';
 import { floorPids } from './phases/floors.ts';
 
 const clockTicks = 100; // USER_HZ on Linux

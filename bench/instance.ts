@@ -1,20 +1,40 @@
 /**
- * The stack instance this process drives (bound in run.ts before this module
- * loads): its entry point and apps, root access to its MariaDB, and a start
- * from empty data with fresh apps for every run.
+ * The stack instance this process drives, built from the bench's options (its
+ * own state folder, port offset and broker; settings.ts), never from the
+ * environment that names the default stack: its entry point and apps, root
+ * access to its MariaDB, and a start from empty data with fresh apps for every run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import * as brokerState from '../tools/stack/broker.ts';
-import * as kafka from '../tools/stack/kafka.ts';
-import * as paths from '../tools/stack/paths.ts';
-import * as stack from '../tools/stack/processes.ts';
-import { appTokens } from '../tools/stack/tokens.ts';
-import * as topology from '../tools/stack/topology.ts';
+import { processSettingsFromEnv } from '../tools/stack/env-options.ts';
+import { stackInstance } from '../tools/stack/instance.ts';
 import { round } from './figures.ts';
 import { redisQuery } from './redis.ts';
-import { instanceBroker, log } from './settings.ts';
+import { instance, instanceBroker, log, profile, profileDir } from './settings.ts';
+
+const shell = processSettingsFromEnv();
+/** Which apps' settings of the shell reach the instance: every one but the rate limits. */
+const handedOn = Object.entries(shell.appSettings ?? {}).filter(([name]) => !name.startsWith('RATE_LIMIT_'));
+
+export const stack = stackInstance({
+  ...shell,
+  dir: instance.dir,
+  portOffset: Number(instance.offset),
+  broker: instanceBroker,
+  appSettings: {
+    ...Object.fromEntries(handedOn),
+    RATE_LIMIT_ENABLED: 'false',
+    // Re-drive off: a phase's orders would otherwise be published once more a minute later,
+    // in the middle of another phase. Its cost (one more publish of a quiet key's latest
+    // event, a duplicate for each consumer) is not in these figures.
+    OUTBOX_REDRIVE_AFTER_SECONDS: '0',
+    ...(profile ? { BAEDAL_NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+  },
+  // The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
+  measureHop: true,
+});
+const { paths, topology } = stack;
 
 export const entry = `http://127.0.0.1:${topology.entryPort}`;
 const appNamed = (name: string) => {
@@ -27,7 +47,7 @@ export const paymentApp = appNamed('payment');
 export const customerApp = appNamed('customer');
 
 /** What the app would show its own sidecar: the bench calls sidecars as their apps do. */
-export const sidecarHeaders = (app: string) => ({ 'dapr-api-token': appTokens(app).daprApiToken });
+export const sidecarHeaders = (app: string) => ({ 'dapr-api-token': topology.appTokens(app).daprApiToken });
 
 /** One command to the instance's Redis. */
 export const redis = (...args: string[]) => redisQuery(topology.infra.redis.port, ...args);
@@ -61,7 +81,7 @@ async function stopApps(): Promise<void> {
 async function resetData(): Promise<void> {
   if (instanceBroker === 'kafka') {
     if (stack.isRunning('kafka')) await stack.stopApp('kafka');
-    fs.rmSync(kafka.kafkaDataDir, { recursive: true, force: true });
+    fs.rmSync(stack.kafka.kafkaDataDir, { recursive: true, force: true });
   }
   await stack.startApp('mariadb');
   await stack.startApp('redis');
@@ -90,9 +110,9 @@ export async function ensureStack(): Promise<StackStart> {
   const newStateDir = !fs.existsSync(path.join(paths.dataDir, 'mariadb'));
   // A stack remembers its broker and refuses to switch while any of it runs (a
   // bench folder reused with another broker): take it down first, then switch.
-  if (brokerState.recordedBroker() !== instanceBroker) {
-    await stack.stackDown();
-    brokerState.recordBroker(instanceBroker);
+  if (stack.recordedBroker() !== instanceBroker) {
+    await stack.down();
+    stack.recordBroker(instanceBroker);
   }
   const wasRunning = stack.isRunning('mariadb') || stack.isRunning('redis');
   // Apps and sidecars start fresh every run: the code as it is now, rate limits off, idle memory after a start.
@@ -101,7 +121,7 @@ export async function ensureStack(): Promise<StackStart> {
   await resetData();
   const cached = compileCacheEntries();
   const upStarted = performance.now();
-  await stack.stackUp({ broker: instanceBroker });
+  await stack.up();
   const upSeconds = round((performance.now() - upStarted) / 1000, 1);
   // A module new to Node's compile cache (changed code, first run) was type-stripped at this
   // start, which loads the stripper for good: start once more so idle memory is a warm start's.
@@ -110,7 +130,7 @@ export async function ensureStack(): Promise<StackStart> {
   if (added > 0 && instanceBroker === 'redis') {
     log(`${added} compile cache entries were new (changed code): starting the apps once more`);
     await stopApps();
-    await stack.stackUp({ broker: instanceBroker });
+    await stack.up();
   }
   return { wasRunning, restartedForCache: added > 0 && instanceBroker === 'redis', newStateDir, upSeconds };
 }

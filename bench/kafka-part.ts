@@ -1,8 +1,8 @@
 /**
- * The Kafka part of a run on both brokers, seen from the Redis run: the stack
- * modules bind a process to one instance when they load, so event to view on
- * the Kafka instance runs in a second process of the bench, which hands its
- * figures back through a file.
+ * The Kafka part of a run on both brokers, seen from the Redis run: every phase
+ * measures the one instance of bench/instance.ts, so event to view on the Kafka
+ * instance runs in a second process of the bench, which hands its figures back
+ * through a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,8 +28,8 @@ export const runningKafkaPart = () => kafkaChild;
 
 /**
  * The Kafka part of a run on both brokers: this script again, in a second
- * process bound to the Kafka instance (the stack modules bind to one instance
- * when they load). Its log lines go to stderr like ours; its result comes back
+ * process on the Kafka instance (--broker kafka). Its log lines go to stderr
+ * like ours; its result comes back
  * through a file. A failure there does not lose the Redis figures.
  */
 export async function runKafkaPart(rate: number): Promise<KafkaPart | { error: string }> {

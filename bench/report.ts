@@ -7,10 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as paths from '../tools/stack/paths.ts';
-import * as topology from '../tools/stack/topology.ts';
+import { rel } from '../tools/stack/paths.ts';
 import { round } from './figures.ts';
-import type { StackStart } from './instance.ts';
+import { stack, type StackStart } from './instance.ts';
 import type { KafkaPart } from './kafka-part.ts';
 import { fails, type LoadResult } from './load.ts';
 import type { EventsResult } from './phases/events.ts';
@@ -235,8 +234,8 @@ export function reportRedis(r: RedisRun): void {
     broker: brokerChoice,
     machine,
     stack: {
-      dir: paths.rel(paths.stackDir),
-      portOffset: topology.portOffset,
+      dir: rel(stack.paths.stackDir),
+      portOffset: stack.topology.portOffset,
       infraWasRunning: stackStart.wasRunning,
       restartedForCompileCache: stackStart.restartedForCache,
       newStateDir: stackStart.newStateDir,
@@ -304,7 +303,7 @@ export function reportRedis(r: RedisRun): void {
       console.log(`event to view misses (Kafka): ${kafkaOk.events.misses.slice(0, 5).join('; ')}`);
     }
   }
-  console.log(`results: ${paths.rel(file)}`);
+  console.log(`results: ${rel(file)}`);
   console.log(`${elapsedText(elapsedSeconds, kafkaOk?.seconds)}\n`);
   if (kafkaResult) console.log(kafkaLine(kafkaResult));
   console.log(line);
@@ -342,7 +341,7 @@ export function reportKafka(part: KafkaPart, rate: number): void {
     ]),
   );
   if (part.events.misses.length) console.log(`\nevent to view misses: ${part.events.misses.slice(0, 5).join('; ')}`);
-  console.log(`\nresults: ${paths.rel(file)}`);
+  console.log(`\nresults: ${rel(file)}`);
   console.log(`${elapsedText(elapsedSeconds)}\n`);
   console.log(line);
 }

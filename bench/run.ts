@@ -75,16 +75,26 @@
  */
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bindStackInstance } from '../tools/stack/instance.ts';
+import { rel } from '../tools/stack/paths.ts';
+import { setStackLogger } from '../tools/stack/proc.ts';
+import { customerTokens } from './customers.ts';
 import { round } from './figures.ts';
-import type { KafkaPart } from './kafka-part.ts';
+import { entry, ensureStack, stack } from './instance.ts';
+import { lastRedisEventRate, runKafkaPart, runningKafkaPart, type KafkaPart } from './kafka-part.ts';
+import { phaseEvents } from './phases/events.ts';
+import { stopFloors } from './phases/floors.ts';
+import { phaseHop, phaseHopThroughput } from './phases/hop.ts';
+import { memorySnapshot } from './phases/memory.ts';
+import { phaseOrders } from './phases/orders.ts';
+import { phaseReadCeiling, phaseView } from './phases/view.ts';
+import { settle } from './pipeline.ts';
+import { reportKafka, reportRedis } from './report.ts';
 import {
   brokerChoice,
   customers,
   durations,
   eventRateSetting,
   eventWarmupOrders,
-  instance,
   instanceBroker,
   keep,
   log,
@@ -94,37 +104,7 @@ import {
   reportTo,
 } from './settings.ts';
 
-// ---- the instance, before any stack module loads ------------------------------
-
-// Handed through to the apps when they start (topology.ts appEnv), so set before the instance comes up.
-process.env.RATE_LIMIT_ENABLED = 'false';
-// The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
-process.env.BAEDAL_MEASURE_HOP = '1';
-// Re-drive off: a phase's orders would otherwise be published once more a minute later,
-// in the middle of another phase. Its cost (one more publish of a quiet key's latest
-// event, a duplicate for each consumer) is not in these figures.
-process.env.OUTBOX_REDRIVE_AFTER_SECONDS = '0';
-delete process.env.RATE_LIMIT_PER_USER;
-delete process.env.RATE_LIMIT_PER_ADDRESS;
-if (profile) process.env.BAEDAL_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
-await bindStackInstance({ stateDir: instance.dir, portOffset: Number(instance.offset) });
-
-// Every module below builds on the stack modules, so they load only now (import()).
-const stack = await import('../tools/stack/processes.ts');
-const paths = await import('../tools/stack/paths.ts');
-const topology = await import('../tools/stack/topology.ts');
-const { entry, ensureStack } = await import('./instance.ts');
-const { customerTokens } = await import('./customers.ts');
-const { settle } = await import('./pipeline.ts');
-const { stopFloors } = await import('./phases/floors.ts');
-const { phaseOrders } = await import('./phases/orders.ts');
-const { phaseView, phaseReadCeiling } = await import('./phases/view.ts');
-const { phaseHop, phaseHopThroughput } = await import('./phases/hop.ts');
-const { phaseEvents } = await import('./phases/events.ts');
-const { memorySnapshot } = await import('./phases/memory.ts');
-const { lastRedisEventRate, runKafkaPart, runningKafkaPart } = await import('./kafka-part.ts');
-const { reportKafka, reportRedis } = await import('./report.ts');
-stack.setStackLogger((line) => log(`stack: ${line}`));
+setStackLogger((line) => log(`stack: ${line}`));
 
 // ---- stopping -------------------------------------------------------------------
 
@@ -134,8 +114,8 @@ async function cleanup(): Promise<void> {
   stopFloors();
   if (stopStackAtEnd) {
     stopStackAtEnd = false;
-    log(`stopping the bench stack (${paths.rel(paths.stackDir)}); --keep leaves it running`);
-    await stack.stackDown();
+    log(`stopping the bench stack (${rel(stack.paths.stackDir)}); --keep leaves it running`);
+    await stack.down();
   }
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -164,7 +144,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** In a process bound to the Kafka instance: start it from empty, warm it up, measure, stop it (unless --keep). */
 async function kafkaPart(rate: number): Promise<KafkaPart> {
   const started = Date.now();
-  log(`event to view on Kafka: ${paths.rel(paths.stackDir)} (port offset ${topology.portOffset}, ${entry})`);
+  log(`event to view on Kafka: ${rel(stack.paths.stackDir)} (port offset ${stack.topology.portOffset}, ${entry})`);
   const stackStart = await ensureStack();
   log(
     `Kafka instance up in ${stackStart.upSeconds}s ` +
@@ -180,8 +160,8 @@ async function kafkaPart(rate: number): Promise<KafkaPart> {
     events,
     warmup: { n: warm.n, p50: warm.p50, p99: warm.p99, misses: warm.misses.length },
     stack: {
-      dir: paths.rel(paths.stackDir),
-      portOffset: topology.portOffset,
+      dir: rel(stack.paths.stackDir),
+      portOffset: stack.topology.portOffset,
       infraWasRunning: stackStart.wasRunning,
       newStateDir: stackStart.newStateDir,
       upSeconds: stackStart.upSeconds,
@@ -207,7 +187,9 @@ async function mainKafka(): Promise<void> {
 
 /** --broker redis or both: every phase on the Redis instance, then (both) event to view on Kafka. */
 async function mainRedis(): Promise<void> {
-  log(`bench ${quick ? '--quick ' : ''}on ${paths.rel(paths.stackDir)} (port offset ${topology.portOffset}, ${entry})`);
+  log(
+    `bench ${quick ? '--quick ' : ''}on ${rel(stack.paths.stackDir)} (port offset ${stack.topology.portOffset}, ${entry})`,
+  );
   if (profile) fs.mkdirSync(profileDir, { recursive: true });
   const stackStart = await ensureStack();
   log(`idle for ${durations.idle}s, then memory`);

@@ -1,8 +1,7 @@
 /**
  * What one bench run is: its command line (documented in run.ts), how long each
- * phase lasts, which stack instance this process drives, and its log. Nothing
- * here loads a stack module: run.ts binds the process to the instance first
- * (tools/stack/instance.ts), then loads the phases.
+ * phase lasts, which stack instance this process drives (bench/instance.ts
+ * builds it from these options), and its log.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +81,8 @@ if (
   process.exit(2);
 }
 /**
- * The broker of the instance this process drives. The stack modules bind to one
- * instance when they load, so a run on both brokers does the Kafka part in a
+ * The broker of the instance this process drives. Every phase measures that one
+ * instance (bench/instance.ts), so a run on both brokers does the Kafka part in a
  * second process of this same script (--broker kafka --report-to FILE).
  */
 export const instanceBroker: 'redis' | 'kafka' = brokerChoice === 'kafka' ? 'kafka' : 'redis';

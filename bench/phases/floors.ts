@@ -9,18 +9,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as paths from '../../tools/stack/paths.ts';
-import * as topology from '../../tools/stack/topology.ts';
-import { rootDb } from '../instance.ts';
+import { rel } from '../../tools/stack/paths.ts';
+import { localDemoSecrets } from '../../tools/stack/topology.ts';
+import { rootDb, stack } from '../instance.ts';
 import { combine, run, type LoadSpec } from '../load.ts';
 import { benchDir, durations, log, profile, repoRoot } from '../settings.ts';
 
-export const floorPorts = { hello: topology.port(3190), insert: topology.port(3191) };
+export const floorPorts = { hello: stack.topology.port(3190), insert: stack.topology.port(3191) };
 
 const floorDb = {
   name: 'baedal_bench',
   user: 'bench',
-  password: topology.localDemoSecrets.dbPassword('bench'),
+  password: localDemoSecrets.dbPassword('bench'),
 };
 
 async function prepareFloorDb(): Promise<void> {
@@ -53,7 +53,7 @@ export function floorPids(): Record<string, number> {
 }
 
 export async function startFloor(name: 'hello' | 'insert', env: Record<string, string>): Promise<void> {
-  const logPath = paths.logFile(`bench-floor-${name}`);
+  const logPath = stack.paths.logFile(`bench-floor-${name}`);
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
   const out = fs.openSync(logPath, 'a');
   const child = spawn(process.execPath, [path.join(benchDir, 'floors', `${name}.ts`)], {
@@ -72,7 +72,7 @@ export async function startFloor(name: 'hello' | 'insert', env: Record<string, s
   const deadline = Date.now() + 20_000;
   while (!(await answers(`http://127.0.0.1:${floorPorts[name]}/`))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the ${name} floor did not start; see ${paths.rel(logPath)}`);
+      throw new Error(`the ${name} floor did not start; see ${rel(logPath)}`);
     }
     await sleep(100);
   }
@@ -111,7 +111,7 @@ export async function startInsertFloor(): Promise<void> {
   await prepareFloorDb();
   await startFloor('insert', {
     DB_HOST: '127.0.0.1',
-    DB_PORT: String(topology.infra.mariadb.port),
+    DB_PORT: String(stack.topology.infra.mariadb.port),
     DB_NAME: floorDb.name,
     DB_USER: floorDb.user,
     DB_PASSWORD: floorDb.password,

@@ -3,9 +3,8 @@
  * and file-backed beside it (shared pages count in each process's RSS).
  */
 import fs from 'node:fs';
-import * as stack from '../../tools/stack/processes.ts';
-import * as topology from '../../tools/stack/topology.ts';
 import { round } from '../figures.ts';
+import { stack } from '../instance.ts';
 
 export interface Mem {
   rssMb: number;
@@ -34,7 +33,7 @@ function memOf(pid: number): Mem | null {
 export function memorySnapshot(): { services: Record<string, Mem>; sidecars: Record<string, Mem> } {
   const services: Record<string, Mem> = {};
   const sidecars: Record<string, Mem> = {};
-  for (const app of topology.apps) {
+  for (const app of stack.topology.apps) {
     const pid = stack.pidOf(app.name);
     const m = pid === null ? null : memOf(pid);
     if (m) services[app.name] = m;

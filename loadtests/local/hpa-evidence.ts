@@ -34,7 +34,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { appByName, appEnv } from '../../tools/stack/topology.ts';
+import { appByName, appEnv } from '../../tools/stack/env-instance.ts';
 import { defaultBase, printSummary, runSiege, siegeSetup } from './scenarios.ts';
 
 const { values: args } = parseArgs({

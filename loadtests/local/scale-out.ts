@@ -17,10 +17,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { sidecarArgs, sidecarEnv } from '../../tools/stack/daprd.ts';
-import { componentsDir, daprdPathFile, repoRoot } from '../../tools/stack/paths.ts';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { appByName, appEnv, type AppSpec } from '../../tools/stack/topology.ts';
+import {
+  appByName,
+  appEnv,
+  appTokens,
+  componentsDir,
+  daprdPathFile,
+  sidecarArgs,
+  sidecarEnv,
+} from '../../tools/stack/env-instance.ts';
+import { repoRoot } from '../../tools/stack/paths.ts';
+import { type AppSpec } from '../../tools/stack/topology.ts';
 
 const seconds = Number(process.argv[2] ?? 15);
 const order = appByName('order');

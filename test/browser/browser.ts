@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { stackDir } from '../../tools/stack/paths.ts';
+import { stackDir } from '../../tools/stack/env-instance.ts';
 import { BASE_URL } from '../integration/client.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

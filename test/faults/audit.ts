@@ -41,9 +41,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { statusOfEvent } from '@baedal/platform/contracts/events';
-import { stackDir } from '../../tools/stack/paths.ts';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { port } from '../../tools/stack/topology.ts';
+import { appTokens, port, stackDir } from '../../tools/stack/env-instance.ts';
 import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { illegalStep } from './saga.ts';
 import { sleep, sql, sqlList, sqlTime } from './support.ts';

@@ -22,8 +22,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { startApp, stopApp } from '../../tools/stack/processes.ts';
-import { recordedReplicas } from '../../tools/stack/topology.ts';
+import { recordedReplicas, startApp, stopApp } from '../../tools/stack/env-instance.ts';
 import {
   describeProblems,
   handledAt,

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { startApp } from '../../tools/stack/processes.ts';
+import { startApp } from '../../tools/stack/env-instance.ts';
 import { call } from '../integration/client.ts';
 import { gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver } from './saga.ts';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { isRunning, startApp, stopApp } from '../../tools/stack/processes.ts';
+import { isRunning, startApp, stopApp } from '../../tools/stack/env-instance.ts';
 import { describeProblems, orphanCharges, settle, type Tracked } from './audit.ts';
 import { casts, SagaDriver, SagaError } from './saga.ts';
 import { clearPaymentFaults, healStack, ms, pool, report, secs, sleep } from './support.ts';

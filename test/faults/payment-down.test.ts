@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { startApp, stopApp } from '../../tools/stack/processes.ts';
+import { startApp, stopApp } from '../../tools/stack/env-instance.ts';
 import { call } from '../integration/client.ts';
 import { gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver } from './saga.ts';

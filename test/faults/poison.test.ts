@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { port } from '../../tools/stack/topology.ts';
+import { appTokens, port } from '../../tools/stack/env-instance.ts';
 import { call, scrapeCounter } from '../integration/client.ts';
 import { admin, healStack, ms, report, secs, sleep, until } from './support.ts';
 

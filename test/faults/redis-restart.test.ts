@@ -11,8 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { logFile } from '../../tools/stack/paths.ts';
-import { isRunning, startApp, stopApp } from '../../tools/stack/processes.ts';
+import { isRunning, logFile, startApp, stopApp } from '../../tools/stack/env-instance.ts';
 import { call } from '../integration/client.ts';
 import { describeProblems, orphanCharges, settle, type Tracked } from './audit.ts';
 import { plans, rng, weighted } from './plans.ts';

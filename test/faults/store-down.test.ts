@@ -5,7 +5,7 @@
  * store's consumer group on the Redis stream.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startApp, stopApp } from '../../tools/stack/processes.ts';
+import { startApp, stopApp } from '../../tools/stack/env-instance.ts';
 import { call } from '../integration/client.ts';
 import { casts, SagaDriver, type Cast } from './saga.ts';
 import { healStack, ms, report, secs, sleep, until } from './support.ts';

@@ -7,9 +7,18 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logFile, mariadbSocket } from '../../tools/stack/paths.ts';
-import { appReadyTimeoutMs, isReady, isRunning, pidOf, setStackLogger, startApp } from '../../tools/stack/processes.ts';
-import { serviceOf, apps as stackApps } from '../../tools/stack/topology.ts';
+import {
+  apps as stackApps,
+  isReady,
+  isRunning,
+  logFile,
+  mariadbSocket,
+  pidOf,
+  startApp,
+} from '../../tools/stack/env-instance.ts';
+import { setStackLogger } from '../../tools/stack/proc.ts';
+import { appReadyTimeoutMs } from '../../tools/stack/processes.ts';
+import { serviceOf } from '../../tools/stack/topology.ts';
 import { login } from '../integration/client.ts';
 import { putPaymentFaults } from '../integration/flows.ts';
 

@@ -32,7 +32,8 @@ import {
 } from '@baedal/platform/contracts/api';
 import { demoStores, demoUsers } from '@baedal/platform/contracts/demo';
 import { operations, pathParams } from '@baedal/platform/contracts/routes';
-import { apps, entryPort, localDemoSecrets } from '../../tools/stack/topology.ts';
+import { apps, entryPort } from '../../tools/stack/env-instance.ts';
+import { localDemoSecrets } from '../../tools/stack/topology.ts';
 
 // ------------------------------------------------------------------ routes
 

@@ -15,8 +15,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { problemType } from '@baedal/platform';
 import { CHARGE_PENDING_PROBLEM } from '@baedal/platform/contracts/internal';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { appByName } from '../../tools/stack/topology.ts';
+import { appByName, appTokens } from '../../tools/stack/env-instance.ts';
 import { call, login } from './client.ts';
 import { chargeCallsThatCounted, gatewayTallies } from './gateway-ledger.ts';
 

@@ -19,7 +19,7 @@ import { OutboxMessage } from '@baedal/platform/outbox';
 import { migrations } from '../../services/order/migrations/index.ts';
 import { CatalogStore } from '../../services/order/src/entities/catalog.ts';
 import { Order, OrderRequest } from '../../services/order/src/entities/order.ts';
-import { port } from '../../tools/stack/topology.ts';
+import { port } from '../../tools/stack/env-instance.ts';
 import { eventually } from './client.ts';
 
 /** Beside the stack's MariaDB (13306 + offset), in the same instance's port range. */

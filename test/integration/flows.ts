@@ -1,7 +1,7 @@
 /** Scenario steps shared by the end-to-end tests, each through the entry point. */
 import { expect } from '@jest/globals';
 import { demoStores } from '@baedal/platform/contracts/demo';
-import { apps } from '../../tools/stack/topology.ts';
+import { apps } from '../../tools/stack/env-instance.ts';
 import { call, eventually } from './client.ts';
 
 export type DemoStore = (typeof demoStores)[number];

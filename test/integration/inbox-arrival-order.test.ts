@@ -10,8 +10,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent, type OrderEvent } from '@baedal/platform/contracts/events';
 import { toCloudEvent } from '@baedal/platform/outbox';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { appByName } from '../../tools/stack/topology.ts';
+import { appByName, appTokens } from '../../tools/stack/env-instance.ts';
 import { call, login } from './client.ts';
 import { gangnam, ownerAction } from './flows.ts';
 

@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { pidsDir } from '../../tools/stack/paths.ts';
-import { apps, infra } from '../../tools/stack/topology.ts';
+import { apps, infra, pidsDir } from '../../tools/stack/env-instance.ts';
 
 /** Process group of a pid: field 5 of /proc/<pid>/stat (after the parenthesised command name). */
 function groupOf(pid: number): number | null {

@@ -24,8 +24,7 @@ import { outboxClaimsSql } from '@baedal/platform/outbox-claims';
 import { processedEventByAgeIndexSql, processedEventTableSql } from '@baedal/platform/inbox';
 import { prune, retentionTargets } from '@baedal/platform/retention';
 import { outboxRedriveColumnSql } from '@baedal/platform/outbox-redrive';
-import { mariadbSocket } from '../../tools/stack/paths.ts';
-import { infra } from '../../tools/stack/topology.ts';
+import { infra, mariadbSocket } from '../../tools/stack/env-instance.ts';
 
 const DB = 'baedal_outbox_relays';
 const USER = 'outbox_relays_test';

@@ -9,7 +9,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { demoUsers } from '@baedal/platform/contracts/demo';
 import { DEFAULT_MAX_STREAMS_PER_USER } from '../../services/customer/src/routes/sse.ts';
-import { appByName } from '../../tools/stack/topology.ts';
+import { appByName } from '../../tools/stack/env-instance.ts';
 import { localToken } from '../kit/tokens.ts';
 import { BASE_URL, call, eventually, login, scrapeCounter } from './client.ts';
 import { placeOrder } from './flows.ts';

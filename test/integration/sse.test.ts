@@ -1,7 +1,7 @@
 /** The live view: one event at once, then one per change, statuses in order. */
 import { describe, expect, it } from '@jest/globals';
 import { BASE_URL, call, eventually, login } from './client.ts';
-import { recordedReplicas } from '../../tools/stack/topology.ts';
+import { recordedReplicas } from '../../tools/stack/env-instance.ts';
 import { completeSaga, placeOrder } from './flows.ts';
 import { sseEvents } from '../kit/sse.ts';
 

@@ -13,8 +13,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeEvent } from '@baedal/platform/contracts/events';
 import { toCloudEvent } from '@baedal/platform/outbox';
-import { appTokens } from '../../tools/stack/tokens.ts';
-import { appByName } from '../../tools/stack/topology.ts';
+import { appByName, appTokens } from '../../tools/stack/env-instance.ts';
 import { sleep, sql, sqlList } from '../faults/support.ts';
 import { call, login } from './client.ts';
 import { gangnam, paymentsOf, placeOrder, type OrderBody } from './flows.ts';

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { demoStores } from '@baedal/platform/contracts/demo';
-import { apps, serviceOf } from '../../tools/stack/topology.ts';
+import { apps } from '../../tools/stack/env-instance.ts';
+import { serviceOf } from '../../tools/stack/topology.ts';
 import { call, eventually, login, scrapeCounter } from './client.ts';
 
 const sidecarMetrics = (name: string) => {

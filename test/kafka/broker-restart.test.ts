@@ -15,16 +15,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mariadbSocket } from '../../tools/stack/paths.ts';
 import {
   isReady,
   isRunning,
+  mariadbSocket,
   pidOf,
-  setStackLogger,
   stackBroker,
   startApp,
   stopApp,
-} from '../../tools/stack/processes.ts';
+} from '../../tools/stack/env-instance.ts';
+import { setStackLogger } from '../../tools/stack/proc.ts';
 import { notificationFiles } from '../faults/audit.ts';
 import { call, login } from '../integration/client.ts';
 import type { Reply } from '../integration/client.ts';

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { orderTraceId } from '@baedal/platform/trace';
-import { recordedObserve } from '../../tools/stack/topology.ts';
+import { recordedObserve } from '../../tools/stack/env-instance.ts';
 import { fetchTrace, jaegerApi, spansByService, type JaegerTrace } from '../../tools/stack/trace-view.ts';
 import { login } from '../integration/client.ts';
 import { fullSaga, orderReaches } from '../integration/flows.ts';

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 
-import { brokerFile, ensureStateDirs } from './paths.ts';
+import type { StackPaths } from './paths.ts';
 import { StackError } from './proc.ts';
 
 export const brokers = ['redis', 'kafka'] as const;
@@ -28,27 +28,36 @@ export const pubsubFiles: Readonly<Record<Broker, string>> = {
   kafka: 'pubsub-kafka.yaml',
 };
 
-/** The broker remembered in the state folder, or null before the first `up`. */
-export function recordedBroker(): Broker | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(brokerFile, 'utf8').trim();
-  } catch {
-    return null;
+export type BrokerRecord = ReturnType<typeof brokerRecord>;
+
+/** The broker of one instance, as remembered in its state folder. */
+export function brokerRecord(paths: StackPaths) {
+  const { brokerFile, ensureStateDirs } = paths;
+
+  /** The broker remembered in the state folder, or null before the first `up`. */
+  function recordedBroker(): Broker | null {
+    let text: string;
+    try {
+      text = fs.readFileSync(brokerFile, 'utf8').trim();
+    } catch {
+      return null;
+    }
+    if (!isBroker(text)) throw new StackError(`${brokerFile} names an unknown broker '${text}'`);
+    return text;
   }
-  if (!isBroker(text)) throw new StackError(`${brokerFile} names an unknown broker '${text}'`);
-  return text;
-}
 
-/** The broker of this stack instance: the remembered one, Redis before the first `up`. */
-export function stackBroker(): Broker {
-  return recordedBroker() ?? 'redis';
-}
+  /** The broker of this stack instance: the remembered one, Redis before the first `up`. */
+  function stackBroker(): Broker {
+    return recordedBroker() ?? 'redis';
+  }
 
-export function recordBroker(broker: Broker): void {
-  if (recordedBroker() === broker) return;
-  ensureStateDirs();
-  const tmp = `${brokerFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${broker}\n`);
-  fs.renameSync(tmp, brokerFile);
+  function recordBroker(broker: Broker): void {
+    if (recordedBroker() === broker) return;
+    ensureStateDirs();
+    const tmp = `${brokerFile}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, `${broker}\n`);
+    fs.renameSync(tmp, brokerFile);
+  }
+
+  return { recordedBroker, stackBroker, recordBroker };
 }

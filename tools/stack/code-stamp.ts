@@ -13,10 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, stackDir } from './paths.ts';
+import { repoRoot } from './paths.ts';
 
 const SOURCES = ['packages', 'services', 'components', 'package-lock.json'];
-const stampDir = path.join(stackDir, 'code');
 
 let cached: string | undefined;
 
@@ -41,17 +40,26 @@ export function codeHash(): string {
   return cached;
 }
 
-/** Records that `app` was just started from the sources as they are now. */
-export function writeCodeStamp(app: string): void {
-  fs.mkdirSync(stampDir, { recursive: true });
-  fs.writeFileSync(path.join(stampDir, app), `${codeHash()}\n`);
-}
+export type CodeStamps = ReturnType<typeof codeStamps>;
 
-/** The stamp `app` was started with (undefined: started before stamps existed, or never). */
-export function codeStampOf(app: string): string | undefined {
-  try {
-    return fs.readFileSync(path.join(stampDir, app), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
+/** The code stamps of the instance whose state folder is `stackDir`. */
+export function codeStamps(stackDir: string) {
+  const stampDir = path.join(stackDir, 'code');
+
+  /** Records that `app` was just started from the sources as they are now. */
+  function writeCodeStamp(app: string): void {
+    fs.mkdirSync(stampDir, { recursive: true });
+    fs.writeFileSync(path.join(stampDir, app), `${codeHash()}\n`);
   }
+
+  /** The stamp `app` was started with (undefined: started before stamps existed, or never). */
+  function codeStampOf(app: string): string | undefined {
+    try {
+      return fs.readFileSync(path.join(stampDir, app), 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return { writeCodeStamp, codeStampOf };
 }

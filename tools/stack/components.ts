@@ -5,7 +5,7 @@
  * between instances:
  *
  * - `127.0.0.1:<port>` endpoints of the local infra (Redis, Kafka) move by
- *   BAEDAL_PORT_OFFSET (topology.ts `componentEndpoints`);
+ *   the instance's port offset (topology.ts `componentEndpoints`);
  * - `.stack/` paths (the sqlite name-resolution file in config.yaml, the
  *   notification files) move to the instance's state folder;
  * - of the pub/sub files, only the chosen broker's is kept (broker.ts
@@ -24,23 +24,19 @@ import { isMap, isSeq, parseDocument } from 'yaml';
 
 import { pubsubFiles } from './broker.ts';
 import type { Broker } from './broker.ts';
-import { componentsDir, rel, repoRoot, stackDir } from './paths.ts';
+import { rel, repoRoot } from './paths.ts';
+import type { StackPaths } from './paths.ts';
 import { StackError } from './proc.ts';
-import { componentEndpoints, recordedObserve } from './topology.ts';
+import { baseOtlpEndpoint } from './topology.ts';
+import type { StackTopology } from './topology.ts';
 
 /** The repo's components/ folder: the single source of truth. */
 export const componentsSourceDir = path.join(repoRoot, 'components');
 
-/** How the state folder is written in rendered files: repo-relative when inside the repo (daprd runs there). */
-function stateRef(): string {
-  const r = rel(stackDir);
-  return path.isAbsolute(r) ? stackDir : r;
-}
-
 /**
  * The bench and the scale-out load test measure one sidecar hop with payment's
  * `GET /healthz` through order-dapr. The access policy allows only the calls the
- * services make, so an instance that measures (`BAEDAL_MEASURE_HOP=1`) adds that
+ * services make, so an instance that measures (option `measureHop`, `BAEDAL_MEASURE_HOP=1`) adds that
  * one read to the order service's operations; the default stack and the chart
  * never have it, and the policy is evaluated the same way either way.
  */
@@ -59,8 +55,8 @@ export function withHopProbe(configYaml: string): string {
 /**
  * An observed stack (`up --observe`, observe.ts) traces every request: the
  * Configuration's tracing block samples everything and exports to the stack's
- * Jaeger over OTLP/gRPC (its base port, moved with the others below). Without
- * --observe the block stays as components/config.yaml has it (sampling off).
+ * Jaeger over OTLP/gRPC (its base address, moved with the others below).
+ * Without --observe the block stays as components/config.yaml has it (sampling off).
  */
 export function withTracing(configYaml: string): string {
   const doc = parseDocument(configYaml);
@@ -68,29 +64,10 @@ export function withTracing(configYaml: string): string {
     ['spec', 'tracing'],
     doc.createNode({
       samplingRate: '1',
-      otel: { endpointAddress: '127.0.0.1:14317', isSecure: false, protocol: 'grpc' },
+      otel: { endpointAddress: baseOtlpEndpoint, isSecure: false, protocol: 'grpc' },
     }),
   );
   return doc.toString();
-}
-
-/** One source file rendered for this instance. */
-export function renderComponent(file: string, text: string): string {
-  if (file === 'config.yaml' && process.env.BAEDAL_MEASURE_HOP === '1') text = withHopProbe(text);
-  if (file === 'config.yaml' && recordedObserve()) text = withTracing(text);
-  const body = text
-    .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
-      const to = componentEndpoints.get(Number(p));
-      if (to === undefined) {
-        throw new StackError(
-          `components/${file}: ${whole} is not an endpoint of the local stack ` +
-            `(add it to componentEndpoints in tools/stack/topology.ts)`,
-        );
-      }
-      return `127.0.0.1:${to}`;
-    })
-    .replace(/(^|[\s'"=])\.stack\//gm, (_m, before: string) => `${before}${stateRef()}/`);
-  return `# Rendered by tools/stack/components.ts from components/${file} for ${rel(stackDir)}: edit the source.\n${body}`;
 }
 
 /** Names of the source files a stack on `broker` loads. */
@@ -106,33 +83,79 @@ export function componentFiles(broker: Broker): string[] {
   return files;
 }
 
-function writeIfChanged(file: string, text: string): void {
+/** Replace a file atomically when its text changes; returns whether it did. */
+export function writeIfChanged(file: string, text: string): boolean {
   try {
-    if (fs.readFileSync(file, 'utf8') === text) return;
+    if (fs.readFileSync(file, 'utf8') === text) return false;
   } catch {
     // not there yet
   }
-  // Not a .yaml name, so a sidecar starting meanwhile never loads a half-written file.
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Not a .yaml name, so a process starting meanwhile (a sidecar, Prometheus) never loads a half-written file.
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
+  return true;
 }
 
+export type StackComponents = ReturnType<typeof stackComponents>;
+
 /**
- * Render components/ for this instance into <state dir>/components/ and return
- * that folder (daprd's `--resources-path`; its config.yaml is `--config`).
- * Files are replaced atomically and only when they change; a stale file (the
- * other broker's pub/sub after a switch) is removed.
+ * The rendering of components/ for one instance; `measureHop` adds the hop probe (withHopProbe),
+ * `observed` (whether the instance is observed now, observe.ts) the tracing block (withTracing).
  */
-export function renderComponents(broker: Broker): string {
-  const files = componentFiles(broker);
-  fs.mkdirSync(componentsDir, { recursive: true });
-  for (const file of files) {
-    const text = fs.readFileSync(path.join(componentsSourceDir, file), 'utf8');
-    writeIfChanged(path.join(componentsDir, file), renderComponent(file, text));
+export function stackComponents(
+  paths: StackPaths,
+  topology: StackTopology,
+  measureHop: boolean,
+  observed: () => boolean,
+) {
+  const { componentsDir, stackDir } = paths;
+  const { componentEndpoints } = topology;
+
+  /** How the state folder is written in rendered files: repo-relative when inside the repo (daprd runs there). */
+  function stateRef(): string {
+    const r = rel(stackDir);
+    return path.isAbsolute(r) ? stackDir : r;
   }
-  for (const file of fs.readdirSync(componentsDir)) {
-    if (/\.ya?ml$/.test(file) && !files.includes(file)) fs.rmSync(path.join(componentsDir, file), { force: true });
+
+  /** One source file rendered for this instance. */
+  function renderComponent(file: string, text: string): string {
+    if (file === 'config.yaml' && measureHop) text = withHopProbe(text);
+    if (file === 'config.yaml' && observed()) text = withTracing(text);
+    const body = text
+      .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
+        const to = componentEndpoints.get(Number(p));
+        if (to === undefined) {
+          throw new StackError(
+            `components/${file}: ${whole} is not an endpoint of the local stack ` +
+              `(add it to componentEndpoints in tools/stack/topology.ts)`,
+          );
+        }
+        return `127.0.0.1:${to}`;
+      })
+      .replace(/(^|[\s'"=])\.stack\//gm, (_m, before: string) => `${before}${stateRef()}/`);
+    return `# Rendered by tools/stack/components.ts from components/${file} for ${rel(stackDir)}: edit the source.\n${body}`;
   }
-  return componentsDir;
+
+  /**
+   * Render components/ for this instance into <state dir>/components/ and return
+   * that folder (daprd's `--resources-path`; its config.yaml is `--config`).
+   * Files are replaced atomically and only when they change; a stale file (the
+   * other broker's pub/sub after a switch) is removed.
+   */
+  function renderComponents(broker: Broker): string {
+    const files = componentFiles(broker);
+    fs.mkdirSync(componentsDir, { recursive: true });
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(componentsSourceDir, file), 'utf8');
+      writeIfChanged(path.join(componentsDir, file), renderComponent(file, text));
+    }
+    for (const file of fs.readdirSync(componentsDir)) {
+      if (/\.ya?ml$/.test(file) && !files.includes(file)) fs.rmSync(path.join(componentsDir, file), { force: true });
+    }
+    return componentsDir;
+  }
+
+  return { renderComponent, renderComponents };
 }

@@ -2,133 +2,115 @@
  * The Dapr sidecar of the local stack: where its binary is and how it is run.
  */
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 
+import { builtBinary } from './built-binary.ts';
 import { StackError } from './proc.ts';
-import { componentsDir, daprdPathFile, ensureStateDirs, rel, repoRoot } from './paths.ts';
-import { controlPlaneTrustDomain, namespace, trustAnchors } from './sentry.ts';
-import { appTokens } from './tokens.ts';
-import { infra, serviceOf } from './topology.ts';
-import type { AppSpec } from './topology.ts';
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Absolute path of daprd: from .stack/daprd-path (written by tools/setup.sh), or,
- * when that is missing or stale, from tools/daprd/build.sh (which may build it).
- */
-export function daprdBinary(): string {
-  try {
-    const recorded = fs.readFileSync(daprdPathFile, 'utf8').trim();
-    if (recorded && isExecutable(recorded)) return recorded;
-  } catch {
-    // not recorded yet
-  }
-  const build = path.join(repoRoot, 'tools/daprd/build.sh');
-  if (!fs.existsSync(build)) {
-    throw new StackError(`daprd is not set up and ${rel(build)} is missing: run \`npm run setup\``);
-  }
-  process.stdout.write(`[stack] ${rel(daprdPathFile)} missing; running ${rel(build)}\n`);
-  const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
-  if (r.status !== 0 || !found || !isExecutable(found)) {
-    throw new StackError(
-      `${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\` and read its output`,
-    );
-  }
-  ensureStateDirs();
-  fs.writeFileSync(daprdPathFile, `${found}\n`);
-  return found;
-}
-
-/**
- * Command-line flags of one app's sidecar. The resources are the stack's
- * rendering of components/ (components.ts: <state dir>/components, including
- * config.yaml). daprd runs with cwd = repo root, so the SQLite name-resolution
- * file (.stack/nameresolution.db in components/config.yaml, moved to the
- * instance's state folder by the render) resolves from there.
- *
- * Standalone daprd 1.18 without a control plane (see tools/daprd/README.md):
- * - no `--placement-host-address` / `--scheduler-host-address` at all: raw daprd
- *   then disables actors, workflows and jobs (two expected warnings at start)
- *   instead of retrying a placement or scheduler service;
- * - every listener binds 127.0.0.1; `--dapr-internal-grpc-listen-address
- *   127.0.0.1` also makes the sqlite resolver register 127.0.0.1:<internal port>,
- *   so invocation between sidecars stays on loopback;
- * - a short graceful shutdown keeps restarts in fault tests quick.
- */
-export function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string[] {
-  const d = app.dapr;
-  if (!d) throw new StackError(`${app.name} has no sidecar`);
-  // prettier-ignore
-  return [
-    '--mode', 'standalone',
-    '--app-id', serviceOf(app),
-    '--app-port', String(app.appPort),
-    '--app-protocol', 'http',
-    '--app-channel-address', '127.0.0.1',
-    '--dapr-http-port', String(d.httpPort),
-    '--dapr-grpc-port', String(d.grpcPort),
-    '--dapr-internal-grpc-port', String(d.internalGrpcPort),
-    '--dapr-listen-addresses', '127.0.0.1',
-    '--dapr-internal-grpc-listen-address', '127.0.0.1',
-    '--metrics-port', String(d.metricsPort),
-    '--metrics-listen-address', '127.0.0.1',
-    '--resources-path', resourcesPath,
-    '--config', path.join(resourcesPath, 'config.yaml'),
-    // DAPRD_LOG_LEVEL=debug traces every message a sidecar fetches and acknowledges.
-    '--log-level', process.env.DAPRD_LOG_LEVEL ?? 'warn',
-    '--enable-app-health-check',
-    '--app-health-check-path', '/healthz',
-    // A dead app is noticed within ~4 s (2 failed probes, 2 s apart); the sidecar then
-    // pauses its subscriptions, well inside the ~18 s inbound retry window, so events
-    // wait for the app instead of running out of retries.
-    '--app-health-probe-interval', '2',
-    '--app-health-threshold', '2',
-    '--dapr-graceful-shutdown-seconds', '2',
-    // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the
-    // access control of config.yaml knows a caller only by its certificate.
-    '--enable-mtls',
-    '--sentry-address', `127.0.0.1:${infra.sentry.port}`,
-    '--control-plane-trust-domain', controlPlaneTrustDomain,
-    '--control-plane-namespace', namespace,
-  ];
-}
-
-/**
- * Environment of a sidecar: minimal, so nothing like DAPR_SCHEDULER_HOST_ADDRESS_DNS_A
- * leaks in from the developer's shell. Its two tokens (tokens.ts) are the ones its
- * app gets (topology.ts appEnv): APP_API_TOKEN it sends to the app, DAPR_API_TOKEN
- * it requires of every caller of its API.
- */
-export function sidecarEnv(app: AppSpec): NodeJS.ProcessEnv {
-  const tokens = appTokens(app.name);
-  return {
-    APP_API_TOKEN: tokens.appApiToken,
-    DAPR_API_TOKEN: tokens.daprApiToken,
-    // The root of the stack's Sentry, and the namespace of the app's SPIFFE id.
-    DAPR_TRUST_ANCHORS: trustAnchors(),
-    NAMESPACE: namespace,
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? repoRoot,
-    // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not
-    // 100 %) and under a soft limit, so a burst of load leaves less resident (npm run bench).
-    GOGC: '50',
-    GOMEMLIMIT: '40MiB',
-  };
-}
+import { repoRoot } from './paths.ts';
+import type { StackPaths } from './paths.ts';
+import { controlPlaneTrustDomain, namespace } from './sentry.ts';
+import type { StackSentry } from './sentry.ts';
+import { serviceOf } from './topology.ts';
+import type { AppSpec, StackTopology } from './topology.ts';
 
 /** Ports a sidecar listens on (checked to be free before it starts). */
 export function sidecarPorts(app: AppSpec): number[] {
   const d = app.dapr;
   return d ? [d.httpPort, d.grpcPort, d.internalGrpcPort, d.metricsPort] : [];
+}
+
+export type StackDaprd = ReturnType<typeof stackDaprd>;
+
+/** The sidecars of one instance; `daprdLogLevel` is daprd's --log-level (warn unless told). */
+export function stackDaprd(paths: StackPaths, topology: StackTopology, sentry: StackSentry, daprdLogLevel = 'warn') {
+  const { componentsDir, daprdPathFile } = paths;
+  const { infra, appTokens } = topology;
+  const { trustAnchors } = sentry;
+
+  /**
+   * Absolute path of daprd: from <state dir>/daprd-path (tools/setup.sh writes the default
+   * stack's), or, when that is missing or stale, from tools/daprd/build.sh (which may build it).
+   */
+  function daprdBinary(): string {
+    return builtBinary(daprdPathFile, 'tools/daprd/build.sh');
+  }
+
+  /**
+   * Command-line flags of one app's sidecar. The resources are the stack's
+   * rendering of components/ (components.ts: <state dir>/components, including
+   * config.yaml). daprd runs with cwd = repo root, so the SQLite name-resolution
+   * file (.stack/nameresolution.db in components/config.yaml, moved to the
+   * instance's state folder by the render) resolves from there.
+   *
+   * Standalone daprd 1.18 without a control plane (see tools/daprd/README.md):
+   * - no `--placement-host-address` / `--scheduler-host-address` at all: raw daprd
+   *   then disables actors, workflows and jobs (two expected warnings at start)
+   *   instead of retrying a placement or scheduler service;
+   * - every listener binds 127.0.0.1; `--dapr-internal-grpc-listen-address
+   *   127.0.0.1` also makes the sqlite resolver register 127.0.0.1:<internal port>,
+   *   so invocation between sidecars stays on loopback;
+   * - a short graceful shutdown keeps restarts in fault tests quick.
+   */
+  function sidecarArgs(app: AppSpec, resourcesPath = componentsDir): string[] {
+    const d = app.dapr;
+    if (!d) throw new StackError(`${app.name} has no sidecar`);
+    // prettier-ignore
+    return [
+      '--mode', 'standalone',
+      '--app-id', serviceOf(app),
+      '--app-port', String(app.appPort),
+      '--app-protocol', 'http',
+      '--app-channel-address', '127.0.0.1',
+      '--dapr-http-port', String(d.httpPort),
+      '--dapr-grpc-port', String(d.grpcPort),
+      '--dapr-internal-grpc-port', String(d.internalGrpcPort),
+      '--dapr-listen-addresses', '127.0.0.1',
+      '--dapr-internal-grpc-listen-address', '127.0.0.1',
+      '--metrics-port', String(d.metricsPort),
+      '--metrics-listen-address', '127.0.0.1',
+      '--resources-path', resourcesPath,
+      '--config', path.join(resourcesPath, 'config.yaml'),
+      // debug (DAPRD_LOG_LEVEL=debug) traces every message a sidecar fetches and acknowledges.
+      '--log-level', daprdLogLevel,
+      '--enable-app-health-check',
+      '--app-health-check-path', '/healthz',
+      // A dead app is noticed within ~4 s (2 failed probes, 2 s apart); the sidecar then
+      // pauses its subscriptions, well inside the ~18 s inbound retry window, so events
+      // wait for the app instead of running out of retries.
+      '--app-health-probe-interval', '2',
+      '--app-health-threshold', '2',
+      '--dapr-graceful-shutdown-seconds', '2',
+      // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the
+      // access control of config.yaml knows a caller only by its certificate.
+      '--enable-mtls',
+      '--sentry-address', `127.0.0.1:${infra.sentry.port}`,
+      '--control-plane-trust-domain', controlPlaneTrustDomain,
+      '--control-plane-namespace', namespace,
+    ];
+  }
+
+  /**
+   * Environment of a sidecar: minimal, so nothing like DAPR_SCHEDULER_HOST_ADDRESS_DNS_A
+   * leaks in from the developer's shell. Its two tokens (tokens.ts) are the ones its
+   * app gets (topology.ts appEnv): APP_API_TOKEN it sends to the app, DAPR_API_TOKEN
+   * it requires of every caller of its API.
+   */
+  function sidecarEnv(app: AppSpec): NodeJS.ProcessEnv {
+    const tokens = appTokens(app.name);
+    return {
+      APP_API_TOKEN: tokens.appApiToken,
+      DAPR_API_TOKEN: tokens.daprApiToken,
+      // The root of the stack's Sentry, and the namespace of the app's SPIFFE id.
+      DAPR_TRUST_ANCHORS: trustAnchors(),
+      NAMESPACE: namespace,
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? repoRoot,
+      // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not
+      // 100 %) and under a soft limit, so a burst of load leaves less resident (npm run bench).
+      GOGC: '50',
+      GOMEMLIMIT: '40MiB',
+    };
+  }
+
+  return { daprdBinary, sidecarArgs, sidecarEnv };
 }

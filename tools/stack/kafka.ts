@@ -12,29 +12,25 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { dataDir, kafkaConfigDir, logFile, rel, repoRoot } from './paths.ts';
+import { rel, repoRoot } from './paths.ts';
+import type { StackPaths } from './paths.ts';
 import { StackError, runToolScript, say, tailLines } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
-import { infra } from './topology.ts';
+import type { StackTopology } from './topology.ts';
 
 /**
- * Heap of the broker (`BAEDAL_KAFKA_HEAP`, default 256m). About 50 MB of it is
- * in use once the stack runs; see tools/kafka/README.md for the whole JVM.
+ * Heap of the broker (default 256m; `BAEDAL_KAFKA_HEAP` for the instance the
+ * environment names). About 50 MB of it is in use once the stack runs; see
+ * tools/kafka/README.md for the whole JVM.
  */
-export const kafkaHeap = `-Xmx${heapSize(process.env.BAEDAL_KAFKA_HEAP?.trim() || '256m')}`;
+export const defaultKafkaHeap = '256m';
 
 function heapSize(value: string): string {
-  if (!/^\d+[kmg]$/i.test(value)) throw new StackError(`BAEDAL_KAFKA_HEAP must look like 256m or 1g, not '${value}'`);
+  if (!/^\d+[kmg]$/i.test(value)) throw new StackError(`the Kafka heap must look like 256m or 1g, not '${value}'`);
   return value;
 }
 
 const toolsDir = path.join(repoRoot, 'tools', 'kafka');
-export const kafkaDataDir = path.join(dataDir, 'kafka');
-export const kafkaConfigFile = path.join(kafkaConfigDir, 'server.properties');
-
-/** What identifies the Kafka process in /proc/<pid>/cmdline: its (per-instance) configuration file. */
-export const kafkaMarker = kafkaConfigFile;
-
 /** The `java` to run: $JAVA_HOME/bin/java, else the one on PATH. */
 function javaBinary(): string {
   const home = process.env.JAVA_HOME;
@@ -75,25 +71,6 @@ function jvmArgs(libs: string, logLevel: string): string[] {
   ];
 }
 
-/** server.properties of this instance: the template with its ports and data folder. */
-export function renderKafkaConfig(logDir = kafkaDataDir): string {
-  const template = fs.readFileSync(path.join(toolsDir, 'server.properties'), 'utf8');
-  const text = template
-    .replaceAll('@BROKER_PORT@', String(infra.kafka.port))
-    .replaceAll('@CONTROLLER_PORT@', String(infra.kafka.controllerPort))
-    .replaceAll('@LOG_DIR@', logDir);
-  const left = /@[A-Z_]+@/.exec(text);
-  if (left) throw new StackError(`tools/kafka/server.properties: unknown placeholder ${left[0]}`);
-  return `# Rendered by tools/stack/kafka.ts from tools/kafka/server.properties: edit the template.\n${text}`;
-}
-
-function writeKafkaConfig(): void {
-  fs.mkdirSync(kafkaConfigDir, { recursive: true });
-  const tmp = `${kafkaConfigFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, renderKafkaConfig());
-  fs.renameSync(tmp, kafkaConfigFile);
-}
-
 /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
 function clusterId(): string {
   for (;;) {
@@ -103,69 +80,11 @@ function clusterId(): string {
 }
 
 /**
- * First start: format the KRaft storage (kafka.tools.StorageTool format), into a
- * temp folder that then becomes the data folder, so a failed format leaves none.
- */
-async function formatKafkaStorage(libs: string): Promise<void> {
-  if (fs.existsSync(path.join(kafkaDataDir, 'meta.properties'))) return;
-  const tmp = `${kafkaDataDir}.init`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(kafkaConfigDir, { recursive: true });
-  const config = path.join(kafkaConfigDir, 'format.properties');
-  fs.writeFileSync(config, renderKafkaConfig(tmp));
-  say(`formatting Kafka storage in ${rel(kafkaDataDir)}`);
-  const log = fs.openSync(logFile('kafka'), 'a');
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(
-      javaBinary(),
-      [...jvmArgs(libs, 'warn'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config],
-      { cwd: repoRoot, stdio: ['ignore', log, log], timeout: 120_000 },
-    );
-    child.once('error', reject);
-    child.once('close', resolve);
-  }).finally(() => fs.closeSync(log));
-  fs.rmSync(config, { force: true });
-  if (code !== 0) {
-    throw new StackError(
-      `kafka.tools.StorageTool format failed (exit ${code}); ` +
-        `last lines of ${rel(logFile('kafka'))}:\n${tailLines(logFile('kafka'), 20)}`,
-    );
-  }
-  fs.rmSync(kafkaDataDir, { recursive: true, force: true });
-  fs.renameSync(tmp, kafkaDataDir);
-}
-
-/** Fetch the jars, render the configuration, format the storage once; returns the process to spawn. */
-export async function prepareKafka(): Promise<ProcSpec> {
-  const libs = await fetchKafka();
-  const java = javaBinary();
-  writeKafkaConfig();
-  await formatKafkaStorage(libs);
-  return {
-    id: 'kafka',
-    command: java,
-    args: [
-      kafkaHeap,
-      '-Xms32m',
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-XX:+ExitOnOutOfMemoryError',
-      ...jvmArgs(libs, 'warn'),
-      'kafka.Kafka',
-      kafkaConfigFile,
-    ],
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? repoRoot, TZ: 'UTC' },
-    marker: kafkaMarker,
-  };
-}
-
-/**
  * Whether the broker serves requests: an ApiVersions request (api key 18,
  * version 0) over its port answers with error code 0. The broker accepts
  * connections only once it has joined the KRaft quorum and caught up.
  */
-export function kafkaPing(port = infra.kafka.port): Promise<true | string> {
+export function kafkaPing(port: number): Promise<true | string> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port, timeout: 2_000 });
     const clientId = Buffer.from('baedal-stack');
@@ -193,4 +112,98 @@ export function kafkaPing(port = infra.kafka.port): Promise<true | string> {
     sock.once('error', (err) => done(err.message));
     sock.once('end', () => done('connection closed'));
   });
+}
+
+export type StackKafka = ReturnType<typeof stackKafka>;
+
+/** The Kafka of one instance: its configuration, storage and process; `heap` is -Xmx (256m unless told). */
+export function stackKafka(paths: StackPaths, topology: StackTopology, heap = defaultKafkaHeap) {
+  const { dataDir, kafkaConfigDir, logFile } = paths;
+  const { infra } = topology;
+  const heapFlag = `-Xmx${heapSize(heap)}`;
+
+  const kafkaDataDir = path.join(dataDir, 'kafka');
+  const kafkaConfigFile = path.join(kafkaConfigDir, 'server.properties');
+
+  /** What identifies the Kafka process in /proc/<pid>/cmdline: its (per-instance) configuration file. */
+  const kafkaMarker = kafkaConfigFile;
+
+  /** server.properties of this instance: the template with its ports and data folder. */
+  function renderKafkaConfig(logDir = kafkaDataDir): string {
+    const template = fs.readFileSync(path.join(toolsDir, 'server.properties'), 'utf8');
+    const text = template
+      .replaceAll('@BROKER_PORT@', String(infra.kafka.port))
+      .replaceAll('@CONTROLLER_PORT@', String(infra.kafka.controllerPort))
+      .replaceAll('@LOG_DIR@', logDir);
+    const left = /@[A-Z_]+@/.exec(text);
+    if (left) throw new StackError(`tools/kafka/server.properties: unknown placeholder ${left[0]}`);
+    return `# Rendered by tools/stack/kafka.ts from tools/kafka/server.properties: edit the template.\n${text}`;
+  }
+
+  function writeKafkaConfig(): void {
+    fs.mkdirSync(kafkaConfigDir, { recursive: true });
+    const tmp = `${kafkaConfigFile}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, renderKafkaConfig());
+    fs.renameSync(tmp, kafkaConfigFile);
+  }
+
+  /**
+   * First start: format the KRaft storage (kafka.tools.StorageTool format), into a
+   * temp folder that then becomes the data folder, so a failed format leaves none.
+   */
+  async function formatKafkaStorage(libs: string): Promise<void> {
+    if (fs.existsSync(path.join(kafkaDataDir, 'meta.properties'))) return;
+    const tmp = `${kafkaDataDir}.init`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(kafkaConfigDir, { recursive: true });
+    const config = path.join(kafkaConfigDir, 'format.properties');
+    fs.writeFileSync(config, renderKafkaConfig(tmp));
+    say(`formatting Kafka storage in ${rel(kafkaDataDir)}`);
+    const log = fs.openSync(logFile('kafka'), 'a');
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        javaBinary(),
+        [...jvmArgs(libs, 'warn'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config],
+        { cwd: repoRoot, stdio: ['ignore', log, log], timeout: 120_000 },
+      );
+      child.once('error', reject);
+      child.once('close', resolve);
+    }).finally(() => fs.closeSync(log));
+    fs.rmSync(config, { force: true });
+    if (code !== 0) {
+      throw new StackError(
+        `kafka.tools.StorageTool format failed (exit ${code}); ` +
+          `last lines of ${rel(logFile('kafka'))}:\n${tailLines(logFile('kafka'), 20)}`,
+      );
+    }
+    fs.rmSync(kafkaDataDir, { recursive: true, force: true });
+    fs.renameSync(tmp, kafkaDataDir);
+  }
+
+  /** Fetch the jars, render the configuration, format the storage once; returns the process to spawn. */
+  async function prepareKafka(): Promise<ProcSpec> {
+    const libs = await fetchKafka();
+    const java = javaBinary();
+    writeKafkaConfig();
+    await formatKafkaStorage(libs);
+    return {
+      id: 'kafka',
+      command: java,
+      args: [
+        heapFlag,
+        '-Xms32m',
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:+ExitOnOutOfMemoryError',
+        ...jvmArgs(libs, 'warn'),
+        'kafka.Kafka',
+        kafkaConfigFile,
+      ],
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? repoRoot, TZ: 'UTC' },
+      marker: kafkaMarker,
+    };
+  }
+
+  return { kafkaDataDir, kafkaMarker, renderKafkaConfig, prepareKafka };
 }

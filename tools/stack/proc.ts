@@ -3,7 +3,7 @@
  * log file, liveness, stop with a grace period, readiness probes.
  *
  * Every managed process has an id (`order`, `order-dapr`, `mariadb`...) that
- * names both its PID file (.stack/pids/<id>.pid) and its log (.stack/logs/<id>.log).
+ * names both its PID file (<state dir>/pids/<id>.pid) and its log (<state dir>/logs/<id>.log).
  */
 
 import { spawn } from 'node:child_process';
@@ -13,7 +13,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ensureStateDirs, logFile, pidFile, rel } from './paths.ts';
+import { rel } from './paths.ts';
+import type { StackPaths } from './paths.ts';
 
 export class StackError extends Error {
   override name = 'StackError';
@@ -83,60 +84,6 @@ function cmdlineMatches(pid: number, marker: Marker): boolean {
   }
 }
 
-function readPid(id: string): number | null {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(pidFile(id), 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function removePidFile(id: string, pid: number): void {
-  // Only remove the file if it still names this pid (a new start may have rewritten it).
-  if (readPid(id) === pid) fs.rmSync(pidFile(id), { force: true });
-}
-
-/** Pid of the running process `id`, or null (a stale PID file is removed). */
-export function runningPid(id: string, marker: Marker): number | null {
-  const pid = readPid(id);
-  if (pid === null) return null;
-  if (pidAlive(pid) && cmdlineMatches(pid, marker)) return pid;
-  removePidFile(id, pid);
-  return null;
-}
-
-/** Spawn a detached process that outlives this command; stdout and stderr go to its log. */
-export async function spawnDetached(spec: ProcSpec): Promise<number> {
-  ensureStateDirs();
-  const log = logFile(spec.id);
-  // Keep logs bounded: past 50 MiB the old log moves to <id>.log.1 (tail -F follows the new one).
-  if ((fs.statSync(log, { throwIfNoEntry: false })?.size ?? 0) > 50 * 1024 * 1024) fs.renameSync(log, `${log}.1`);
-  const fd = fs.openSync(log, 'a');
-  try {
-    const shown = [spec.command, ...spec.args.map((a) => (a === '' || /\s/.test(a) ? `'${a}'` : a))].join(' ');
-    fs.writeSync(fd, `\n===== ${new Date().toISOString()} starting ${spec.id} (cwd ${rel(spec.cwd)}): ${shown}\n`);
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(new StackError(`cannot start ${spec.id} (${spec.command}): ${err.message}`)));
-    });
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new StackError(`cannot start ${spec.id}: no pid`);
-    fs.mkdirSync(path.dirname(pidFile(spec.id)), { recursive: true });
-    fs.writeFileSync(pidFile(spec.id), `${pid}\n`);
-    return pid;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (pidAlive(pid)) {
@@ -153,26 +100,6 @@ function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
     if (group && errCode(err) === 'ESRCH') signal(pid, sig, false);
     else if (errCode(err) !== 'ESRCH') throw err;
   }
-}
-
-/**
- * Stop process `id`: SIGTERM, wait up to graceMs for it to exit, then SIGKILL its
- * whole process group and wait again. Returns only once the process is gone, so a
- * restart never overlaps the old process. Returns false if it was not running.
- */
-export async function stopProcess(id: string, marker: Marker, graceMs = 10_000): Promise<boolean> {
-  const pid = runningPid(id, marker);
-  if (pid === null) return false;
-  const started = Date.now();
-  signal(pid, 'SIGTERM', false);
-  if (!(await waitForExit(pid, graceMs))) {
-    say(`${id} (pid ${pid}) did not exit ${graceMs / 1000}s after SIGTERM; sending SIGKILL`);
-    signal(pid, 'SIGKILL', true);
-    if (!(await waitForExit(pid, 5_000))) throw new StackError(`${id} (pid ${pid}) survived SIGKILL`);
-  }
-  removePidFile(id, pid);
-  say(`stopped ${id} (pid ${pid}, ${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  return true;
 }
 
 /** Status code of GET url, or null when nothing answered within timeoutMs. */
@@ -298,22 +225,106 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-/** Poll until probe succeeds; throws a StackError naming the last failure. */
-export async function waitUntil(opts: WaitOptions): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let last = 'no answer';
-  for (;;) {
-    const r = await opts.probe();
-    if (r === true) return;
-    last = r;
-    for (const p of opts.mustLive ?? []) {
-      if (runningPid(p.id, p.marker) === null) {
-        throw new StackError(`${opts.what}: process ${p.id} exited (see ${rel(logFile(p.id))})`);
-      }
+export type StackProcs = ReturnType<typeof stackProcs>;
+
+/** The primitives that keep their PID and log files in one instance's state folder. */
+export function stackProcs(paths: StackPaths) {
+  const { ensureStateDirs, logFile, pidFile } = paths;
+  function readPid(id: string): number | null {
+    try {
+      const pid = Number.parseInt(fs.readFileSync(pidFile(id), 'utf8').trim(), 10);
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
     }
-    if (Date.now() >= deadline) {
-      throw new StackError(`${opts.what}: not ready after ${opts.timeoutMs / 1000}s (last probe: ${last})`);
-    }
-    await sleep(opts.intervalMs ?? 250);
   }
+
+  function removePidFile(id: string, pid: number): void {
+    // Only remove the file if it still names this pid (a new start may have rewritten it).
+    if (readPid(id) === pid) fs.rmSync(pidFile(id), { force: true });
+  }
+
+  /** Pid of the running process `id`, or null (a stale PID file is removed). */
+  function runningPid(id: string, marker: Marker): number | null {
+    const pid = readPid(id);
+    if (pid === null) return null;
+    if (pidAlive(pid) && cmdlineMatches(pid, marker)) return pid;
+    removePidFile(id, pid);
+    return null;
+  }
+
+  /** Spawn a detached process that outlives this command; stdout and stderr go to its log. */
+  async function spawnDetached(spec: ProcSpec): Promise<number> {
+    ensureStateDirs();
+    const log = logFile(spec.id);
+    // Keep logs bounded: past 50 MiB the old log moves to <id>.log.1 (tail -F follows the new one).
+    if ((fs.statSync(log, { throwIfNoEntry: false })?.size ?? 0) > 50 * 1024 * 1024) fs.renameSync(log, `${log}.1`);
+    const fd = fs.openSync(log, 'a');
+    try {
+      const shown = [spec.command, ...spec.args.map((a) => (a === '' || /\s/.test(a) ? `'${a}'` : a))].join(' ');
+      fs.writeSync(fd, `\n===== ${new Date().toISOString()} starting ${spec.id} (cwd ${rel(spec.cwd)}): ${shown}\n`);
+      const child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (err) =>
+          reject(new StackError(`cannot start ${spec.id} (${spec.command}): ${err.message}`)),
+        );
+      });
+      child.unref();
+      const pid = child.pid;
+      if (pid === undefined) throw new StackError(`cannot start ${spec.id}: no pid`);
+      fs.mkdirSync(path.dirname(pidFile(spec.id)), { recursive: true });
+      fs.writeFileSync(pidFile(spec.id), `${pid}\n`);
+      return pid;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Stop process `id`: SIGTERM, wait up to graceMs for it to exit, then SIGKILL its
+   * whole process group and wait again. Returns only once the process is gone, so a
+   * restart never overlaps the old process. Returns false if it was not running.
+   */
+  async function stopProcess(id: string, marker: Marker, graceMs = 10_000): Promise<boolean> {
+    const pid = runningPid(id, marker);
+    if (pid === null) return false;
+    const started = Date.now();
+    signal(pid, 'SIGTERM', false);
+    if (!(await waitForExit(pid, graceMs))) {
+      say(`${id} (pid ${pid}) did not exit ${graceMs / 1000}s after SIGTERM; sending SIGKILL`);
+      signal(pid, 'SIGKILL', true);
+      if (!(await waitForExit(pid, 5_000))) throw new StackError(`${id} (pid ${pid}) survived SIGKILL`);
+    }
+    removePidFile(id, pid);
+    say(`stopped ${id} (pid ${pid}, ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    return true;
+  }
+
+  /** Poll until probe succeeds; throws a StackError naming the last failure. */
+  async function waitUntil(opts: WaitOptions): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    let last = 'no answer';
+    for (;;) {
+      const r = await opts.probe();
+      if (r === true) return;
+      last = r;
+      for (const p of opts.mustLive ?? []) {
+        if (runningPid(p.id, p.marker) === null) {
+          throw new StackError(`${opts.what}: process ${p.id} exited (see ${rel(logFile(p.id))})`);
+        }
+      }
+      if (Date.now() >= deadline) {
+        throw new StackError(`${opts.what}: not ready after ${opts.timeoutMs / 1000}s (last probe: ${last})`);
+      }
+      await sleep(opts.intervalMs ?? 250);
+    }
+  }
+
+  return { runningPid, spawnDetached, stopProcess, waitUntil };
 }

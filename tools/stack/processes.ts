@@ -7,10 +7,11 @@
  * in a stack brought up with `--broker kafka` `kafka`, and in one brought up
  * with `--observe` `jaeger` and `prometheus`.
  *
- * Which stack: the instance named by BAEDAL_STACK_DIR and BAEDAL_PORT_OFFSET
- * (paths.ts, topology.ts), the default `.stack` on the default ports otherwise.
+ * Which stack: the one instance whose parts instance.ts hands in (stackInstance,
+ * whose result carries these operations); env-instance.ts exports the one the
+ * environment names, and its operations by name:
  *
- *   import { stackUp, stopApp, startApp, isRunning } from '../tools/stack/processes.ts';
+ *   import { startApp, stopApp } from '../tools/stack/env-instance.ts';
  *   await stopApp('payment-dapr');   // only the sidecar
  *   await startApp('payment-dapr');  // waits until the sidecar is healthy
  *   await stopApp('payment');        // the app and its sidecar
@@ -20,45 +21,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { codeHash, codeStampOf, writeCodeStamp } from './code-stamp.ts';
-import { appTokens } from './tokens.ts';
-import { parseBroker, recordBroker, recordedBroker, stackBroker } from './broker.ts';
-import type { Broker } from './broker.ts';
-import { renderComponents } from './components.ts';
-import { daprdBinary, sidecarArgs, sidecarEnv, sidecarPorts } from './daprd.ts';
-import { infraGraceMs, infraMarker, infraNames, infraProbe, isInfraName, startInfra } from './infra.ts';
-import { jaegerApiUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } from './observe.ts';
-import type { InfraName } from './infra.ts';
-import { isDefaultStack, logFile, rel, repoRoot, stackDir } from './paths.ts';
-import {
-  StackError,
-  assertPortsFree,
-  httpStatus,
-  runningPid,
-  say,
-  spawnDetached,
-  stopProcess,
-  tailLines,
-  waitUntil,
-} from './proc.ts';
-import {
-  appByName,
-  appEnv,
-  apps,
-  entryPort,
-  infra,
-  portOffset,
-  recordObserve,
-  recordedObserve,
-  serviceOf,
-  useReplicas,
-} from './topology.ts';
-import type { AppSpec } from './topology.ts';
-import type { ProcSpec } from './proc.ts';
-
-export { StackError, setStackLogger } from './proc.ts';
-export { stackBroker } from './broker.ts';
-export type { Broker } from './broker.ts';
+import { parseBroker } from './broker.ts';
+import type { Broker, BrokerRecord } from './broker.ts';
+import { codeHash } from './code-stamp.ts';
+import type { CodeStamps } from './code-stamp.ts';
+import type { StackComponents } from './components.ts';
+import { sidecarPorts } from './daprd.ts';
+import type { StackDaprd } from './daprd.ts';
+import { infraGraceMs } from './infra.ts';
+import type { InfraProcesses } from './infra.ts';
+import type { ObserveRecord, StackObserve } from './observe.ts';
+import { rel, repoRoot } from './paths.ts';
+import type { StackPaths } from './paths.ts';
+import { StackError, assertPortsFree, httpStatus, say, tailLines } from './proc.ts';
+import type { ProcSpec, StackProcs } from './proc.ts';
+import { infraNames, isInfraName, serviceOf } from './topology.ts';
+import type { AppSpec, InfraName, StackTopology } from './topology.ts';
 
 /** How long `up`/`start` wait for an app's /readyz. */
 export const appReadyTimeoutMs = 60_000;
@@ -67,32 +45,6 @@ const appGraceMs = 10_000;
 
 export type Target =
   { kind: 'app'; app: AppSpec } | { kind: 'sidecar'; app: AppSpec } | { kind: 'infra'; name: InfraName };
-
-const observeInfra: readonly InfraName[] = ['jaeger', 'prometheus'];
-
-/**
- * Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for
- * Kafka, Jaeger and Prometheus only when observed (`up --observe`).
- */
-export function stackInfra(broker: Broker = stackBroker(), observe = recordedObserve()): InfraName[] {
-  return infraNames.filter(
-    (name) => (name !== 'kafka' || broker === 'kafka') && (observe || !observeInfra.includes(name)),
-  );
-}
-
-/** Every name the stack knows, in start order. */
-export function stackNames(): string[] {
-  return [...infraNames, ...apps.flatMap((a) => (a.dapr ? [a.name, `${a.name}-dapr`] : [a.name]))];
-}
-
-export function resolveName(name: string): Target {
-  if (isInfraName(name)) return { kind: 'infra', name };
-  const app = appByName(name);
-  if (app) return { kind: 'app', app };
-  const side = name.endsWith('-dapr') ? appByName(name.slice(0, -'-dapr'.length)) : undefined;
-  if (side?.dapr) return { kind: 'sidecar', app: side };
-  throw new StackError(`unknown name '${name}'; known: ${stackNames().join(', ')}`);
-}
 
 const sidecarId = (app: AppSpec): string => `${app.name}-dapr`;
 
@@ -110,134 +62,11 @@ function nodeBinary(): string {
   return fs.existsSync(pinned) ? pinned : process.execPath;
 }
 
-/** The app process: the pinned node running services/<name>/src/index.ts from the service folder. */
-function appProc(app: AppSpec): ProcSpec {
-  return {
-    id: app.name,
-    command: nodeBinary(),
-    args: [appEntry(app)],
-    cwd: path.join(repoRoot, 'services', serviceOf(app)),
-    env: {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: process.env.HOME ?? repoRoot,
-      NODE_ENV: 'development',
-      ...appEnv(app),
-    },
-    marker: appMarker(app),
-  };
-}
-
-function appPid(app: AppSpec): number | null {
-  return runningPid(app.name, appMarker(app));
-}
-
-function sidecarPid(app: AppSpec): number | null {
-  return app.dapr ? runningPid(sidecarId(app), sidecarMarker(app)) : null;
-}
-
-async function ensureSidecar(app: AppSpec): Promise<void> {
-  if (!app.dapr || sidecarPid(app) !== null) return;
-  const id = sidecarId(app);
-  await assertPortsFree(id, sidecarPorts(app));
-  fs.mkdirSync(stackDir, { recursive: true });
-  const pid = await spawnDetached({
-    id,
-    command: daprdBinary(),
-    args: sidecarArgs(app, renderComponents(stackBroker())),
-    cwd: repoRoot,
-    env: sidecarEnv(app),
-    marker: sidecarMarker(app),
-  });
-  say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);
-}
-
-function assertEntryExists(app: AppSpec): void {
-  const entry = appEntry(app);
-  if (!fs.existsSync(entry)) throw new StackError(`cannot start ${app.name}: ${rel(entry)} does not exist`);
-}
-
-async function ensureApp(app: AppSpec): Promise<void> {
-  if (appPid(app) !== null) return;
-  assertEntryExists(app);
-  await assertPortsFree(app.name, [app.appPort]);
-  const pid = await spawnDetached(appProc(app));
-  writeCodeStamp(app.name);
-  say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
-}
-
-async function appProbe(app: AppSpec): Promise<true | string> {
-  const ready = await httpStatus(`http://127.0.0.1:${app.appPort}/readyz`);
-  if (ready !== 200) return `${app.name} /readyz: ${ready ?? 'no answer'}`;
-  return app.dapr ? sidecarProbe(app, true) : true;
-}
-
-/**
- * A sidecar is healthy when GET /v1.0/healthz answers 204; that needs its app to
- * be up, so without a running app only its outbound side is checked.
- */
-async function sidecarProbe(app: AppSpec, withApp: boolean): Promise<true | string> {
-  if (!app.dapr) return true;
-  const base = `http://127.0.0.1:${app.dapr.httpPort}/v1.0`;
-  const url = `${base}/healthz${withApp ? '' : '/outbound'}`;
-  const status = await httpStatus(url);
-  if (status !== 204) return `${sidecarId(app)} ${new URL(url).pathname}: ${status ?? 'no answer'}`;
-  if (!withApp) return true;
-  // The sidecar's health says nothing of its app health check: until a probe of the app
-  // has passed, it refuses every call to the app ("app is not in a healthy state"), and a
-  // loaded machine can make that last seconds after the app listens. A call to the app's
-  // /healthz through the sidecar (a call to itself, no access policy involved) answers 200
-  // only once the sidecar forwards to the app.
-  const id = serviceOf(app);
-  const through = await httpStatus(`${base}/invoke/${id}/method/healthz`, 2_000, {
-    'dapr-api-token': appTokens(id).daprApiToken,
-  });
-  return through === 200 ? true : `${sidecarId(app)} → ${app.name} /healthz: ${through ?? 'no answer'}`;
-}
-
-function logTails(app: AppSpec, lines: number): string {
-  const ids = app.dapr ? [app.name, sidecarId(app)] : [app.name];
-  return ids
-    .map((id) => `--- last ${lines} lines of ${rel(logFile(id))}:\n${tailLines(logFile(id), lines)}`)
-    .join('\n');
-}
+/** Infra only an observed stack runs. */
+const observeInfra: readonly InfraName[] = ['jaeger', 'prometheus'];
 
 /** Attempts at starting a sidecar that lost one of its ports to someone else's connection. */
 const portRaceAttempts = 3;
-
-/**
- * Whether a sidecar just died because one of its ports was taken between the
- * free-port check and its listen (every port sits below Linux's ephemeral range,
- * so this is rare: another program listening there for a moment). Starting it
- * again then works.
- */
-function lostPortRace(app: AppSpec): boolean {
-  if (!app.dapr || sidecarPid(app) !== null) return false;
-  return tailLines(logFile(sidecarId(app)), 5).includes('bind: address already in use');
-}
-
-/** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
-async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  if (appPid(app) === null) assertEntryExists(app);
-  const mustLive = [{ id: app.name, marker: appMarker(app) }];
-  if (app.dapr) mustLive.push({ id: sidecarId(app), marker: sidecarMarker(app) });
-  for (let attempt = 1; ; attempt++) {
-    await ensureSidecar(app);
-    await ensureApp(app);
-    try {
-      await waitUntil({ what: app.name, timeoutMs, probe: () => appProbe(app), mustLive });
-      break;
-    } catch (err) {
-      if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
-        say(`${sidecarId(app)} lost a port to another process's connection; starting it again`);
-        continue;
-      }
-      if (err instanceof StackError) err.message += `\n${logTails(app, 20)}`;
-      throw err;
-    }
-  }
-  say(`${app.name} ready on http://127.0.0.1:${app.appPort} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-}
 
 export interface UpOptions {
   /**
@@ -255,208 +84,6 @@ export interface UpOptions {
   observe?: boolean;
 }
 
-/** Whether any process of this stack runs. */
-function anyRunning(): boolean {
-  return stackNames().some((name) => pidOf(name) !== null);
-}
-
-/**
- * The broker `up` uses, remembered in the state folder. A running stack never
- * changes broker (its sidecars hold the other component); a stopped one does,
- * saying so: events still in the old broker stay there.
- */
-function chooseBroker(requested: string | undefined): Broker {
-  const recorded = recordedBroker();
-  const current = recorded ?? 'redis';
-  const broker = requested === undefined ? current : parseBroker(requested);
-  if (broker !== current) {
-    if (anyRunning()) {
-      throw new StackError(
-        `this stack (${rel(stackDir)}) runs on ${current}; to switch to ${broker}: ` +
-          `npm run stack -- down, then npm run stack -- up --broker ${broker}`,
-      );
-    }
-    if (recorded) {
-      say(
-        `switching ${rel(stackDir)} from ${recorded} to ${broker}; ` +
-          `events not yet delivered through ${recorded} stay there`,
-      );
-    }
-  }
-  recordBroker(broker);
-  return broker;
-}
-
-/**
- * Whether `up` observes: as requested, else as remembered. A running stack keeps what its
- * sidecars were started with (their Configuration is read once, at start).
- */
-function chooseObserve(requested: boolean | undefined): boolean {
-  const current = recordedObserve();
-  if (requested === undefined || requested === current) return current;
-  if (anyRunning()) {
-    throw new StackError(
-      `this stack (${rel(stackDir)}) runs ${current ? 'with' : 'without'} --observe; to change that: ` +
-        `npm run stack -- down, then npm run stack -- up ${requested ? '--observe' : '--no-observe'}`,
-    );
-  }
-  recordObserve(requested);
-  return requested;
-}
-
-/** A running Prometheus rereads its configuration on SIGHUP (the scrape targets change with --replicas). */
-function reloadPrometheusConfig(): void {
-  if (!writePrometheusConfig()) return;
-  const pid = runningPid('prometheus', prometheusMarker);
-  if (pid === null) return;
-  process.kill(pid, 'SIGHUP');
-  say('prometheus: scrape targets changed; configuration reloaded');
-}
-
-/**
- * Start everything that is not running (MariaDB, Redis and, on Kafka, Kafka;
- * observed, Jaeger and Prometheus; then every app with its sidecar in
- * parallel) and wait until all are ready. Returns the entry URL.
- */
-export async function stackUp(opts: UpOptions = {}): Promise<string> {
-  const broker = chooseBroker(opts.broker);
-  const observe = chooseObserve(opts.observe);
-  if (opts.replicas !== undefined) useReplicas(opts.replicas, true);
-  if (observe) reloadPrometheusConfig();
-  // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),
-  // so rendering it here also hands edits of components/ to sidecars already running.
-  renderComponents(broker);
-  const started = Date.now();
-  if (!isDefaultStack || portOffset !== 0) say(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${broker}`);
-  else if (broker !== 'redis') say(`broker ${broker}`);
-  if (apps.some((a) => a.dapr)) say(`daprd: ${daprdBinary()}`);
-  await Promise.all(stackInfra(broker).map((name) => startInfra(name)));
-  const results = await Promise.allSettled(
-    apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)),
-  );
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  if (failures.length > 0) {
-    const text = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\n');
-    throw new StackError(`${failures.length} of ${apps.length} apps not ready:\n\n${text}`);
-  }
-  say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  if (observe) {
-    say(
-      `observed: traces in Jaeger ${jaegerApiUrl} (npm run trace -- <order id>), metrics and alerts in ${prometheusUrl}`,
-    );
-  }
-  return entryUrl();
-}
-
-/** Running apps whose code stamp differs from the sources now (or that have none), with both stamps. */
-export function appsOnOtherCode(): { app: string; runs: string; now: string }[] {
-  const now = codeHash();
-  return apps
-    .filter((app) => appPid(app) !== null)
-    .map((app) => ({ app: app.name, runs: codeStampOf(app.name) ?? 'unknown', now }))
-    .filter((a) => a.runs !== now);
-}
-
-export function entryUrl(): string {
-  return `http://127.0.0.1:${entryPort}`;
-}
-
-/** Stop apps, then sidecars, then Kafka, Redis and MariaDB. Data stays. */
-export async function stackDown(): Promise<void> {
-  await Promise.all(apps.map((app) => stopProcess(app.name, appMarker(app), appGraceMs)));
-  await Promise.all(
-    apps.filter((a) => a.dapr).map((app) => stopProcess(sidecarId(app), sidecarMarker(app), appGraceMs)),
-  );
-  await Promise.all(infraNames.map((name) => stopProcess(name, infraMarker(name), infraGraceMs)));
-}
-
-/**
- * Stop one name: an app stops with its sidecar (app first); `<app>-dapr` stops
- * only the sidecar; infra stops alone. Returns once the processes have exited.
- */
-export async function stopApp(name: string): Promise<void> {
-  const t = resolveName(name);
-  if (t.kind === 'infra') {
-    if (!(await stopProcess(t.name, infraMarker(t.name), infraGraceMs))) say(`${name} was not running`);
-    return;
-  }
-  let any = false;
-  if (t.kind === 'app') any = await stopProcess(t.app.name, appMarker(t.app), appGraceMs);
-  if (t.app.dapr) any = (await stopProcess(sidecarId(t.app), sidecarMarker(t.app), appGraceMs)) || any;
-  if (!any) say(`${name} was not running`);
-}
-
-/**
- * Start one name and wait until it is ready: an app with its sidecar (GET /readyz
- * = 200 and the sidecar healthy), a sidecar alone, or infra. Running processes are
- * left alone.
- */
-export async function startApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
-  const t = resolveName(name);
-  if (t.kind === 'infra') {
-    const broker = stackBroker();
-    if (!stackInfra(broker).includes(t.name)) {
-      throw new StackError(
-        observeInfra.includes(t.name)
-          ? `${name} is not part of this stack: it is not observed (npm run stack -- down, then up --observe)`
-          : `${name} is not part of this stack: its broker is ${broker} (npm run stack -- down, then up --broker ${name})`,
-      );
-    }
-    return startInfra(t.name, timeoutMs);
-  }
-  if (t.kind === 'app') return startAppAndWait(t.app, timeoutMs);
-  const app = t.app;
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    await ensureSidecar(app);
-    const withApp = appPid(app) !== null;
-    try {
-      await waitUntil({
-        what: sidecarId(app),
-        timeoutMs,
-        probe: () => sidecarProbe(app, withApp),
-        mustLive: [{ id: sidecarId(app), marker: sidecarMarker(app) }],
-      });
-      break;
-    } catch (err) {
-      if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
-        say(`${name} lost a port to another process's connection; starting it again`);
-        continue;
-      }
-      if (err instanceof StackError) {
-        err.message += `\n--- last 20 lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
-      }
-      throw err;
-    }
-  }
-  say(`${name} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-}
-
-export async function restartApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
-  await stopApp(name);
-  await startApp(name, timeoutMs);
-}
-
-/** Pid of a name's own process (an app's, not its sidecar's), or null. */
-export function pidOf(name: string): number | null {
-  const t = resolveName(name);
-  if (t.kind === 'infra') return runningPid(t.name, infraMarker(t.name));
-  return t.kind === 'app' ? appPid(t.app) : sidecarPid(t.app);
-}
-
-/** Whether a name's own process runs (`order`: the app; `order-dapr`: its sidecar). */
-export function isRunning(name: string): boolean {
-  return pidOf(name) !== null;
-}
-
-/** Whether a name is ready: app /readyz = 200, sidecar /v1.0/healthz = 204, infra answers. */
-export async function isReady(name: string): Promise<boolean> {
-  const t = resolveName(name);
-  if (t.kind === 'infra') return (await infraProbe(t.name)) === true;
-  if (t.kind === 'sidecar') return (await sidecarProbe(t.app, appPid(t.app) !== null)) === true;
-  return (await httpStatus(`http://127.0.0.1:${t.app.appPort}/readyz`)) === 200;
-}
-
 export interface StatusRow {
   name: string;
   kind: 'app' | 'sidecar' | 'infra';
@@ -465,7 +92,7 @@ export interface StatusRow {
   port: number;
   /** Readiness probe answer ('ready', a status code, 'no answer'), '-' when stopped. */
   ready: string;
-  /** Where a person opens it: the entry point, Jaeger's UI, Prometheus's. */
+  /** In an observed stack, where a person opens it: the entry point, Jaeger's query API, Prometheus's UI. */
   url?: string;
 }
 
@@ -474,57 +101,472 @@ async function probeText(p: Promise<number | null>, ok: number): Promise<string>
   return status === ok ? 'ready' : status === null ? 'no answer' : String(status);
 }
 
-/** One row per process: infra, then each app followed by its sidecar. */
-export async function stackStatus(): Promise<StatusRow[]> {
-  const rows: Promise<StatusRow>[] = [];
-  const ours = stackInfra();
-  for (const name of infraNames) {
-    const pid = runningPid(name, infraMarker(name));
-    if (!ours.includes(name) && pid === null) continue;
-    rows.push(
-      (async (): Promise<StatusRow> => {
-        const r = pid === null ? '-' : await infraProbe(name);
-        const ready = r === true ? 'ready' : r;
-        const url = name === 'jaeger' ? jaegerApiUrl : name === 'prometheus' ? prometheusUrl : undefined;
-        const state = pid === null ? 'stopped' : 'running';
-        return { name, kind: 'infra', pid, state, port: infra[name].port, ready, ...(url ? { url } : {}) };
-      })(),
-    );
-  }
-  for (const app of apps) {
-    const pid = appPid(app);
-    rows.push(
-      (async (): Promise<StatusRow> => ({
-        name: app.name,
-        kind: 'app',
-        pid,
-        state: pid === null ? 'stopped' : 'running',
-        port: app.appPort,
-        ready: pid === null ? '-' : await probeText(httpStatus(`http://127.0.0.1:${app.appPort}/readyz`), 200),
-        ...(app.name === 'edge' ? { url: entryUrl() } : {}),
-      }))(),
-    );
-    if (app.dapr) {
-      const spid = sidecarPid(app);
-      const url = `http://127.0.0.1:${app.dapr.httpPort}/v1.0/healthz${pid === null ? '/outbound' : ''}`;
-      rows.push(
-        (async (): Promise<StatusRow> => ({
-          name: sidecarId(app),
-          kind: 'sidecar',
-          pid: spid,
-          state: spid === null ? 'stopped' : 'running',
-          port: app.dapr?.httpPort ?? 0,
-          ready: spid === null ? '-' : await probeText(httpStatus(url), 204),
-        }))(),
-      );
-    }
-  }
-  return Promise.all(rows);
+export interface StackParts {
+  paths: StackPaths;
+  topology: StackTopology;
+  procs: StackProcs;
+  brokers: BrokerRecord;
+  components: StackComponents;
+  daprd: StackDaprd;
+  infra: InfraProcesses;
+  stamps: CodeStamps;
+  observeRecord: ObserveRecord;
+  observability: StackObserve;
+  /** The broker `up` uses when not told (default: the remembered one, else Redis). */
+  broker?: Broker;
+  /** Whether `up` observes when not told (default: as remembered, else not). */
+  observe?: boolean;
 }
 
-/** Log files of a name: an app's own log and its sidecar's; a sidecar's or infra's one log. */
-export function logFilesOf(name: string): string[] {
-  const t = resolveName(name);
-  if (t.kind === 'app') return t.app.dapr ? [logFile(t.app.name), logFile(sidecarId(t.app))] : [logFile(t.app.name)];
-  return [logFile(name)];
+export type StackProcesses = ReturnType<typeof stackProcesses>;
+
+/** What `npm run stack` does, for one instance. */
+export function stackProcesses(parts: StackParts) {
+  const { isDefaultStack, logFile, stackDir } = parts.paths;
+  const { appByName, appEnv, appTokens, apps, entryPort, infra, portOffset, useReplicas } = parts.topology;
+  const { runningPid, spawnDetached, stopProcess, waitUntil } = parts.procs;
+  const { recordBroker, recordedBroker, stackBroker } = parts.brokers;
+  const { renderComponents } = parts.components;
+  const { daprdBinary, sidecarArgs, sidecarEnv } = parts.daprd;
+  const { infraMarker, infraProbe, startInfra } = parts.infra;
+  const { codeStampOf, writeCodeStamp } = parts.stamps;
+  const { recordObserve, recordedObserve } = parts.observeRecord;
+  const { jaegerApiUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } = parts.observability;
+
+  /**
+   * Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for
+   * Kafka, Jaeger and Prometheus only when observed (`up --observe`).
+   */
+  function stackInfra(broker: Broker = stackBroker(), observe = recordedObserve()): InfraName[] {
+    return infraNames.filter(
+      (name) => (name !== 'kafka' || broker === 'kafka') && (observe || !observeInfra.includes(name)),
+    );
+  }
+
+  /** Every name the stack knows, in start order. */
+  function stackNames(): string[] {
+    return [...infraNames, ...apps.flatMap((a) => (a.dapr ? [a.name, `${a.name}-dapr`] : [a.name]))];
+  }
+
+  function resolveName(name: string): Target {
+    if (isInfraName(name)) return { kind: 'infra', name };
+    const app = appByName(name);
+    if (app) return { kind: 'app', app };
+    const side = name.endsWith('-dapr') ? appByName(name.slice(0, -'-dapr'.length)) : undefined;
+    if (side?.dapr) return { kind: 'sidecar', app: side };
+    throw new StackError(`unknown name '${name}'; known: ${stackNames().join(', ')}`);
+  }
+
+  /** The app process: the pinned node running services/<name>/src/index.ts from the service folder. */
+  function appProc(app: AppSpec): ProcSpec {
+    return {
+      id: app.name,
+      command: nodeBinary(),
+      args: [appEntry(app)],
+      cwd: path.join(repoRoot, 'services', serviceOf(app)),
+      env: {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: process.env.HOME ?? repoRoot,
+        NODE_ENV: 'development',
+        ...appEnv(app),
+      },
+      marker: appMarker(app),
+    };
+  }
+
+  function appPid(app: AppSpec): number | null {
+    return runningPid(app.name, appMarker(app));
+  }
+
+  function sidecarPid(app: AppSpec): number | null {
+    return app.dapr ? runningPid(sidecarId(app), sidecarMarker(app)) : null;
+  }
+
+  async function ensureSidecar(app: AppSpec): Promise<void> {
+    if (!app.dapr || sidecarPid(app) !== null) return;
+    const id = sidecarId(app);
+    await assertPortsFree(id, sidecarPorts(app));
+    fs.mkdirSync(stackDir, { recursive: true });
+    const pid = await spawnDetached({
+      id,
+      command: daprdBinary(),
+      args: sidecarArgs(app, renderComponents(stackBroker())),
+      cwd: repoRoot,
+      env: sidecarEnv(app),
+      marker: sidecarMarker(app),
+    });
+    say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);
+  }
+
+  function assertEntryExists(app: AppSpec): void {
+    const entry = appEntry(app);
+    if (!fs.existsSync(entry)) throw new StackError(`cannot start ${app.name}: ${rel(entry)} does not exist`);
+  }
+
+  async function ensureApp(app: AppSpec): Promise<void> {
+    if (appPid(app) !== null) return;
+    assertEntryExists(app);
+    await assertPortsFree(app.name, [app.appPort]);
+    const pid = await spawnDetached(appProc(app));
+    writeCodeStamp(app.name);
+    say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
+  }
+
+  async function appProbe(app: AppSpec): Promise<true | string> {
+    const ready = await httpStatus(`http://127.0.0.1:${app.appPort}/readyz`);
+    if (ready !== 200) return `${app.name} /readyz: ${ready ?? 'no answer'}`;
+    return app.dapr ? sidecarProbe(app, true) : true;
+  }
+
+  /**
+   * A sidecar is healthy when GET /v1.0/healthz answers 204; that needs its app to
+   * be up, so without a running app only its outbound side is checked.
+   */
+  async function sidecarProbe(app: AppSpec, withApp: boolean): Promise<true | string> {
+    if (!app.dapr) return true;
+    const base = `http://127.0.0.1:${app.dapr.httpPort}/v1.0`;
+    const url = `${base}/healthz${withApp ? '' : '/outbound'}`;
+    const status = await httpStatus(url);
+    if (status !== 204) return `${sidecarId(app)} ${new URL(url).pathname}: ${status ?? 'no answer'}`;
+    if (!withApp) return true;
+    // The sidecar's health says nothing of its app health check: until a probe of the app
+    // has passed, it refuses every call to the app ("app is not in a healthy state"), and a
+    // loaded machine can make that last seconds after the app listens. A call to the app's
+    // /healthz through the sidecar (a call to itself, no access policy involved) answers 200
+    // only once the sidecar forwards to the app.
+    const id = serviceOf(app);
+    const through = await httpStatus(`${base}/invoke/${id}/method/healthz`, 2_000, {
+      'dapr-api-token': appTokens(id).daprApiToken,
+    });
+    return through === 200 ? true : `${sidecarId(app)} → ${app.name} /healthz: ${through ?? 'no answer'}`;
+  }
+
+  function logTails(app: AppSpec, lines: number): string {
+    const ids = app.dapr ? [app.name, sidecarId(app)] : [app.name];
+    return ids
+      .map((id) => `--- last ${lines} lines of ${rel(logFile(id))}:\n${tailLines(logFile(id), lines)}`)
+      .join('\n');
+  }
+
+  /**
+   * Whether a sidecar just died because one of its ports was taken between the
+   * free-port check and its listen (every port sits below Linux's ephemeral range,
+   * so this is rare: another program listening there for a moment). Starting it
+   * again then works.
+   */
+  function lostPortRace(app: AppSpec): boolean {
+    if (!app.dapr || sidecarPid(app) !== null) return false;
+    return tailLines(logFile(sidecarId(app)), 5).includes('bind: address already in use');
+  }
+
+  /** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
+  async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
+    const started = Date.now();
+    if (appPid(app) === null) assertEntryExists(app);
+    const mustLive = [{ id: app.name, marker: appMarker(app) }];
+    if (app.dapr) mustLive.push({ id: sidecarId(app), marker: sidecarMarker(app) });
+    for (let attempt = 1; ; attempt++) {
+      await ensureSidecar(app);
+      await ensureApp(app);
+      try {
+        await waitUntil({ what: app.name, timeoutMs, probe: () => appProbe(app), mustLive });
+        break;
+      } catch (err) {
+        if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
+          say(`${sidecarId(app)} lost a port to another process's connection; starting it again`);
+          continue;
+        }
+        if (err instanceof StackError) err.message += `\n${logTails(app, 20)}`;
+        throw err;
+      }
+    }
+    say(`${app.name} ready on http://127.0.0.1:${app.appPort} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  }
+
+  /** Whether any process of this stack runs. */
+  function anyRunning(): boolean {
+    return stackNames().some((name) => pidOf(name) !== null);
+  }
+
+  /**
+   * The broker `up` uses, remembered in the state folder. A running stack never
+   * changes broker (its sidecars hold the other component); a stopped one does,
+   * saying so: events still in the old broker stay there.
+   */
+  function chooseBroker(requested: string | undefined): Broker {
+    const recorded = recordedBroker();
+    const current = recorded ?? 'redis';
+    const broker = requested === undefined ? current : parseBroker(requested);
+    if (broker !== current) {
+      if (anyRunning()) {
+        throw new StackError(
+          `this stack (${rel(stackDir)}) runs on ${current}; to switch to ${broker}: ` +
+            `npm run stack -- down, then npm run stack -- up --broker ${broker}`,
+        );
+      }
+      if (recorded) {
+        say(
+          `switching ${rel(stackDir)} from ${recorded} to ${broker}; ` +
+            `events not yet delivered through ${recorded} stay there`,
+        );
+      }
+    }
+    recordBroker(broker);
+    return broker;
+  }
+
+  /**
+   * Whether `up` observes: as requested, else as remembered. A running stack keeps what its
+   * sidecars were started with (their Configuration is read once, at start).
+   */
+  function chooseObserve(requested: boolean | undefined): boolean {
+    const current = recordedObserve();
+    if (requested === undefined || requested === current) return current;
+    if (anyRunning()) {
+      throw new StackError(
+        `this stack (${rel(stackDir)}) runs ${current ? 'with' : 'without'} --observe; to change that: ` +
+          `npm run stack -- down, then npm run stack -- up ${requested ? '--observe' : '--no-observe'}`,
+      );
+    }
+    recordObserve(requested);
+    return requested;
+  }
+
+  /** A running Prometheus rereads its configuration on SIGHUP (the scrape targets change with --replicas). */
+  function reloadPrometheusConfig(): void {
+    if (!writePrometheusConfig()) return;
+    const pid = runningPid('prometheus', prometheusMarker);
+    if (pid === null) return;
+    process.kill(pid, 'SIGHUP');
+    say('prometheus: scrape targets changed; configuration reloaded');
+  }
+
+  /**
+   * Start everything that is not running (MariaDB, Redis and, on Kafka, Kafka;
+   * observed, Jaeger and Prometheus; then every app with its sidecar in
+   * parallel) and wait until all are ready. Returns the entry URL.
+   */
+  async function stackUp(opts: UpOptions = {}): Promise<string> {
+    const broker = chooseBroker(opts.broker ?? parts.broker);
+    const observe = chooseObserve(opts.observe ?? parts.observe);
+    if (opts.replicas !== undefined) useReplicas(opts.replicas, true);
+    if (observe) reloadPrometheusConfig();
+    // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),
+    // so rendering it here also hands edits of components/ to sidecars already running.
+    renderComponents(broker);
+    const started = Date.now();
+    if (!isDefaultStack || portOffset !== 0) say(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${broker}`);
+    else if (broker !== 'redis') say(`broker ${broker}`);
+    if (apps.some((a) => a.dapr)) say(`daprd: ${daprdBinary()}`);
+    await Promise.all(stackInfra(broker).map((name) => startInfra(name)));
+    const results = await Promise.allSettled(
+      apps.map((app) => startAppAndWait(app, opts.timeoutMs ?? appReadyTimeoutMs)),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length > 0) {
+      const text = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\n');
+      throw new StackError(`${failures.length} of ${apps.length} apps not ready:\n\n${text}`);
+    }
+    say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    if (observe) {
+      say(
+        `observed: traces in Jaeger ${jaegerApiUrl} (npm run trace -- <order id>), metrics and alerts in ${prometheusUrl}`,
+      );
+    }
+    return entryUrl();
+  }
+
+  /** Running apps whose code stamp differs from the sources now (or that have none), with both stamps. */
+  function appsOnOtherCode(): { app: string; runs: string; now: string }[] {
+    const now = codeHash();
+    return apps
+      .filter((app) => appPid(app) !== null)
+      .map((app) => ({ app: app.name, runs: codeStampOf(app.name) ?? 'unknown', now }))
+      .filter((a) => a.runs !== now);
+  }
+
+  function entryUrl(): string {
+    return `http://127.0.0.1:${entryPort}`;
+  }
+
+  /** Stop apps, then sidecars, then the infra (Kafka, Redis, MariaDB, Jaeger, Prometheus). Data stays. */
+  async function stackDown(): Promise<void> {
+    await Promise.all(apps.map((app) => stopProcess(app.name, appMarker(app), appGraceMs)));
+    await Promise.all(
+      apps.filter((a) => a.dapr).map((app) => stopProcess(sidecarId(app), sidecarMarker(app), appGraceMs)),
+    );
+    await Promise.all(infraNames.map((name) => stopProcess(name, infraMarker(name), infraGraceMs)));
+  }
+
+  /**
+   * Stop one name: an app stops with its sidecar (app first); `<app>-dapr` stops
+   * only the sidecar; infra stops alone. Returns once the processes have exited.
+   */
+  async function stopApp(name: string): Promise<void> {
+    const t = resolveName(name);
+    if (t.kind === 'infra') {
+      if (!(await stopProcess(t.name, infraMarker(t.name), infraGraceMs))) say(`${name} was not running`);
+      return;
+    }
+    let any = false;
+    if (t.kind === 'app') any = await stopProcess(t.app.name, appMarker(t.app), appGraceMs);
+    if (t.app.dapr) any = (await stopProcess(sidecarId(t.app), sidecarMarker(t.app), appGraceMs)) || any;
+    if (!any) say(`${name} was not running`);
+  }
+
+  /**
+   * Start one name and wait until it is ready: an app with its sidecar (GET /readyz
+   * = 200 and the sidecar healthy), a sidecar alone, or infra. Running processes are
+   * left alone.
+   */
+  async function startApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
+    const t = resolveName(name);
+    if (t.kind === 'infra') {
+      const broker = stackBroker();
+      if (!stackInfra(broker).includes(t.name)) {
+        throw new StackError(
+          observeInfra.includes(t.name)
+            ? `${name} is not part of this stack: it is not observed (npm run stack -- down, then up --observe)`
+            : `${name} is not part of this stack: its broker is ${broker} (npm run stack -- down, then up --broker ${name})`,
+        );
+      }
+      return startInfra(t.name, timeoutMs);
+    }
+    if (t.kind === 'app') return startAppAndWait(t.app, timeoutMs);
+    const app = t.app;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      await ensureSidecar(app);
+      const withApp = appPid(app) !== null;
+      try {
+        await waitUntil({
+          what: sidecarId(app),
+          timeoutMs,
+          probe: () => sidecarProbe(app, withApp),
+          mustLive: [{ id: sidecarId(app), marker: sidecarMarker(app) }],
+        });
+        break;
+      } catch (err) {
+        if (err instanceof StackError && attempt < portRaceAttempts && lostPortRace(app)) {
+          say(`${name} lost a port to another process's connection; starting it again`);
+          continue;
+        }
+        if (err instanceof StackError) {
+          err.message += `\n--- last 20 lines of ${rel(logFile(name))}:\n${tailLines(logFile(name), 20)}`;
+        }
+        throw err;
+      }
+    }
+    say(`${name} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  }
+
+  async function restartApp(name: string, timeoutMs = appReadyTimeoutMs): Promise<void> {
+    await stopApp(name);
+    await startApp(name, timeoutMs);
+  }
+
+  /** Pid of a name's own process (an app's, not its sidecar's), or null. */
+  function pidOf(name: string): number | null {
+    const t = resolveName(name);
+    if (t.kind === 'infra') return runningPid(t.name, infraMarker(t.name));
+    return t.kind === 'app' ? appPid(t.app) : sidecarPid(t.app);
+  }
+
+  /** Whether a name's own process runs (`order`: the app; `order-dapr`: its sidecar). */
+  function isRunning(name: string): boolean {
+    return pidOf(name) !== null;
+  }
+
+  /** Whether a name is ready: app /readyz = 200, sidecar /v1.0/healthz = 204, infra answers. */
+  async function isReady(name: string): Promise<boolean> {
+    const t = resolveName(name);
+    if (t.kind === 'infra') return (await infraProbe(t.name)) === true;
+    if (t.kind === 'sidecar') return (await sidecarProbe(t.app, appPid(t.app) !== null)) === true;
+    return (await httpStatus(`http://127.0.0.1:${t.app.appPort}/readyz`)) === 200;
+  }
+
+  /** One row per process: infra, then each app followed by its sidecar. */
+  async function stackStatus(): Promise<StatusRow[]> {
+    const rows: Promise<StatusRow>[] = [];
+    const ours = stackInfra();
+    // Observed, a row also says where a person opens it.
+    const observed = recordedObserve();
+    const urls: Partial<Record<string, string>> = observed
+      ? { edge: entryUrl(), jaeger: jaegerApiUrl, prometheus: prometheusUrl }
+      : {};
+    const withUrl = (name: string) => (urls[name] ? { url: urls[name] } : {});
+    for (const name of infraNames) {
+      const pid = runningPid(name, infraMarker(name));
+      if (!ours.includes(name) && pid === null) continue;
+      rows.push(
+        (async (): Promise<StatusRow> => {
+          const r = pid === null ? '-' : await infraProbe(name);
+          const ready = r === true ? 'ready' : r;
+          return {
+            name,
+            kind: 'infra',
+            pid,
+            state: pid === null ? 'stopped' : 'running',
+            port: infra[name].port,
+            ready,
+            ...withUrl(name),
+          };
+        })(),
+      );
+    }
+    for (const app of apps) {
+      const pid = appPid(app);
+      rows.push(
+        (async (): Promise<StatusRow> => ({
+          name: app.name,
+          kind: 'app',
+          pid,
+          state: pid === null ? 'stopped' : 'running',
+          port: app.appPort,
+          ready: pid === null ? '-' : await probeText(httpStatus(`http://127.0.0.1:${app.appPort}/readyz`), 200),
+          ...withUrl(app.name),
+        }))(),
+      );
+      if (app.dapr) {
+        const spid = sidecarPid(app);
+        const url = `http://127.0.0.1:${app.dapr.httpPort}/v1.0/healthz${pid === null ? '/outbound' : ''}`;
+        rows.push(
+          (async (): Promise<StatusRow> => ({
+            name: sidecarId(app),
+            kind: 'sidecar',
+            pid: spid,
+            state: spid === null ? 'stopped' : 'running',
+            port: app.dapr?.httpPort ?? 0,
+            ready: spid === null ? '-' : await probeText(httpStatus(url), 204),
+          }))(),
+        );
+      }
+    }
+    return Promise.all(rows);
+  }
+
+  /** Log files of a name: an app's own log and its sidecar's; a sidecar's or infra's one log. */
+  function logFilesOf(name: string): string[] {
+    const t = resolveName(name);
+    if (t.kind === 'app') return t.app.dapr ? [logFile(t.app.name), logFile(sidecarId(t.app))] : [logFile(t.app.name)];
+    return [logFile(name)];
+  }
+
+  return {
+    stackInfra,
+    stackNames,
+    resolveName,
+    stackUp,
+    appsOnOtherCode,
+    entryUrl,
+    stackDown,
+    stopApp,
+    startApp,
+    restartApp,
+    pidOf,
+    isRunning,
+    isReady,
+    stackStatus,
+    logFilesOf,
+  };
 }

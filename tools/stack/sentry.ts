@@ -13,22 +13,17 @@
  * the stack down to get a new CA. Binary: tools/sentry/build.sh.
  */
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { componentsSourceDir, renderComponent } from './components.ts';
-import { rel, repoRoot, stackDir } from './paths.ts';
+import { componentsSourceDir } from './components.ts';
+import type { StackComponents } from './components.ts';
+import { rel, repoRoot } from './paths.ts';
+import type { StackPaths } from './paths.ts';
+import { builtBinary } from './built-binary.ts';
 import { StackError } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
-import { infra } from './topology.ts';
-
-/** Sentry's issuer credentials (ca.crt, issuer.crt, issuer.key) and its configuration. */
-export const sentryDir = path.join(stackDir, 'sentry');
-/** Written by tools/setup.sh: absolute path of the Sentry binary. */
-export const sentryPathFile = path.join(stackDir, 'sentry-path');
-/** The root certificate every sidecar trusts. */
-export const trustAnchorsFile = path.join(sentryDir, 'ca.crt');
+import type { StackTopology } from './topology.ts';
 
 /**
  * Trust domain of the control plane (Sentry's own certificate), which sidecars
@@ -39,94 +34,88 @@ export const controlPlaneTrustDomain = 'localhost';
 /** Namespace of the control plane and of every app: standalone Dapr's default. */
 export const namespace = 'default';
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
+export type StackSentry = ReturnType<typeof stackSentry>;
 
-/** Absolute path of Sentry: from <state dir>/sentry-path, else from tools/sentry/build.sh (which may build it). */
-export function sentryBinary(): string {
-  try {
-    const recorded = fs.readFileSync(sentryPathFile, 'utf8').trim();
-    if (recorded && isExecutable(recorded)) return recorded;
-  } catch {
-    // not recorded yet
-  }
-  const build = path.join(repoRoot, 'tools/sentry/build.sh');
-  process.stdout.write(`[stack] ${rel(sentryPathFile)} missing; running ${rel(build)}\n`);
-  const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
-  if (r.status !== 0 || !found || !isExecutable(found)) {
-    throw new StackError(`${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\``);
-  }
-  fs.mkdirSync(stackDir, { recursive: true });
-  fs.writeFileSync(sentryPathFile, `${found}\n`);
-  return found;
-}
+/** The Sentry of one instance: its credentials folder, process and readiness. */
+export function stackSentry(paths: StackPaths, topology: StackTopology, components: StackComponents) {
+  const { stackDir } = paths;
+  const { infra } = topology;
+  const { renderComponent } = components;
 
-/** What identifies the Sentry of this stack in /proc/<pid>/cmdline. */
-export const sentryMarker = `--issuer-credentials ${sentryDir}`;
+  /** Sentry's issuer credentials (ca.crt, issuer.crt, issuer.key) and its configuration. */
+  const sentryDir = path.join(stackDir, 'sentry');
+  /** Written by tools/setup.sh: absolute path of the Sentry binary. */
+  const sentryPathFile = path.join(stackDir, 'sentry-path');
+  /** The root certificate every sidecar trusts. */
+  const trustAnchorsFile = path.join(sentryDir, 'ca.crt');
 
-/**
- * The Sentry process. Its --config is the stack's components/config.yaml
- * (workload certificate lifetime and clock skew under spec.mtls), rendered into
- * a file of its own so it starts without the rest of the components.
- */
-export function sentrySpec(): ProcSpec {
-  fs.mkdirSync(sentryDir, { recursive: true, mode: 0o700 });
-  // Beside the credentials folder, not in it: Sentry reloads on every change there.
-  const config = path.join(stackDir, 'sentry-config.yaml');
-  const source = fs.readFileSync(path.join(componentsSourceDir, 'config.yaml'), 'utf8');
-  fs.writeFileSync(config, renderComponent('config.yaml', source));
-  return {
-    id: 'sentry',
-    command: sentryBinary(),
-    // prettier-ignore
-    args: [
-      '--issuer-credentials', sentryDir,
-      '--config', config,
-      '--mode', 'standalone',
-      '--trust-domain', controlPlaneTrustDomain,
-      '--listen-address', '127.0.0.1',
-      '--port', String(infra.sentry.port),
-      // Its health server binds every interface: Sentry 1.18 parses --healthz-listen-address but
-      // never uses it (pkg/healthz/server takes a port only). It answers /healthz and nothing else.
-      '--healthz-port', String(infra.sentry.healthzPort),
-      '--enable-metrics=false',
-      '--log-level', 'warn',
-    ],
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? repoRoot,
-      NAMESPACE: namespace,
-    },
-    marker: sentryMarker,
-  };
-}
-
-/** Ready when its health endpoint answers and its root certificate is on disk. */
-export async function sentryProbe(): Promise<true | string> {
-  if (!fs.existsSync(trustAnchorsFile)) return `${rel(trustAnchorsFile)} not written yet`;
-  try {
-    const res = await fetch(`http://127.0.0.1:${infra.sentry.healthzPort}/healthz`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    return res.status === 200 ? true : `sentry /healthz: ${res.status}`;
-  } catch (e) {
-    return `sentry /healthz: ${(e as Error).message}`;
+  /** Absolute path of Sentry: from <state dir>/sentry-path, else from tools/sentry/build.sh (which may build it). */
+  function sentryBinary(): string {
+    return builtBinary(sentryPathFile, 'tools/sentry/build.sh');
   }
-}
 
-/** The PEM root every sidecar trusts (DAPR_TRUST_ANCHORS). */
-export function trustAnchors(): string {
-  try {
-    return fs.readFileSync(trustAnchorsFile, 'utf8');
-  } catch {
-    throw new StackError(`${rel(trustAnchorsFile)} is missing: Sentry has not run yet (npm run stack -- up)`);
+  /** What identifies the Sentry of this stack in /proc/<pid>/cmdline. */
+  const sentryMarker = `--issuer-credentials ${sentryDir}`;
+
+  /**
+   * The Sentry process. Its --config is the stack's components/config.yaml
+   * (workload certificate lifetime and clock skew under spec.mtls), rendered into
+   * a file of its own so it starts without the rest of the components.
+   */
+  function sentrySpec(): ProcSpec {
+    fs.mkdirSync(sentryDir, { recursive: true, mode: 0o700 });
+    // Beside the credentials folder, not in it: Sentry reloads on every change there.
+    const config = path.join(stackDir, 'sentry-config.yaml');
+    const source = fs.readFileSync(path.join(componentsSourceDir, 'config.yaml'), 'utf8');
+    fs.writeFileSync(config, renderComponent('config.yaml', source));
+    return {
+      id: 'sentry',
+      command: sentryBinary(),
+      // prettier-ignore
+      args: [
+        '--issuer-credentials', sentryDir,
+        '--config', config,
+        '--mode', 'standalone',
+        '--trust-domain', controlPlaneTrustDomain,
+        '--listen-address', '127.0.0.1',
+        '--port', String(infra.sentry.port),
+        // Its health server binds every interface: Sentry 1.18 parses --healthz-listen-address but
+        // never uses it (pkg/healthz/server takes a port only). It answers /healthz and nothing else.
+        '--healthz-port', String(infra.sentry.healthzPort),
+        '--enable-metrics=false',
+        '--log-level', 'warn',
+      ],
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? repoRoot,
+        NAMESPACE: namespace,
+      },
+      marker: sentryMarker,
+    };
   }
+
+  /** Ready when its health endpoint answers and its root certificate is on disk. */
+  async function sentryProbe(): Promise<true | string> {
+    if (!fs.existsSync(trustAnchorsFile)) return `${rel(trustAnchorsFile)} not written yet`;
+    try {
+      const res = await fetch(`http://127.0.0.1:${infra.sentry.healthzPort}/healthz`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      return res.status === 200 ? true : `sentry /healthz: ${res.status}`;
+    } catch (e) {
+      return `sentry /healthz: ${(e as Error).message}`;
+    }
+  }
+
+  /** The PEM root every sidecar trusts (DAPR_TRUST_ANCHORS). */
+  function trustAnchors(): string {
+    try {
+      return fs.readFileSync(trustAnchorsFile, 'utf8');
+    } catch {
+      throw new StackError(`${rel(trustAnchorsFile)} is missing: Sentry has not run yet (npm run stack -- up)`);
+    }
+  }
+
+  return { sentryDir, trustAnchorsFile, sentryBinary, sentryMarker, sentrySpec, sentryProbe, trustAnchors };
 }

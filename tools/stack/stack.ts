@@ -7,22 +7,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-import { rel, repoRoot, stackDir } from './paths.ts';
-import { tailLines } from './proc.ts';
-import { portOffset, recordedObserve } from './topology.ts';
-import {
-  StackError,
-  appsOnOtherCode,
-  logFilesOf,
-  restartApp,
-  stackDown,
-  stackBroker,
-  stackNames,
-  stackStatus,
-  stackUp,
-  startApp,
-  stopApp,
-} from './processes.ts';
+// The one instance this command drives: the environment names it.
+import { envStack as stack } from './env-instance.ts';
+import { rel, repoRoot } from './paths.ts';
+import { StackError, tailLines } from './proc.ts';
+
+const { stackDir } = stack.paths;
+const { portOffset } = stack.topology;
 
 const usage = `usage: npm run stack -- <verb>
 
@@ -41,7 +32,7 @@ const usage = `usage: npm run stack -- <verb>
   logs <name> [-f]           last 200 lines of its logs (app and sidecar); -f follows
   code-check                 exit 1 when a running app was started from other sources than the work tree's now
 
-names: ${stackNames().join(', ')}
+names: ${stack.stackNames().join(', ')}
 another instance: BAEDAL_STACK_DIR=.stack-kafka BAEDAL_PORT_OFFSET=1000 npm run stack -- up --broker kafka`;
 
 function fail(message: string, code = 1): never {
@@ -68,11 +59,13 @@ function printTable(rows: string[][]): void {
 }
 
 async function status(): Promise<void> {
-  const rows = await stackStatus();
-  const observed = recordedObserve() ? ', observed (Jaeger, Prometheus)' : '';
-  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stackBroker()}${observed}\n`);
+  const rows = await stack.status();
+  const observed = stack.recordedObserve() ? ', observed (Jaeger, Prometheus)' : '';
+  process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stack.broker()}${observed}\n`);
+  // Rows carry a URL only in an observed stack: only then the table has that column.
+  const urls = rows.some((r) => r.url);
   printTable([
-    ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY', 'URL'],
+    ['NAME', 'KIND', 'PID', 'STATE', 'PORT', 'READY', ...(urls ? ['URL'] : [])],
     ...rows.map((r) => [
       r.name,
       r.kind,
@@ -80,13 +73,13 @@ async function status(): Promise<void> {
       r.state,
       String(r.port),
       r.ready,
-      r.url ?? '',
+      ...(urls ? [r.url ?? ''] : []),
     ]),
   ]);
 }
 
 function logs(name: string, follow: boolean): Promise<void> {
-  const files = logFilesOf(name);
+  const files = stack.logFilesOf(name);
   if (!follow) {
     for (const file of files) {
       process.stdout.write(`==> ${rel(file)} <==\n`);
@@ -120,22 +113,22 @@ async function main(argv: string[]): Promise<void> {
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }
-      const url = await stackUp({ broker, replicas, observe });
+      const url = await stack.up({ broker, replicas, observe });
       process.stdout.write(`baedal is up: ${url}\n`);
       return;
     }
     case 'down':
-      await stackDown();
+      await stack.down();
       process.stdout.write('[stack] down\n');
       return;
     case 'status':
       return status();
     case 'stop':
-      return stopApp(needName(args));
+      return stack.stopApp(needName(args));
     case 'start':
-      return startApp(needName(args));
+      return stack.startApp(needName(args));
     case 'restart':
-      return restartApp(needName(args));
+      return stack.restartApp(needName(args));
     case 'logs': {
       const name = needName(args);
       const rest = args.slice(1);
@@ -144,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
       return logs(name, rest.length > 0);
     }
     case 'code-check': {
-      const stale = appsOnOtherCode();
+      const stale = stack.appsOnOtherCode();
       for (const s of stale) process.stdout.write(`[stack] ${s.app} runs code ${s.runs}, the sources are ${s.now}\n`);
       if (stale.length > 0) process.exitCode = 1;
       return;

@@ -16,8 +16,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { stackDir } from './paths.ts';
-
 export interface AppTokens {
   /** What the sidecar shows the app. */
   appApiToken: string;
@@ -25,12 +23,11 @@ export interface AppTokens {
   daprApiToken: string;
 }
 
-export const tokensDir = path.join(stackDir, 'tokens');
-
 const fresh = (what: string) => `local-demo-${what}-${randomBytes(24).toString('base64url')}`;
 
-/** The tokens of one app (its Dapr app id), made and saved on first use. */
-export function appTokens(appId: string): AppTokens {
+/** The tokens of one app (its Dapr app id) of the instance in `stackDir`, made and saved on first use. */
+export function appTokensIn(stackDir: string, appId: string): AppTokens {
+  const tokensDir = path.join(stackDir, 'tokens');
   const file = path.join(tokensDir, `${appId}.json`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as AppTokens;

@@ -11,7 +11,7 @@
  * own, in time order.
  */
 
-import { jaegerUrl } from './observe.ts';
+import { jaegerUrl } from './env-instance.ts';
 
 export interface JaegerSpan {
   spanID: string;
@@ -29,7 +29,7 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
-/** The query API of this stack's Jaeger (its UI port). */
+/** The query API of the Jaeger of the stack the environment names (its UI port). */
 export const jaegerApi = `${jaegerUrl}/api`;
 
 /** A trace id from a trace id or an order id (a uuid: its hex digits). */
