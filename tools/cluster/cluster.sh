@@ -8,6 +8,7 @@
 #   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
+#   npm run cluster -- baedal -f more-values.yaml   # the same with more values files on top
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
 #
@@ -438,7 +439,16 @@ dapr() {
 
 BAEDAL_NAMESPACE="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
 
+# baedal [-f VALUES]...: more values files after the trial's and ours.
 baedal() {
+  local extra=() f
+  while (($#)); do
+    [[ "$1" == -f && $# -ge 2 ]] || die "baedal takes only -f VALUES_FILE arguments"
+    f="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+    [[ -f "$f" ]] || die "no values file $2"
+    extra+=(-f "$f")
+    shift 2
+  done
   running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
   kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
     die "no Dapr control plane: npm run cluster -- dapr"
@@ -452,9 +462,9 @@ baedal() {
   kc label --overwrite namespace "$BAEDAL_NAMESPACE" \
     pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
     pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
-  log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml)"
+  log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml${extra[*]:+ ${extra[*]}})"
   helm_ upgrade --install baedal "$root/charts/baedal" --namespace "$BAEDAL_NAMESPACE" \
-    -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" \
+    -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" "${extra[@]}" \
     --set-string "image.tag=$tag,database.inCluster.image.tag=${mariadb##*:},redis.inCluster.image.tag=${redis##*:}" \
     --wait --timeout 10m >/dev/null
   kc -n "$BAEDAL_NAMESPACE" wait --for=condition=Ready pod --all --timeout=300s >/dev/null
@@ -578,9 +588,12 @@ case "${1:-}" in
     bash "$here/smoke.sh" ;;
   install-deps) install_deps ;;
   dapr) dapr ;;
-  baedal) baedal ;;
+  baedal)
+    shift
+    baedal "$@"
+    ;;
   *)
-    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal|install-deps"
+    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|install-deps"
     exit 2
     ;;
 esac
