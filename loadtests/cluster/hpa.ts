@@ -16,10 +16,13 @@
  *   scale-in  the steady traffic alone until the HPA is back at minReplicas with no
  *             order pod terminating (at most --scale-in-timeout s), then --tail s.
  *
- * The steady traffic is an open loop of --steady-rate requests/s throughout: in
- * every ten, one order placed (POST /api/orders with an Idempotency-Key), six reads
- * of the latest order from the order service, three reads of the status view
- * (customer service).
+ * The steady traffic is an open loop of --steady-rate (10) requests/s throughout:
+ * in every ten, four orders placed (POST /api/orders with an Idempotency-Key: the
+ * order service charges the payment through its sidecar), four reads of the latest
+ * order from the order service, two reads of the status view (customer service).
+ * Placing orders is what needs a pod's sidecar; so the moment an order pod starts
+ * terminating (a watch), 20 more orders follow over 2 s, while the Ingress may
+ * still route to that pod.
  *
  * Afterwards every order placed (a failed placement is replayed with its key, as a
  * client would) must be consistent: PAID in the order service and in the status
@@ -32,9 +35,10 @@
  * timeline), <out>.csv (the timeline) and <out>.svg (its plot, plot.ts); prints the
  * timeline and the figures. Exit 0 when it passes, 1 when not.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { demoStores } from '@baedal/platform/contracts/demo';
@@ -53,7 +57,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '40' },
     baseline: { type: 'string', default: '15' },
     interval: { type: 'string', default: '5' },
-    'steady-rate': { type: 'string', default: '5' },
+    'steady-rate': { type: 'string', default: '10' },
     'scale-in-timeout': { type: 'string', default: '300' },
     tail: { type: 'string', default: '10' },
     out: { type: 'string', default: `${root}docs/measurements/hpa-scale-out` },
@@ -123,7 +127,7 @@ const hpaMetric = (hpa: Hpa, resource: string) =>
 interface Failure {
   t: number;
   phase: Phase;
-  source: 'siege' | 'steady';
+  source: 'siege' | 'steady' | 'burst';
   request: string;
   outcome: string;
 }
@@ -242,14 +246,15 @@ const placements: Placement[] = [];
 let latestOrderId = siegeOrderId;
 const inFlight = new Set<Promise<void>>();
 
-async function steadyRequest(slot: number): Promise<void> {
+type Kind = 'place' | 'read' | 'view';
+async function steadyRequest(kind: Kind, source: 'steady' | 'burst' = 'steady'): Promise<void> {
   const p = phase;
   const sentAt = now();
   let request: string;
   let init: RequestInit = { headers: { authorization: `Bearer ${token}` } };
   let expect = 200;
   let placement: Placement | undefined;
-  if (slot === 0) {
+  if (kind === 'place') {
     placement = { key: crypto.randomUUID(), phase: p, status: 'pending' };
     placements.push(placement);
     request = 'POST /api/orders';
@@ -267,7 +272,7 @@ async function steadyRequest(slot: number): Promise<void> {
         deliveryAddress: { line: 'hpa test', lat: store.location.lat + 0.002, lng: store.location.lng + 0.002 },
       }),
     };
-  } else if (slot <= 6) request = `GET /api/orders/${latestOrderId}`;
+  } else if (kind === 'read') request = `GET /api/orders/${latestOrderId}`;
   else request = `GET /api/order-status/${siegeOrderId}`;
   let outcome: string;
   try {
@@ -293,19 +298,54 @@ async function steadyRequest(slot: number): Promise<void> {
   counters.steadyFailed++;
   steadyByPhase[p].requests++;
   steadyByPhase[p].failed++;
-  failures.push({ t: Math.round(sentAt * 10) / 10, phase: p, source: 'steady', request, outcome });
+  failures.push({ t: Math.round(sentAt * 10) / 10, phase: p, source, request, outcome });
 }
+const track = (r: Promise<void>) => {
+  inFlight.add(r);
+  void r.finally(() => inFlight.delete(r));
+};
 
 let steady = true;
 const steadyLoop = (async () => {
   const every = 1000 / num(args['steady-rate']);
   for (let n = 0; steady; n++) {
     await sleep(t0 + n * every - Date.now());
-    const r = steadyRequest(n % 10);
-    inFlight.add(r);
-    void r.finally(() => inFlight.delete(r));
+    // Per five: two orders placed, two reads of the latest order, one of the status view.
+    const kinds: Kind[] = ['place', 'read', 'place', 'read', 'view'];
+    track(steadyRequest(kinds[n % 5] ?? 'view'));
   }
 })();
+
+// The moment an order pod starts terminating (a watch, not the 5 s sampler), 20 more
+// orders over the next 2 s: the pod's remaining seconds behind the Ingress are when
+// a request could still reach an app whose sidecar has gone.
+const seenTerminating = new Set<string>();
+const terminations: { t: number; pod: string }[] = [];
+const watcher = spawn(
+  kubectl,
+  [
+    '--kubeconfig',
+    kubeconfig,
+    '-n',
+    ns,
+    'get',
+    'pods',
+    '-l',
+    selector,
+    '--watch-only',
+    '-o',
+    'jsonpath={.metadata.name} {.metadata.deletionTimestamp}{"\\n"}',
+  ],
+  { stdio: ['ignore', 'pipe', 'ignore'] },
+);
+createInterface({ input: watcher.stdout }).on('line', (line) => {
+  const [pod, deleting] = line.trim().split(' ');
+  if (!pod || !deleting || seenTerminating.has(pod)) return;
+  seenTerminating.add(pod);
+  terminations.push({ t: Math.round(now() * 10) / 10, pod });
+  log(`${pod} terminating: 20 orders over 2 s`);
+  for (let i = 0; i < 20; i++) setTimeout(() => track(steadyRequest('place', 'burst')), i * 100);
+});
 
 // ---- baseline, load, scale-in --------------------------------------------------------------
 
@@ -369,7 +409,9 @@ for (;;) {
   }
 }
 steady = false;
+watcher.kill();
 await steadyLoop;
+await sleep(2000); // the last burst's requests are sent
 await Promise.all(inFlight);
 sampling = false;
 await sampler;
@@ -419,26 +461,35 @@ async function stateOf(id: string): Promise<Found> {
         : `status ${payments.status}`,
   };
 }
-/** Waits (up to 60 s) until every order shows `status` in the order service and the view and one payment `payment`. */
+/** Runs `fn` over `items`, eight at a time. */
+async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+/** Waits (up to 90 s) until every order shows `status` in the order service and the view, and one payment `payment`. */
 async function allReach(status: string, payment: string): Promise<Map<string, Found>> {
   const pending = new Map(orderIds.map((id) => [id, { payments: '' } as Found]));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   while (pending.size && Date.now() < deadline) {
-    for (const id of [...pending.keys()]) {
+    await eachLimited([...pending.keys()], async (id) => {
       const f = await stateOf(id);
       if (f.order === status && f.view === status && f.payments === payment) pending.delete(id);
       else pending.set(id, f);
-    }
+    });
     if (pending.size) await sleep(1000);
   }
   return pending;
 }
 const notPaid = await allReach('PAID', 'APPROVED');
 let cancelFailed = 0;
-for (const id of orderIds) {
+await eachLimited(orderIds, async (id) => {
   const r = await api(base, 'POST', `/api/orders/${id}/cancel`, { token });
   if (r.status !== 200) cancelFailed++;
-}
+});
 const notCancelled = await allReach('CANCELLED', 'REFUNDED');
 const inconsistent = [
   ...[...notPaid].map(([id, f]) => ({ id, expected: 'PAID / PAID / APPROVED', found: f })),
@@ -525,7 +576,7 @@ writeFileSync(
         url: base,
         target: `deployment/${name} in namespace ${ns}`,
         siege: `${args.connections} connections, ${args.duration}s, GET ${siegePath}`,
-        steady: `${args['steady-rate']} requests/s: per 10, 1 POST /api/orders, 6 GET /api/orders/{id}, 3 GET /api/order-status/{id}`,
+        steady: `${args['steady-rate']} requests/s: per 10, 4 POST /api/orders, 4 GET /api/orders/{id}, 2 GET /api/order-status/{id}`,
         baselineSeconds: num(args.baseline),
         sampleSeconds: num(args.interval),
         hpa: {
@@ -538,6 +589,7 @@ writeFileSync(
       checks,
       figures,
       rescales,
+      terminations,
       failures,
       inconsistent,
       timeline,
@@ -550,6 +602,9 @@ writeFileSync(
 console.log(`\n${csv}`);
 console.log(
   `HPA rescale events (s after start):\n${rescales.map((r) => `  ${r.t}s ${r.message}`).join('\n') || '  none'}`,
+);
+console.log(
+  `order pods terminating (s after start):\n${terminations.map((x) => `  ${x.t}s ${x.pod}`).join('\n') || '  none'}`,
 );
 console.log(`\nfigures:\n${JSON.stringify(figures, null, 2)}`);
 if (failures.length)
