@@ -394,6 +394,20 @@ up() {
   log "up ($cold) in $((SECONDS - started))s; kubectl: npm run cluster -- kubectl ..., or KUBECONFIG=$KUBECONFIG_ADMIN"
 }
 
+# pods_ready NAMESPACE SECONDS: every pod Ready. helm --wait waits for a
+# rollout's new pods only; the old ones may still be draining (a service pod's
+# sidecar keeps serving its app for dapr.blockShutdownSeconds), and
+# `kubectl wait --all` would wait on a pod that is going away until it times
+# out. So: until no pod is terminating, then every pod Ready.
+pods_ready() {
+  local ns=$1 limit=$2 started=$SECONDS
+  while [[ -n "$(kc -n "$ns" get pods -o jsonpath='{.items[?(@.metadata.deletionTimestamp)].metadata.name}')" ]]; do
+    ((SECONDS - started < limit)) || die "pods of $ns still terminating after ${limit}s"
+    sleep 1
+  done
+  kc -n "$ns" wait --for=condition=Ready pod --all --timeout="$((limit - (SECONDS - started)))s" >/dev/null
+}
+
 # ---- Dapr ----------------------------------------------------------------------
 
 DAPR_NAMESPACE=dapr-system
@@ -431,7 +445,7 @@ dapr() {
     --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
     --set dapr_sidecar_injector.sidecarDropALLCapabilities=true \
     --wait --timeout 5m >/dev/null
-  kc -n "$DAPR_NAMESPACE" wait --for=condition=Ready pod --all --timeout=180s >/dev/null
+  pods_ready "$DAPR_NAMESPACE" 180
   log "Dapr control plane ready in $((SECONDS - started))s"
 }
 
@@ -467,7 +481,7 @@ baedal() {
     -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" "${extra[@]}" \
     --set-string "image.tag=$tag,database.inCluster.image.tag=${mariadb##*:},redis.inCluster.image.tag=${redis##*:}" \
     --wait --timeout 10m >/dev/null
-  kc -n "$BAEDAL_NAMESPACE" wait --for=condition=Ready pod --all --timeout=300s >/dev/null
+  pods_ready "$BAEDAL_NAMESPACE" 300
   log "baedal ready in $((SECONDS - started))s on $(url)"
 }
 

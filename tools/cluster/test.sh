@@ -56,9 +56,6 @@ step "dapr"
 cluster dapr
 step "baedal (trial values + tools/cluster/hpa-values.yaml)"
 cluster baedal -f tools/cluster/hpa-values.yaml
-for ns in dapr-system baedal; do
-  cluster kubectl -n "$ns" wait --for=condition=Ready pod --all --timeout=300s >/dev/null
-done
 cluster kubectl get pods -n baedal
 url="$(cluster url)"
 
