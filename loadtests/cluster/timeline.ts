@@ -195,10 +195,10 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number } = {}): st
       '.load{fill:#f3d9a4;opacity:.45}.fail{fill:#d00}</style>',
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
   ];
-  // The siege's time: from the first load sample's predecessor to the last load sample.
+  // The siege's time: from the first load sample (taken as the siege starts) to the last.
   const loadIdx = rows.flatMap((r, i) => (r.phase === 'load' ? [i] : []));
   if (loadIdx.length) {
-    const from = ts[Math.max(0, (loadIdx[0] ?? 0) - 1)] ?? 0;
+    const from = ts[loadIdx[0] ?? 0] ?? 0;
     const to = ts[loadIdx.at(-1) ?? 0] ?? 0;
     for (const p of panels)
       out.push(`<rect x="${x(from)}" y="${p.top}" width="${x(to) - x(from)}" height="${p.height}" class="load"/>`);
