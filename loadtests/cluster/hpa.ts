@@ -29,10 +29,11 @@
  * view, with exactly one APPROVED payment of its amount; then each is cancelled and
  * must reach CANCELLED in both, its payment REFUNDED.
  *
- * Passes when: the HPA wanted more than minReplicas before the siege ended; no
- * steady request failed after the siege (the scale-in); every order is consistent.
+ * Passes when: the HPA wanted more than minReplicas before the siege ended; it was
+ * back at minReplicas within --scale-in-timeout s; no request failed after the
+ * siege (the scale-in); every order is consistent.
  * Writes <out>.json (parameters, figures, failures, the HPA's scalings, the
- * timeline), <out>.csv (the timeline) and <out>.svg (its plot, plot.ts); prints the
+ * timeline), <out>.csv (the timeline) and <out>.svg (its plot, timeline.ts); prints the
  * timeline and the figures. Exit 0 when it passes, 1 when not.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
