@@ -16,7 +16,12 @@ export default {
   // testTimeout is not honoured by jest, so it is set here for both.
   testTimeout: 120_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      // test/kit: the helpers the bench, the load tests and the stack tests share.
+      testMatch: ['<rootDir>/{packages,services}/*/src/**/*.spec.ts', '<rootDir>/test/kit/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

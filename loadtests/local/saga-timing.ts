@@ -6,28 +6,15 @@
  * every 5 ms, so the figure includes event propagation.
  */
 import { demoStores } from '@baedal/platform/contracts/demo';
+import { call, defaultBaseUrl, login as kitLogin } from '../../test/kit/api.ts';
+import { quantiles } from '../../test/kit/quantiles.ts';
 
-const base = process.env.BAEDAL_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? process.env.PORT ?? 8080}`;
+const base = defaultBaseUrl;
 const count = Number(process.argv[2] ?? 50);
 const store = demoStores[0];
 
-async function api<T>(
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = <T>(method: string, path: string, token?: string, body?: unknown) =>
+  call<T>(base, method, path, { token, body });
 
 async function must<T>(p: Promise<{ status: number; body: T }>, what: string): Promise<T> {
   const r = await p;
@@ -45,13 +32,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string): Prom
   }
 }
 
-const login = async (username: string) =>
-  (
-    await must(
-      api<{ accessToken: string }>('POST', '/api/auth/login', undefined, { username, password: 'demo-pass' }),
-      'login',
-    )
-  ).accessToken;
+const login = async (username: string) => (await kitLogin(base, username)).accessToken;
 
 const [customer, owner, rider] = [await login('alice'), await login('owner1'), await login('rider1')];
 
@@ -92,8 +73,7 @@ async function saga(): Promise<number> {
 
 const times: number[] = [];
 for (let i = 0; i < count; i++) times.push(await saga());
-times.sort((a, b) => a - b);
-const q = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
+const q = quantiles(times);
 console.log(
   `saga: ${count} sagas placed→completed through ${base}: p50=${q(50).toFixed(1)}ms p90=${q(90).toFixed(1)}ms p99=${q(99).toFixed(1)}ms max=${q(100).toFixed(1)}ms`,
 );

@@ -10,10 +10,12 @@
  *   with fetch, polling the eventual steps every 100 ms.
  */
 import autocannon from 'autocannon';
+import { DEMO_PASSWORD } from '@baedal/platform/contracts/demo';
+import { call, defaultBaseUrl, login as kitLogin } from '../../test/kit/api.ts';
+import { quantiles } from '../../test/kit/quantiles.ts';
 
-export const defaultBase =
-  process.env.BAEDAL_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? process.env.PORT ?? 8080}`;
-const password = process.env.PASSWORD ?? 'demo-pass';
+export const defaultBase = defaultBaseUrl;
+const password = process.env.PASSWORD ?? DEMO_PASSWORD;
 
 interface Threshold {
   metric: string;
@@ -36,45 +38,13 @@ export interface Summary {
 
 // ---- HTTP helpers -------------------------------------------------------------
 
-export async function api<T>(
-  base: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, body: body as T };
-}
-
-interface Login {
-  accessToken: string;
-  user: { storeId?: string };
-}
 interface StoreListing {
   id: string;
   open: boolean;
   location: { lat: number; lng: number };
 }
 
-export async function login(base: string, username: string): Promise<Login> {
-  const r = await api<Login>(base, 'POST', '/api/auth/login', { body: { username, password } });
-  if (r.status !== 200) throw new Error(`login as ${username}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const login = (base: string, username: string) => kitLogin(base, username, password);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,17 +58,12 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000)
   return undefined;
 }
 
-async function placeOrder(base: string, token: string, body: unknown, idempotencyKey: string) {
-  const res = await fetch(`${base}/api/orders`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-    },
-    body: JSON.stringify(body),
+function placeOrder(base: string, token: string, body: unknown, idempotencyKey: string) {
+  return call<{ id: string }>(base, 'POST', '/api/orders', {
+    token,
+    body,
+    headers: { 'idempotency-key': idempotencyKey },
   });
-  return { status: res.status, body: (await res.json()) as { id: string } };
 }
 
 // ---- siege --------------------------------------------------------------------
@@ -106,10 +71,10 @@ async function placeOrder(base: string, token: string, body: unknown, idempotenc
 /** siege.js setup(): log in as the customer, place one order, wait until the view has it. */
 export async function siegeSetup(base: string, customer = process.env.CUSTOMER_USER ?? 'alice') {
   const token = (await login(base, customer)).accessToken;
-  const stores = (await api<StoreListing[]>(base, 'GET', '/api/stores')).body;
+  const stores = (await call<StoreListing[]>(base, 'GET', '/api/stores')).body;
   const store = stores.find((s) => s.open);
   if (!store) throw new Error('no open store');
-  const menu = (await api<{ id: string }[]>(base, 'GET', `/api/stores/${store.id}/menu`)).body;
+  const menu = (await call<{ id: string }[]>(base, 'GET', `/api/stores/${store.id}/menu`)).body;
   const item = menu[0];
   if (!item) throw new Error(`store ${store.id} has no menu`);
   const order = {
@@ -127,7 +92,7 @@ export async function siegeSetup(base: string, customer = process.env.CUSTOMER_U
   if (placed.status !== 201) throw new Error(`placing the order: ${placed.status} ${JSON.stringify(placed.body)}`);
   const orderId = placed.body.id;
   const seen = await until(async () =>
-    (await api(base, 'GET', `/api/order-status/${orderId}`, { token })).status === 200 ? true : undefined,
+    (await call(base, 'GET', `/api/order-status/${orderId}`, { token })).status === 200 ? true : undefined,
   );
   if (!seen) throw new Error(`order ${orderId} did not reach the status view`);
   return { token, orderId };
@@ -209,9 +174,9 @@ export async function runOrderSaga(opts: { base: string; rate: number; holdSecon
   ]);
   const storeId = ownerLogin.user.storeId;
   if (!storeId) throw new Error('the owner owns no store');
-  const store = (await api<StoreListing[]>(base, 'GET', '/api/stores')).body.find((s) => s.id === storeId);
+  const store = (await call<StoreListing[]>(base, 'GET', '/api/stores')).body.find((s) => s.id === storeId);
   if (!store) throw new Error(`store ${storeId} is not listed`);
-  const item = (await api<{ id: string }[]>(base, 'GET', `/api/stores/${storeId}/menu`)).body[0];
+  const item = (await call<{ id: string }[]>(base, 'GET', `/api/stores/${storeId}/menu`)).body[0];
   if (!item) throw new Error('empty menu');
   const owner = ownerLogin.accessToken;
 
@@ -222,10 +187,10 @@ export async function runOrderSaga(opts: { base: string; rate: number; holdSecon
   let failed = 0;
   let checksFailed = 0;
   /** One request; `expect` lists the statuses that are not failures (polls expect 409). */
-  const call = async <T>(method: string, path: string, token: string, body?: unknown, expect = [200, 201]) => {
+  const counted = async <T>(method: string, path: string, token: string, body?: unknown, expect = [200, 201]) => {
     const t0 = performance.now();
     try {
-      const r = await api<T>(base, method, path, { token, body });
+      const r = await call<T>(base, method, path, { token, body });
       latencies.push(performance.now() - t0);
       requests++;
       if (!expect.includes(r.status)) {
@@ -243,7 +208,7 @@ export async function runOrderSaga(opts: { base: string; rate: number; holdSecon
 
   const saga = async (n: number) => {
     const started = performance.now();
-    const placed = await call<{ id: string }>('POST', '/api/orders', customer.accessToken, {
+    const placed = await counted<{ id: string }>('POST', '/api/orders', customer.accessToken, {
       storeId,
       items: [{ menuItemId: item.id, quantity: 1 }],
       deliveryAddress: { line: `saga ${n}`, lat: store.location.lat + 0.002, lng: store.location.lng + 0.002 },
@@ -251,26 +216,26 @@ export async function runOrderSaga(opts: { base: string; rate: number; holdSecon
     if (placed.status !== 201) return void checksFailed++;
     const orderId = placed.body.id;
     const inInbox = await until(async () => {
-      const r = await call<{ orderId: string }[]>('GET', '/api/store/orders?status=PAID', owner);
+      const r = await counted<{ orderId: string }[]>('GET', '/api/store/orders?status=PAID', owner);
       return r.status === 200 && r.body.some((o) => o.orderId === orderId) ? true : undefined;
     });
     if (!inInbox) return void checksFailed++;
     for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
-      if ((await call('POST', `/api/store/orders/${orderId}/${action}`, owner)).status !== 200)
+      if ((await counted('POST', `/api/store/orders/${orderId}/${action}`, owner)).status !== 200)
         return void checksFailed++;
     }
     const near = `lat=${store.location.lat}&lng=${store.location.lng}&radiusKm=3`;
     const delivery = await until(async () => {
-      const r = await call<{ id: string; orderId: string }[]>('GET', `/api/deliveries?${near}`, rider.accessToken);
+      const r = await counted<{ id: string; orderId: string }[]>('GET', `/api/deliveries?${near}`, rider.accessToken);
       return r.status === 200 ? r.body.find((x) => x.orderId === orderId) : undefined;
     });
     if (!delivery) return void checksFailed++;
     for (const action of ['pick', 'deliver']) {
-      const r = await call('POST', `/api/deliveries/${delivery.id}/${action}`, rider.accessToken);
+      const r = await counted('POST', `/api/deliveries/${delivery.id}/${action}`, rider.accessToken);
       if (r.status !== 200) return void checksFailed++;
     }
     const confirmed = await until(async () => {
-      const r = await call('POST', `/api/orders/${orderId}/confirm`, customer.accessToken, undefined, [200, 409]);
+      const r = await counted('POST', `/api/orders/${orderId}/confirm`, customer.accessToken, undefined, [200, 409]);
       return r.status === 200 ? true : undefined;
     });
     if (!confirmed) return void checksFailed++;
@@ -337,12 +302,6 @@ export async function runOrderSaga(opts: { base: string; rate: number; holdSecon
 }
 
 // ---- summary ------------------------------------------------------------------
-
-/** The p-th percentile (nearest rank) of a list of numbers; sorts a copy. */
-export function quantiles(values: number[]): (p: number) => number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
 

@@ -43,7 +43,6 @@ import {
   killNine,
   logSince,
   logTrail,
-  percentile,
   pool,
   report,
   secs,
@@ -55,6 +54,7 @@ import {
   viewEventsArrivedLate,
   viewEventsFilled,
 } from './support.ts';
+import { percentile } from '../kit/quantiles.ts';
 
 const SAGAS = Number(process.env.FAULT_CHAOS_SAGAS ?? 1000);
 const replicas = recordedReplicas();

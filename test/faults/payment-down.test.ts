@@ -10,7 +10,8 @@ import { startApp, stopApp } from '../../tools/stack/processes.ts';
 import { call } from '../integration/client.ts';
 import { gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver } from './saga.ts';
-import { admin, healStack, ms, percentile, report, secs, sql, sqlList, until } from './support.ts';
+import { admin, healStack, ms, report, secs, sql, sqlList, until } from './support.ts';
+import { percentile } from '../kit/quantiles.ts';
 
 const ATTEMPTS = 8;
 

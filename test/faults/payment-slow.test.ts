@@ -18,18 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver, type Cast } from './saga.ts';
-import {
-  clearPaymentFaults,
-  healStack,
-  ms,
-  percentile,
-  report,
-  secs,
-  setPaymentFaults,
-  sql,
-  sqlList,
-  until,
-} from './support.ts';
+import { clearPaymentFaults, healStack, ms, report, secs, setPaymentFaults, sql, sqlList, until } from './support.ts';
+import { percentile } from '../kit/quantiles.ts';
 
 const FAST_MS = 300;
 /**

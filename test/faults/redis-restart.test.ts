@@ -17,7 +17,8 @@ import { call } from '../integration/client.ts';
 import { describeProblems, orphanCharges, settle, type Tracked } from './audit.ts';
 import { plans, rng, weighted } from './plans.ts';
 import { casts, SagaDriver, SagaError, type Cast } from './saga.ts';
-import { clearPaymentFaults, healStack, ms, percentile, pool, report, secs, sleep, sql } from './support.ts';
+import { clearPaymentFaults, healStack, ms, pool, report, secs, sleep, sql } from './support.ts';
+import { percentile } from '../kit/quantiles.ts';
 
 const SAGAS = Number(process.env.FAULT_REDIS_SAGAS ?? 48);
 const OUTAGE_MS = Number(process.env.FAULT_REDIS_OUTAGE_MS ?? 10_000);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startApp, stopApp } from '../../tools/stack/processes.ts';
 import { call } from '../integration/client.ts';
 import { casts, SagaDriver, type Cast } from './saga.ts';
-import { healStack, ms, percentile, report, secs, sleep, until } from './support.ts';
+import { healStack, ms, report, secs, sleep, until } from './support.ts';
+import { percentile } from '../kit/quantiles.ts';
 
 const OUTAGE_MS = Number(process.env.FAULT_STORE_OUTAGE_MS ?? 60_000);
 const EVERY_MS = 1000;

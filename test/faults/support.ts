@@ -118,12 +118,6 @@ export function sqlTime(ms: number): string {
   return `'${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
 }
 
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 export const ms = (n: number): string => `${Math.round(n)} ms`;
 export const secs = (n: number): string => `${(n / 1000).toFixed(1)} s`;
 

@@ -1,45 +1,22 @@
 /**
  * A small HTTP client for black-box tests against the running local stack,
- * through the entry point exactly as app clients use it.
+ * through the entry point exactly as app clients use it (test/kit/api.ts bound
+ * to the stack under test).
  */
-export const BASE_URL =
-  process.env.BAEDAL_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? process.env.PORT ?? 8080}`;
+import * as kit from '../kit/api.ts';
 
-export interface Reply<T = unknown> {
-  status: number;
-  headers: Headers;
-  body: T;
+export type { Reply } from '../kit/api.ts';
+
+export const BASE_URL = kit.defaultBaseUrl;
+
+/** A call through the entry point of the stack under test. */
+export function call<T = unknown>(method: string, path: string, opts: kit.CallOptions = {}): Promise<kit.Reply<T>> {
+  return kit.call<T>(BASE_URL, method, path, opts);
 }
 
-export async function call<T = unknown>(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, headers: res.headers, body: body as T };
-}
-
+/** The access token of a demo account. */
 export async function login(username: string): Promise<string> {
-  const r = await call<{ accessToken: string }>('POST', '/api/auth/login', {
-    body: { username, password: 'demo-pass' },
-  });
-  if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.accessToken;
+  return (await kit.login(BASE_URL, username)).accessToken;
 }
 
 /** Polls until `probe` returns a value (not undefined) or the time is up. */

@@ -4,13 +4,13 @@
  * 429 problem and no stream), the customer service's open-stream gauge
  * counting them where they are held, and every stream ending when the token
  * that opened it expires. The short-lived token is signed the way the login
- * route signs (issueToken), with the local stack's demo secret and claims.
+ * route signs (test/kit/tokens.ts), with the local stack's demo secret and claims.
  */
 import { describe, expect, it } from '@jest/globals';
-import { issueToken, type AuthUser } from '@baedal/platform';
 import { demoUsers } from '@baedal/platform/contracts/demo';
 import { DEFAULT_MAX_STREAMS_PER_USER } from '../../services/customer/src/routes/sse.ts';
-import { appByName, appEnv } from '../../tools/stack/topology.ts';
+import { appByName } from '../../tools/stack/topology.ts';
+import { localToken } from '../kit/tokens.ts';
 import { BASE_URL, call, eventually, login, scrapeCounter } from './client.ts';
 import { placeOrder } from './flows.ts';
 
@@ -20,11 +20,8 @@ const openStreams = () => scrapeCounter(gaugeUrl, 'sse_streams_open', {});
 
 /** A token for `username` exactly like the local login's, but living `ttlSeconds`. */
 async function shortLivedToken(username: string, ttlSeconds: number): Promise<string> {
-  const env = appEnv(customer);
   const u = demoUsers.find((d) => d.username === username)!;
-  const user: AuthUser = { id: u.id, username: u.username, role: u.role };
-  const auth = { secret: env.JWT_SECRET, jwksUrl: undefined, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! };
-  return issueToken(auth, user, ttlSeconds);
+  return localToken({ id: u.id, username: u.username, role: u.role }, ttlSeconds);
 }
 
 /** An order of `token`'s customer that the status view already knows. */

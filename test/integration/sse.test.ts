@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { BASE_URL, call, eventually, login } from './client.ts';
 import { recordedReplicas } from '../../tools/stack/topology.ts';
 import { completeSaga, placeOrder } from './flows.ts';
+import { sseEvents } from '../kit/sse.ts';
 
 interface StreamedView {
   status: string;
@@ -23,27 +24,11 @@ async function collect(
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/event-stream');
   const views: StreamedView[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
   try {
-    while (!stop(views)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trim())
-          .join('\n');
-        if (data) {
-          views.push(JSON.parse(data) as StreamedView);
-          onView();
-        }
-      }
+    for await (const event of sseEvents(res.body!)) {
+      views.push(JSON.parse(event.data) as StreamedView);
+      onView();
+      if (stop(views)) break;
     }
   } finally {
     clearTimeout(timer);

@@ -15,6 +15,7 @@
  * 25): about 2.5 minutes for all five.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,12 +77,27 @@ interface Report {
   valid_rates: Record<string, unknown>;
 }
 
+/**
+ * Schemathesis' report, indented under ours. Its banners are drawn with '=' in
+ * pytest's shape ("==== 1 warning in 30.02s ===="), which a reader of the
+ * run's closing lines would take for a pytest session that ran no test; they
+ * are redrawn with '─' so the suite's own "N passed, N failed" line is the one
+ * that counts.
+ */
+function relay(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void {
+  readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    to.write(`  │ ${line.replace(/={3,}/g, (bar) => '─'.repeat(bar.length))}\n`);
+  });
+}
+
 function run(bin: string, args: string[], cwd: string, env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     // cwd: Schemathesis keeps a crash cache (.schemathesis/) in its working directory.
-    const child = spawn(bin, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    relay(child.stdout, process.stdout);
+    relay(child.stderr, process.stderr);
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('close', (code) => resolve(code ?? 1));
   });
 }
 

@@ -176,12 +176,20 @@ export async function stopProcess(id: string, marker: Marker, graceMs = 10_000):
 }
 
 /** Status code of GET url, or null when nothing answered within timeoutMs. */
-export function httpStatus(url: string, timeoutMs = 2_000): Promise<number | null> {
+export function httpStatus(
+  url: string,
+  timeoutMs = 2_000,
+  headers: Record<string, string> = {},
+): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? null);
-    });
+    const req = http.get(
+      url,
+      { agent: false, timeout: timeoutMs, headers: { ...headers, connection: 'close' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? null);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(null));
   });

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { codeHash, codeStampOf, writeCodeStamp } from './code-stamp.ts';
+import { appTokens } from './tokens.ts';
 import { parseBroker, recordBroker, recordedBroker, stackBroker } from './broker.ts';
 import type { Broker } from './broker.ts';
 import { renderComponents } from './components.ts';
@@ -156,9 +157,21 @@ async function appProbe(app: AppSpec): Promise<true | string> {
  */
 async function sidecarProbe(app: AppSpec, withApp: boolean): Promise<true | string> {
   if (!app.dapr) return true;
-  const url = `http://127.0.0.1:${app.dapr.httpPort}/v1.0/healthz${withApp ? '' : '/outbound'}`;
+  const base = `http://127.0.0.1:${app.dapr.httpPort}/v1.0`;
+  const url = `${base}/healthz${withApp ? '' : '/outbound'}`;
   const status = await httpStatus(url);
-  return status === 204 ? true : `${sidecarId(app)} ${new URL(url).pathname}: ${status ?? 'no answer'}`;
+  if (status !== 204) return `${sidecarId(app)} ${new URL(url).pathname}: ${status ?? 'no answer'}`;
+  if (!withApp) return true;
+  // The sidecar's health says nothing of its app health check: until a probe of the app
+  // has passed, it refuses every call to the app ("app is not in a healthy state"), and a
+  // loaded machine can make that last seconds after the app listens. A call to the app's
+  // /healthz through the sidecar (a call to itself, no access policy involved) answers 200
+  // only once the sidecar forwards to the app.
+  const id = serviceOf(app);
+  const through = await httpStatus(`${base}/invoke/${id}/method/healthz`, 2_000, {
+    'dapr-api-token': appTokens(id).daprApiToken,
+  });
+  return through === 200 ? true : `${sidecarId(app)} → ${app.name} /healthz: ${through ?? 'no answer'}`;
 }
 
 function logTails(app: AppSpec, lines: number): string {

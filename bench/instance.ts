@@ -1,0 +1,116 @@
+/**
+ * The stack instance this process drives (bound in run.ts before this module
+ * loads): its entry point and apps, root access to its MariaDB, and a start
+ * from empty data with fresh apps for every run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import * as brokerState from '../tools/stack/broker.ts';
+import * as kafka from '../tools/stack/kafka.ts';
+import * as paths from '../tools/stack/paths.ts';
+import * as stack from '../tools/stack/processes.ts';
+import { appTokens } from '../tools/stack/tokens.ts';
+import * as topology from '../tools/stack/topology.ts';
+import { round } from './figures.ts';
+import { redisQuery } from './redis.ts';
+import { instanceBroker, log } from './settings.ts';
+
+export const entry = `http://127.0.0.1:${topology.entryPort}`;
+const appNamed = (name: string) => {
+  const app = topology.appByName(name);
+  if (!app) throw new Error(`no app ${name}`);
+  return app;
+};
+export const orderApp = appNamed('order');
+export const paymentApp = appNamed('payment');
+export const customerApp = appNamed('customer');
+
+/** What the app would show its own sidecar: the bench calls sidecars as their apps do. */
+export const sidecarHeaders = (app: string) => ({ 'dapr-api-token': appTokens(app).daprApiToken });
+
+/** One command to the instance's Redis. */
+export const redis = (...args: string[]) => redisQuery(topology.infra.redis.port, ...args);
+
+/** Root over the socket: statement counters, outboxes, emptying the databases. */
+export async function rootDb(): Promise<mysql.Connection> {
+  return mysql.createConnection({ socketPath: paths.mariadbSocket(), user: 'root', multipleStatements: true });
+}
+
+function compileCacheEntries(): Set<string> {
+  const dir = topology.appEnv(orderApp).NODE_COMPILE_CACHE;
+  if (!dir || !fs.existsSync(dir)) return new Set();
+  return new Set(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }));
+}
+
+async function stopApps(): Promise<void> {
+  await Promise.all(
+    topology.apps
+      .filter((a) => stack.isRunning(a.name) || (a.dapr !== null && stack.isRunning(`${a.name}-dapr`)))
+      .map((a) => stack.stopApp(a.name)),
+  );
+}
+
+/**
+ * Every run starts from empty service databases, an empty Redis (streams, the
+ * view's state) and, on Kafka, an empty broker (formatted again at the start):
+ * data earlier runs left would make later runs slower (tables outgrow the buffer
+ * pool) and the figures depend on history; events of an earlier run would reach
+ * consumers whose databases no longer know them.
+ */
+async function resetData(): Promise<void> {
+  if (instanceBroker === 'kafka') {
+    if (stack.isRunning('kafka')) await stack.stopApp('kafka');
+    fs.rmSync(kafka.kafkaDataDir, { recursive: true, force: true });
+  }
+  await stack.startApp('mariadb');
+  await stack.startApp('redis');
+  const db = await rootDb();
+  try {
+    await db.query(
+      topology.apps.flatMap((a) => (a.database ? [`drop database if exists \`${a.database}\``] : [])).join('; '),
+    );
+  } finally {
+    await db.end();
+  }
+  const flushed = await redis('FLUSHALL');
+  if (flushed !== 'OK') throw new Error(`redis FLUSHALL: ${String(flushed)}`);
+}
+
+export interface StackStart {
+  wasRunning: boolean;
+  restartedForCache: boolean;
+  /** Whether the state folder was new (MariaDB initialised, migrations from scratch). */
+  newStateDir: boolean;
+  /** Seconds of `up` (infra, apps and sidecars until every /readyz answers), the first start when there were two. */
+  upSeconds: number;
+}
+
+export async function ensureStack(): Promise<StackStart> {
+  const newStateDir = !fs.existsSync(path.join(paths.dataDir, 'mariadb'));
+  // A stack remembers its broker and refuses to switch while any of it runs (a
+  // bench folder reused with another broker): take it down first, then switch.
+  if (brokerState.recordedBroker() !== instanceBroker) {
+    await stack.stackDown();
+    brokerState.recordBroker(instanceBroker);
+  }
+  const wasRunning = stack.isRunning('mariadb') || stack.isRunning('redis');
+  // Apps and sidecars start fresh every run: the code as it is now, rate limits off, idle memory after a start.
+  await stopApps();
+  log(`emptying the databases and Redis${instanceBroker === 'kafka' ? ' and Kafka' : ''} of the instance`);
+  await resetData();
+  const cached = compileCacheEntries();
+  const upStarted = performance.now();
+  await stack.stackUp({ broker: instanceBroker });
+  const upSeconds = round((performance.now() - upStarted) / 1000, 1);
+  // A module new to Node's compile cache (changed code, first run) was type-stripped at this
+  // start, which loads the stripper for good: start once more so idle memory is a warm start's.
+  // The Kafka instance measures no memory, so it keeps its first start.
+  const added = [...compileCacheEntries()].filter((f) => !cached.has(f)).length;
+  if (added > 0 && instanceBroker === 'redis') {
+    log(`${added} compile cache entries were new (changed code): starting the apps once more`);
+    await stopApps();
+    await stack.stackUp({ broker: instanceBroker });
+  }
+  return { wasRunning, restartedForCache: added > 0 && instanceBroker === 'redis', newStateDir, upSeconds };
+}
