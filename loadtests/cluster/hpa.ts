@@ -43,7 +43,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { demoStores } from '@baedal/platform/contracts/demo';
-import { api, siegeSetup } from '../local/scenarios.ts';
+import { call } from '../../test/kit/api.ts';
+import { siegeSetup } from '../local/scenarios.ts';
 import { plotTimeline, timelineCsv, type Phase, type Sample } from './timeline.ts';
 import type { SiegeJob, SiegeMessage } from './siege-worker.ts';
 
@@ -458,9 +459,9 @@ interface Found {
 }
 async function stateOf(id: string): Promise<Found> {
   const [order, view, payments] = await Promise.all([
-    api<{ status: string; totalAmount: number }>(base, 'GET', `/api/orders/${id}`, { token }),
-    api<{ status: string }>(base, 'GET', `/api/order-status/${id}`, { token }),
-    api<{ status: string; amount: number }[]>(base, 'GET', `/api/payments?orderId=${id}`, { token }),
+    call<{ status: string; totalAmount: number }>(base, 'GET', `/api/orders/${id}`, { token }),
+    call<{ status: string }>(base, 'GET', `/api/order-status/${id}`, { token }),
+    call<{ status: string; amount: number }[]>(base, 'GET', `/api/payments?orderId=${id}`, { token }),
   ]);
   const amount = order.body?.totalAmount;
   return {
@@ -498,7 +499,7 @@ async function allReach(status: string, payment: string): Promise<Map<string, Fo
 const notPaid = await allReach('PAID', 'APPROVED');
 let cancelFailed = 0;
 await eachLimited(orderIds, async (id) => {
-  const r = await api(base, 'POST', `/api/orders/${id}/cancel`, { token });
+  const r = await call(base, 'POST', `/api/orders/${id}/cancel`, { token });
   if (r.status !== 200) cancelFailed++;
 });
 const notCancelled = await allReach('CANCELLED', 'REFUNDED');

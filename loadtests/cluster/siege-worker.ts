@@ -5,7 +5,8 @@
  * since the last post ({ ok, failed }); at the end, the summary's figures.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { quantiles, runSiege } from '../local/scenarios.ts';
+import { quantiles } from '../../test/kit/quantiles.ts';
+import { runSiege } from '../local/scenarios.ts';
 
 export interface SiegeJob {
   base: string;
