@@ -5,7 +5,9 @@
 #   fuzz → Schemathesis (a client generated from the OpenAPI alone, every role)
 #   → fault tests (real
 #   processes stopped, killed, slowed) → the same integration tests on a second
-#   stack whose pub/sub is Kafka → the Helm chart against a real kube-apiserver.
+#   stack whose pub/sub is Kafka → the Helm chart against a real kube-apiserver
+#   → the chart on a real local Kubernetes (tools/cluster/test.sh: smoke, a saga
+#   and the integration tests through its Ingress, the HPA scaling out and in).
 # `npm run test:quick` stops after the integration tests.
 # A stack this script starts, it stops again; one already running is left running,
 # unless it runs other code than the work tree's: then it is restarted first.
@@ -27,7 +29,7 @@ node --version
 results="$(mktemp -d)"
 started_here=0
 # Every suite in order; `suite <name>` marks one as started.
-suites=(unit integration browser fuzz schemathesis faults kafka k8s)
+suites=(unit integration browser fuzz schemathesis faults kafka k8s cluster)
 ran=()
 suite() { ran+=("$1"); }
 finish() {
@@ -113,3 +115,13 @@ BAEDAL_TEST_RESULTS="$results" bash tools/test-kafka.sh
 step "Kubernetes: helm lint/template, kube-apiserver dry-run, skaffold schema, k6 types"
 suite k8s
 bash tools/k8s/check.sh
+
+# The local stack is done with: the cluster needs the cores and memory it held.
+if [[ $started_here == 1 ]]; then
+  step "stopping the stack this run started"
+  node tools/stack/stack.ts down >/dev/null
+  started_here=0
+fi
+step "Kubernetes cluster: the chart on a local node (smoke, a saga and the integration tests through the Ingress, HPA)"
+suite cluster
+BAEDAL_TEST_RESULTS="$results" bash tools/cluster/test.sh

@@ -575,7 +575,22 @@ status() {
 
 url() { printf 'http://127.0.0.1:%s\n' "$INGRESS_PORT"; }
 
+# The Debian packages the cluster runs on (the binaries `up` looks for).
+deps_missing() {
+  local cmd
+  for cmd in etcd containerd runc iptables conntrack openssl buildah ctr mmdebstrap; do
+    command -v "$cmd" >/dev/null 2>&1 || return 0
+  done
+  [[ ! -x /usr/lib/cni/bridge ]]
+}
+
+# install-deps [--if-missing]: with --if-missing, nothing (not even apt-get
+# update) when every package is there already.
 install_deps() {
+  if [[ "${1:-}" == --if-missing ]] && ! deps_missing; then
+    log "Debian packages present"
+    return 0
+  fi
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
@@ -600,14 +615,17 @@ case "${1:-}" in
     ;;
   smoke) KUBECTL="$(bin kubectl)" KUBECONFIG="$KUBECONFIG_ADMIN" INGRESS_URL="$(url)" \
     bash "$here/smoke.sh" ;;
-  install-deps) install_deps ;;
+  install-deps)
+    shift
+    install_deps "$@"
+    ;;
   dapr) dapr ;;
   baedal)
     shift
     baedal "$@"
     ;;
   *)
-    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|install-deps"
+    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|install-deps [--if-missing]"
     exit 2
     ;;
 esac
