@@ -3,26 +3,30 @@
  * runs it; on its own: `node loadtests/cluster/hpa.ts` against a cluster with the
  * chart installed by `npm run cluster -- baedal -f tools/cluster/hpa-values.yaml`).
  *
- * Through the Ingress, while a sampler records every 5 s the order HPA's current
- * and desired replicas and its CPU and memory utilization (`kubectl get hpa`), the
- * order pods (all, Ready, terminating), each pod's app-container CPU as
- * metrics-server reports it, and the request rate and failures of the load:
+ * Through the Ingress, while a sampler records every 5 s the HPA's current and
+ * desired replicas of the service under test (--service: customer, or order) and
+ * its CPU and memory utilization (`kubectl get hpa`), the service's pods (all,
+ * Ready, terminating), each pod's app-container CPU as metrics-server reports it,
+ * and the request rate and failures of the load:
  *
  *   baseline  --baseline s of steady traffic only;
  *   load      the seed's `siege -c20 -t40S`: 20 connections, closed loop, no think
- *             time, for 40 s, on GET /api/orders/{id} (the order service's read of
- *             one order: token check, a MariaDB query, the view), beside the
- *             steady traffic;
+ *             time, for 40 s, on the seed's route, the status view
+ *             GET /api/order-status/{id} (customer: token check, a state-store read
+ *             through the sidecar); with --service order on GET /api/orders/{id}
+ *             (a MariaDB read); beside the steady traffic;
  *   scale-in  the steady traffic alone until the HPA is back at minReplicas with no
- *             order pod terminating (at most --scale-in-timeout s), then --tail s.
+ *             pod of the service terminating (at most --scale-in-timeout s), then
+ *             --tail s.
  *
  * The steady traffic is an open loop of --steady-rate (5) requests/s throughout:
  * in every five, two orders placed (POST /api/orders with an Idempotency-Key: the
  * order service charges the payment through its sidecar), two reads of the latest
  * order from the order service, one read of the status view (customer service).
- * Placing orders is what needs a pod's sidecar; so the moment an order pod starts
- * terminating (a watch), 20 more orders follow over 2 s, while the Ingress may
- * still route to that pod.
+ * The moment a pod of the service starts terminating (a watch), 20 more requests
+ * that need that pod's sidecar follow over 2 s (status-view reads; orders placed
+ * for the order service), while the Ingress may still route to that pod. Only a
+ * 2xx counts as served.
  *
  * Afterwards every order placed (a failed placement is replayed with its key, as a
  * client would) must be consistent: PAID in the order service and in the status
@@ -54,7 +58,7 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: process.env.BAEDAL_URL ?? 'http://127.0.0.1:18080' },
     namespace: { type: 'string', default: process.env.BAEDAL_CLUSTER_NAMESPACE ?? 'baedal' },
     release: { type: 'string', default: 'baedal' },
-    service: { type: 'string', default: 'order' },
+    service: { type: 'string', default: 'customer' },
     connections: { type: 'string', default: '20' },
     duration: { type: 'string', default: '40' },
     baseline: { type: 'string', default: '15' },
@@ -68,6 +72,20 @@ const { values: args } = parseArgs({
 const base = args.url.replace(/\/+$/, '');
 const ns = args.namespace;
 const name = `${args.release}-${args.service}`;
+/**
+ * Per service under test: the route the siege reads, and the request that needs a
+ * pod's sidecar, sent in a burst the moment one of its pods starts terminating.
+ */
+const targets: Record<string, { siegePath: string; burst: 'place' | 'view' }> = {
+  // The seed's siege: the status view, which the customer service reads from the
+  // Dapr state store through its sidecar.
+  customer: { siegePath: '/api/order-status/{id}', burst: 'view' },
+  // The order service's read of one order; placing one charges through its sidecar.
+  order: { siegePath: '/api/orders/{id}', burst: 'place' },
+};
+const target = targets[args.service];
+if (!target) throw new Error(`--service must be one of ${Object.keys(targets).join(', ')}, not ${args.service}`);
+const { siegePath } = target;
 const selector = `app.kubernetes.io/instance=${args.release},app.kubernetes.io/component=${args.service}`;
 const num = (v: string) => Number(v);
 const intervalMs = num(args.interval) * 1000;
@@ -328,8 +346,8 @@ const steadyLoop = (async () => {
   }
 })();
 
-// The moment an order pod starts terminating (a watch, not the 5 s sampler), 20 more
-// orders over the next 2 s: the pod's remaining seconds behind the Ingress are when
+// The moment a pod of the service starts terminating (a watch, not the 5 s sampler), 20
+// more of the requests that need its sidecar over the next 2 s: the pod's remaining seconds behind the Ingress are when
 // a request could still reach an app whose sidecar has gone.
 const seenTerminating = new Set<string>();
 const terminations: { t: number; pod: string }[] = [];
@@ -355,8 +373,8 @@ createInterface({ input: watcher.stdout }).on('line', (line) => {
   if (!pod || !deleting || seenTerminating.has(pod)) return;
   seenTerminating.add(pod);
   terminations.push({ t: Math.round(now() * 10) / 10, pod });
-  log(`${pod} terminating: 20 orders over 2 s`);
-  for (let i = 0; i < 20; i++) setTimeout(() => track(steadyRequest('place', 'burst')), i * 100);
+  log(`${pod} terminating: 20 × ${target.burst} over 2 s`);
+  for (let i = 0; i < 20; i++) setTimeout(() => track(steadyRequest(target.burst, 'burst')), i * 100);
 });
 
 // ---- baseline, load, scale-in --------------------------------------------------------------
@@ -366,7 +384,6 @@ await sleep(num(args.baseline) * 1000);
 
 phase = 'load';
 const siegeStart = now();
-const siegePath = '/api/orders/{id}';
 log(`load: ${args.connections} connections for ${args.duration}s on GET ${siegePath.replace('{id}', siegeOrderId)}`);
 const siegeResult = await new Promise<Extract<SiegeMessage, { type: 'done' }>>((resolve, reject) => {
   const worker = new Worker(new URL('./siege-worker.ts', import.meta.url), {
@@ -559,7 +576,10 @@ const checks = [
 const csv = timelineCsv(timeline);
 mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(`${args.out}.csv`, csv);
-writeFileSync(`${args.out}.svg`, plotTimeline(csv, cpuTarget !== undefined ? { cpuTarget } : {}));
+writeFileSync(
+  `${args.out}.svg`,
+  plotTimeline(csv, { service: args.service, ...(cpuTarget !== undefined ? { cpuTarget } : {}) }),
+);
 writeFileSync(
   `${args.out}.json`,
   `${JSON.stringify(
@@ -569,7 +589,7 @@ writeFileSync(
         url: base,
         target: `deployment/${name} in namespace ${ns}`,
         siege: `${args.connections} connections, ${args.duration}s, GET ${siegePath}`,
-        steady: `${args['steady-rate']} requests/s: per 5, 2 POST /api/orders, 2 GET /api/orders/{id}, 1 GET /api/order-status/{id}; 20 POST /api/orders over 2 s when an order pod starts terminating`,
+        steady: `${args['steady-rate']} requests/s: per 5, 2 POST /api/orders, 2 GET /api/orders/{id}, 1 GET /api/order-status/{id}; 20 ${target.burst === 'place' ? 'POST /api/orders' : 'GET /api/order-status/{id}'} over 2 s when a ${args.service} pod starts terminating`,
         baselineSeconds: num(args.baseline),
         sampleSeconds: num(args.interval),
         hpa: {
@@ -597,7 +617,7 @@ console.log(
   `HPA scalings (s after start; lastScaleTime is whole seconds):\n${rescales.map((r) => `  ${r.t}s to ${r.to}`).join('\n') || '  none'}`,
 );
 console.log(
-  `order pods terminating (s after start):\n${terminations.map((x) => `  ${x.t}s ${x.pod}`).join('\n') || '  none'}`,
+  `${args.service} pods terminating (s after start):\n${terminations.map((x) => `  ${x.t}s ${x.pod}`).join('\n') || '  none'}`,
 );
 console.log(`\nfigures:\n${JSON.stringify(figures, null, 2)}`);
 if (failures.length)

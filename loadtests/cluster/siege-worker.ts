@@ -43,7 +43,8 @@ const ticker = setInterval(flush, 1000);
 const summary = await runSiege({
   ...job,
   onResponse: (status) => {
-    if (status >= 200 && status < 400) ok++;
+    // Served means a 2xx: a 429 or a redirect is not work the service did.
+    if (status >= 200 && status < 300) ok++;
     else {
       failed++;
       const key = status ? `status ${status}` : 'errors';

@@ -2,7 +2,7 @@
  * The timeline of loadtests/cluster/hpa.ts: one sample every few seconds, as CSV,
  * and its plot as a self-contained SVG drawn here (no plotting library).
  *
- *   node loadtests/cluster/timeline.ts docs/measurements/hpa-scale-out.csv [--cpu-target 70] > plot.svg
+ *   node loadtests/cluster/timeline.ts docs/measurements/hpa-scale-out.csv [--cpu-target 70] [--service customer] > plot.svg
  *
  * The plot has four panels over the same time axis, the siege's time shaded:
  * replicas (the HPA's desired and current, the Ready and the terminating pods),
@@ -171,7 +171,8 @@ function panel(
 }
 
 /** The SVG of a timeline CSV (timelineCsv's columns). */
-export function plotTimeline(csv: string, opts: { cpuTarget?: number } = {}): string {
+export function plotTimeline(csv: string, opts: { cpuTarget?: number; service?: string } = {}): string {
+  const service = opts.service ?? 'customer';
   const rows = parseCsv(csv);
   const n = (r: Row, c: keyof Row) => (r[c] === '' ? null : Number(r[c]));
   const ts = rows.map((r) => Number(r.t_s));
@@ -207,7 +208,7 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number } = {}): st
     );
   }
   out.push(
-    panel(panels[0].top, panels[0].height, 'Order pods', ts, x, [
+    panel(panels[0].top, panels[0].height, `${service.charAt(0).toUpperCase()}${service.slice(1)} pods`, ts, x, [
       { label: 'Ready pods', color: '#138a36', values: rows.map((r) => n(r, 'pods_ready')), step: true, width: 4 },
       {
         label: 'terminating',
@@ -228,7 +229,7 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number } = {}): st
     panel(
       panels[1].top,
       panels[1].height,
-      'CPU of the order app container (HPA utilization, % of its request)',
+      `CPU of the ${service} app container (HPA utilization, % of its request)`,
       ts,
       x,
       [{ label: 'HPA CPU utilization', color: '#7a3db8', values: rows.map((r) => n(r, 'hpa_cpu_utilization_pct')) }],
@@ -271,15 +272,20 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number } = {}): st
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'cpu-target': { type: 'string' } },
+    options: { 'cpu-target': { type: 'string' }, service: { type: 'string', default: 'customer' } },
   });
   const file = positionals[0];
   if (!file) {
-    console.error('usage: node loadtests/cluster/timeline.ts TIMELINE.csv [--cpu-target 70] > plot.svg');
+    console.error(
+      'usage: node loadtests/cluster/timeline.ts TIMELINE.csv [--cpu-target 70] [--service customer] > plot.svg',
+    );
     process.exit(2);
   }
   const target = values['cpu-target'];
   process.stdout.write(
-    plotTimeline(readFileSync(file, 'utf8'), target !== undefined ? { cpuTarget: Number(target) } : {}),
+    plotTimeline(readFileSync(file, 'utf8'), {
+      service: values.service,
+      ...(target !== undefined ? { cpuTarget: Number(target) } : {}),
+    }),
   );
 }
