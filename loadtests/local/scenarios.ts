@@ -105,8 +105,13 @@ export async function runSiege(opts: {
   durationSeconds: number;
   token: string;
   orderId: string;
+  /** The route under siege (default `/api/order-status/{id}`); `{id}` stands for orderId. */
+  path?: string;
   onTick?: (secondsElapsed: number) => void;
+  /** Every answer's status as it arrives; 0 for a request that got none (connection error, timeout). */
+  onResponse?: (status: number) => void;
 }): Promise<Summary> {
+  const path = opts.path ?? '/api/order-status/{id}';
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   let tick = 0;
@@ -114,7 +119,7 @@ export async function runSiege(opts: {
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${opts.base}/api/order-status/${opts.orderId}`,
+        url: `${opts.base}${path.replace('{id}', opts.orderId)}`,
         connections: opts.connections,
         duration: opts.durationSeconds,
         headers: { authorization: `Bearer ${opts.token}` },
@@ -125,7 +130,9 @@ export async function runSiege(opts: {
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latencies.push(responseTime);
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+      opts.onResponse?.(statusCode);
     });
+    instance.on('reqError', () => opts.onResponse?.(0));
   });
   if (ticker) clearInterval(ticker);
   const failures: Record<string, number> = {};
@@ -136,7 +143,7 @@ export async function runSiege(opts: {
   const requests = latencies.length + (result.errors ?? 0);
   const summary: Summary = {
     scenario: 'siege',
-    shape: `${opts.connections} connections (k6: looping VUs) for ${opts.durationSeconds}s, GET /api/order-status/{id}`,
+    shape: `${opts.connections} connections (k6: looping VUs) for ${opts.durationSeconds}s, GET ${path}`,
     durationSeconds: result.duration,
     requests,
     failed,

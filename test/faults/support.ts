@@ -94,13 +94,28 @@ export async function clearPaymentFaults(): Promise<void> {
   }
 }
 
-/** Read-only SQL as root over the socket; rows of tab-separated columns. */
+/**
+ * MariaDB's client as root: over the local stack's socket, or the command
+ * BAEDAL_SQL_COMMAND names (a JSON array; the client's arguments follow it),
+ * e.g. `kubectl exec` into a cluster's MariaDB pod (tools/cluster/test.sh).
+ */
+function sqlClient(): string[] {
+  const given = process.env.BAEDAL_SQL_COMMAND;
+  if (!given) return ['mariadb', '--no-defaults', `--socket=${mariadbSocket()}`, '-uroot'];
+  const argv: unknown = JSON.parse(given);
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string'))
+    throw new Error(`BAEDAL_SQL_COMMAND must be a JSON array of strings, not ${given}`);
+  return argv as string[];
+}
+
+/** Read-only SQL as root; rows of tab-separated columns. */
 export function sql(query: string): Promise<string[][]> {
   if (!/^\s*(select|with)\b/i.test(query)) throw new Error('the fault tests only read the databases');
+  const [client, ...clientArgs] = sqlClient();
   return new Promise((resolve, reject) => {
     execFile(
-      'mariadb',
-      ['--no-defaults', `--socket=${mariadbSocket()}`, '-uroot', '--batch', '--skip-column-names', '-e', query],
+      client!,
+      [...clientArgs, '--batch', '--skip-column-names', '-e', query],
       { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`sql failed: ${stderr || err.message}\n${query}`));

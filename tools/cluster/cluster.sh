@@ -8,6 +8,7 @@
 #   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
+#   npm run cluster -- baedal -f more-values.yaml   # the same with more values files on top
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
 #
@@ -393,6 +394,20 @@ up() {
   log "up ($cold) in $((SECONDS - started))s; kubectl: npm run cluster -- kubectl ..., or KUBECONFIG=$KUBECONFIG_ADMIN"
 }
 
+# pods_ready NAMESPACE SECONDS: every pod Ready. helm --wait waits for a
+# rollout's new pods only; the old ones may still be draining (a service pod's
+# sidecar keeps serving its app for dapr.blockShutdownSeconds), and
+# `kubectl wait --all` would wait on a pod that is going away until it times
+# out. So: until no pod is terminating, then every pod Ready.
+pods_ready() {
+  local ns=$1 limit=$2 started=$SECONDS
+  while [[ -n "$(kc -n "$ns" get pods -o jsonpath='{.items[?(@.metadata.deletionTimestamp)].metadata.name}')" ]]; do
+    ((SECONDS - started < limit)) || die "pods of $ns still terminating after ${limit}s"
+    sleep 1
+  done
+  kc -n "$ns" wait --for=condition=Ready pod --all --timeout="$((limit - (SECONDS - started)))s" >/dev/null
+}
+
 # ---- Dapr ----------------------------------------------------------------------
 
 DAPR_NAMESPACE=dapr-system
@@ -430,7 +445,7 @@ dapr() {
     --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
     --set dapr_sidecar_injector.sidecarDropALLCapabilities=true \
     --wait --timeout 5m >/dev/null
-  kc -n "$DAPR_NAMESPACE" wait --for=condition=Ready pod --all --timeout=180s >/dev/null
+  pods_ready "$DAPR_NAMESPACE" 180
   log "Dapr control plane ready in $((SECONDS - started))s"
 }
 
@@ -438,7 +453,16 @@ dapr() {
 
 BAEDAL_NAMESPACE="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
 
+# baedal [-f VALUES]...: more values files after the trial's and ours.
 baedal() {
+  local extra=() f
+  while (($#)); do
+    [[ "$1" == -f && $# -ge 2 ]] || die "baedal takes only -f VALUES_FILE arguments"
+    f="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+    [[ -f "$f" ]] || die "no values file $2"
+    extra+=(-f "$f")
+    shift 2
+  done
   running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
   kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
     die "no Dapr control plane: npm run cluster -- dapr"
@@ -452,12 +476,12 @@ baedal() {
   kc label --overwrite namespace "$BAEDAL_NAMESPACE" \
     pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
     pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
-  log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml)"
+  log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml${extra[*]:+ ${extra[*]}})"
   helm_ upgrade --install baedal "$root/charts/baedal" --namespace "$BAEDAL_NAMESPACE" \
-    -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" \
+    -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" "${extra[@]}" \
     --set-string "image.tag=$tag,database.inCluster.image.tag=${mariadb##*:},redis.inCluster.image.tag=${redis##*:}" \
     --wait --timeout 10m >/dev/null
-  kc -n "$BAEDAL_NAMESPACE" wait --for=condition=Ready pod --all --timeout=300s >/dev/null
+  pods_ready "$BAEDAL_NAMESPACE" 300
   log "baedal ready in $((SECONDS - started))s on $(url)"
 }
 
@@ -551,7 +575,22 @@ status() {
 
 url() { printf 'http://127.0.0.1:%s\n' "$INGRESS_PORT"; }
 
+# The Debian packages the cluster runs on (the binaries `up` looks for).
+deps_missing() {
+  local cmd
+  for cmd in etcd containerd runc iptables conntrack openssl buildah ctr mmdebstrap; do
+    command -v "$cmd" >/dev/null 2>&1 || return 0
+  done
+  [[ ! -x /usr/lib/cni/bridge ]]
+}
+
+# install-deps [--if-missing]: with --if-missing, nothing (not even apt-get
+# update) when every package is there already.
 install_deps() {
+  if [[ "${1:-}" == --if-missing ]] && ! deps_missing; then
+    log "Debian packages present"
+    return 0
+  fi
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
@@ -576,11 +615,19 @@ case "${1:-}" in
     ;;
   smoke) KUBECTL="$(bin kubectl)" KUBECONFIG="$KUBECONFIG_ADMIN" INGRESS_URL="$(url)" \
     bash "$here/smoke.sh" ;;
-  install-deps) install_deps ;;
+  install-deps)
+    shift
+    install_deps "$@"
+    ;;
+  # Every binary of the cluster into the cache (about 45 min cold on 2 cores; then instant).
+  build) bash "$here/build.sh" all >/dev/null ;;
   dapr) dapr ;;
-  baedal) baedal ;;
+  baedal)
+    shift
+    baedal "$@"
+    ;;
   *)
-    log "usage: npm run cluster -- up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal|install-deps"
+    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|install-deps [--if-missing]"
     exit 2
     ;;
 esac

@@ -91,7 +91,15 @@ short="$(k exec "${pods[0]}" -- /smoke-echo lookup smoke-echo)" || fail "the sho
 [[ "$short" == "$cluster_ip" ]] || fail "smoke-echo (short) resolved to '$short'"
 log "2. DNS: smoke-echo.$ns.svc.cluster.local and smoke-echo -> $cluster_ip"
 
-# 3. Through the ClusterIP, from a pod: both replicas answer.
+# 3. Through the ClusterIP, from a pod: both replicas answer. Ready pods reach
+# kube-proxy's rules through the EndpointSlice controller and kube-proxy's next
+# sync (a second or more on a loaded node); until then the ClusterIP rejects
+# (connection refused). So: a first answer within 60 tries, then every one.
+for i in $(seq 60); do
+  k exec "${pods[0]}" -- /smoke-echo get "http://smoke-echo/" >/dev/null 2>&1 && break
+  ((i < 60)) || fail "no answer through the ClusterIP $cluster_ip in 60 tries, half a second apart"
+  sleep 0.5
+done
 declare -A seen=()
 for _ in $(seq 40); do
   who="$(k exec "${pods[0]}" -- /smoke-echo get "http://smoke-echo/")" || fail "GET via the Service failed"

@@ -10,7 +10,8 @@
 # changing a pin builds a new binary and never reuses a stale one. PKG is built
 # from the module in DIR with LDFLAGS (plus -s -w). The caller defines
 # `version_of BINARY`, which prints the version the binary reports; a build
-# that reports anything but VERSION fails. stdout carries exactly one line, the
+# that reports anything but VERSION fails. With BAEDAL_CACHED_ONLY=1 nothing is
+# built: exit 3 when the binary is not in the cache. stdout carries exactly one line, the
 # path; progress and errors go to stderr. Concurrent builders of the same
 # binary wait for each other (flock).
 
@@ -47,6 +48,11 @@ go_build_cached() {
   if [[ -x "$out" ]]; then
     printf '%s\n' "$(cd "$out_dir" && pwd -P)/$tag"
     return 0
+  fi
+  # BAEDAL_CACHED_ONLY=1: a question, not a build (exit 3 when the binary is not cached).
+  if [[ "${BAEDAL_CACHED_ONLY:-}" == 1 ]]; then
+    printf '[%s] not cached: %s\n' "$tag" "$out" >&2
+    return 3
   fi
 
   if ! command -v go >/dev/null 2>&1; then

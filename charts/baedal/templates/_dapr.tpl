@@ -72,6 +72,15 @@ dapr.io/log-as-json: {{ $d.logAsJson | quote }}
 dapr.io/enable-metrics: "true"
 dapr.io/metrics-port: {{ $d.metricsPort | quote }}
 dapr.io/graceful-shutdown-seconds: {{ $d.gracefulShutdownSeconds | quote }}
+{{- /*
+Kubernetes sends SIGTERM to both containers at once, but the app keeps taking
+requests through its preStop pause (until every proxy has dropped the pod) and
+finishes those in flight: its sidecar must serve it until then, not quit at
+once (a placed order would find no sidecar to charge the payment through).
+*/}}
+{{- with $d.blockShutdownSeconds }}
+dapr.io/block-shutdown-duration: {{ printf "%ds" (int .) | quote }}
+{{- end }}
 {{- /* The operator resolves the components' secretKeyRefs; the sidecar needs no Kubernetes API access. */}}
 dapr.io/disable-builtin-k8s-secret-store: "true"
 dapr.io/sidecar-cpu-request: {{ $r.requests.cpu | quote }}

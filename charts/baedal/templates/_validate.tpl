@@ -65,6 +65,10 @@ listing every problem. Called from order.yaml, so it runs on every render.
 {{- $errors = append $errors (printf "%s.resources.requests.cpu: the HPA's CPU target is a percentage of this request; it must be set" $svc) -}}
 {{- end -}}
 {{- end -}}
+{{- $grace := int (include "baedal.terminationGracePeriodSeconds" .) -}}
+{{- if gt (add (int $v.dapr.blockShutdownSeconds) (int $v.dapr.gracefulShutdownSeconds)) $grace -}}
+{{- $errors = append $errors (printf "dapr.blockShutdownSeconds + dapr.gracefulShutdownSeconds: %d s is more than the pods' terminationGracePeriodSeconds (%d): the kubelet would kill the sidecar before it drains" (add (int $v.dapr.blockShutdownSeconds) (int $v.dapr.gracefulShutdownSeconds)) $grace) -}}
+{{- end -}}
 {{- if and $v.loadtest.enabled (not $v.app.demoData) (not $v.loadtest.password) -}}
 {{- $errors = append $errors "loadtest.enabled: the k6 scripts log in as demo users; set app.demoData=true, or loadtest.users and loadtest.password for real accounts" -}}
 {{- end -}}

@@ -27,6 +27,14 @@ with a context dict:
 {{- end -}}
 {{- end -}}
 
+{{/*
+Seconds a terminating pod gets before the kubelet kills what still runs: the
+app's preStop pause (5 s) and drain (at most 8 s, serve.ts), and its sidecar's
+blocked shutdown and drain (dapr.blockShutdownSeconds + dapr.gracefulShutdownSeconds,
+which validateValues holds to this).
+*/}}
+{{- define "baedal.terminationGracePeriodSeconds" -}}30{{- end -}}
+
 {{- define "baedal.podSecurityContext" -}}
 runAsNonRoot: true
 runAsUser: {{ .Values.securityContext.runAsUser }}
@@ -116,7 +124,7 @@ spec:
         - name: {{ . }}
         {{- end }}
       {{- end }}
-      terminationGracePeriodSeconds: 30
+      terminationGracePeriodSeconds: {{ include "baedal.terminationGracePeriodSeconds" . }}
       containers:
         - name: {{ .name }}
           image: {{ include "baedal.image" . | quote }}
