@@ -12,12 +12,6 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { envStack } from '../../tools/stack/env-instance.ts';
 import { stackInstance } from '../../tools/stack/instance.ts';
 
-/** Apart from the stacks tools/test.sh runs (offsets 0 and 1000) and the bench's (3000, 11000). */
-const secondOffset = envStack.topology.portOffset === 7000 ? 7500 : 7000;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baedal-second-stack-'));
-const envBefore = { ...process.env };
-const second = stackInstance({ dir, portOffset: secondOffset });
-
 /** Every port an instance's processes listen on. */
 function portsOf(topology: typeof envStack.topology): number[] {
   const { infra, apps } = topology;
@@ -26,6 +20,22 @@ function portsOf(topology: typeof envStack.topology): number[] {
     ...apps.flatMap((a) => [a.appPort, ...(a.dapr ? Object.values(a.dapr) : [])]),
   ];
 }
+
+/**
+ * The second instance's offset: the first of a few, apart from the stacks
+ * tools/test.sh runs (0, 1000, 2500) and the bench's (3000, 11000), whose
+ * ports miss every port of the stack under test. Offsets are not enough by
+ * themselves: two offsets 6000 apart put one stack's apps on the other's
+ * sidecar ports (3101 + 7000 = 9101 + 1000).
+ */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baedal-second-stack-'));
+const testedPorts = portsOf(envStack.topology);
+const secondOffset = [7000, 7500, 8500, 9500].find((offset) =>
+  portsOf(stackInstance({ dir, portOffset: offset }).topology).every((p) => !testedPorts.includes(p)),
+);
+if (secondOffset === undefined) throw new Error('no port offset apart from the stack under test');
+const envBefore = { ...process.env };
+const second = stackInstance({ dir, portOffset: secondOffset });
 
 afterAll(async () => {
   await second.down();
