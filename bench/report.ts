@@ -101,6 +101,18 @@ export interface RedisRun {
   kafkaResult: KafkaPart | { error: string } | undefined;
 }
 
+/**
+ * CPU ms per order of the stack's own processes (services, sidecars, MariaDB,
+ * Redis): the load generator and the floors are the bench's, not an order's.
+ */
+function stackCpuPerOrder(perOrder: Record<string, number>): number {
+  const ours = Object.entries(perOrder).filter(([name]) => name !== 'bench' && !name.endsWith(' floor'));
+  return round(
+    ours.reduce((sum, [, ms]) => sum + ms, 0),
+    2,
+  );
+}
+
 /** The report of a run on Redis (--broker redis or both). */
 export function reportRedis(r: RedisRun): void {
   const { stackStart, memIdle, orders, view, readCeiling, hop, hopThroughput, events, memAfter, kafkaResult } = r;
@@ -120,6 +132,8 @@ export function reportRedis(r: RedisRun): void {
       : {}),
     maxServiceRssMb: Math.round(maxRss(memIdle.services)),
     maxSidecarRssMb: Math.round(maxRss(memIdle.sidecars)),
+    cpuPerOrderMs: stackCpuPerOrder(orders.cpuMsPerOrder),
+    statementsPerOrder: orders.statements.Questions ?? 0,
   };
   const targets = {
     orderRatio: summary.orderRatio >= 0.35,
@@ -129,6 +143,8 @@ export function reportRedis(r: RedisRun): void {
     ...(kafkaOk ? { kafkaEventP99Ms: Math.round(kafkaOk.events.p99) <= eventTargetMs } : {}),
     maxServiceRssMb: summary.maxServiceRssMb <= 80,
     maxSidecarRssMb: summary.maxSidecarRssMb <= 40,
+    cpuPerOrderMs: summary.cpuPerOrderMs <= 6,
+    statementsPerOrder: summary.statementsPerOrder <= 10,
   };
   const machine = machineInfo();
 
@@ -159,6 +175,12 @@ export function reportRedis(r: RedisRun): void {
       `answered ${orders.max.rps}/s, events done +${orders.max.drainSeconds}s; errors ${fails(orders.max)}; ` +
         `other load ${orders.cpu.otherCores} cores`,
       `orderRatio ${summary.orderRatio} (>= 0.35 ${mark(targets.orderRatio)})`,
+    ],
+    [
+      'per order (max run and its backlog)',
+      `${summary.cpuPerOrderMs} ms CPU`,
+      `${summary.statementsPerOrder} MariaDB statements`,
+      `cpuPerOrderMs <= 6 ${mark(targets.cpuPerOrderMs)}, statementsPerOrder <= 10 ${mark(targets.statementsPerOrder)}`,
     ],
     [`orders at ${orders.half.rate}/s (half)`, lat(orders.half.latency), `errors ${fails(orders.half)}`, ''],
     [
@@ -225,7 +247,7 @@ export function reportRedis(r: RedisRun): void {
     }
     memRows.push([`max ${group}`, `${maxRss(idle)} MB`, '', '', '', `${maxRss(after)} MB`]);
   }
-  const line = `bench: orderRatio=${summary.orderRatio.toFixed(2)} readRatio=${summary.readRatio.toFixed(2)} hopP50Ms=${summary.hopP50Ms.toFixed(1)} eventP99Ms=${summary.eventP99Ms} maxServiceRssMb=${summary.maxServiceRssMb} maxSidecarRssMb=${summary.maxSidecarRssMb}`;
+  const line = `bench: orderRatio=${summary.orderRatio.toFixed(2)} readRatio=${summary.readRatio.toFixed(2)} hopP50Ms=${summary.hopP50Ms.toFixed(1)} eventP99Ms=${summary.eventP99Ms} maxServiceRssMb=${summary.maxServiceRssMb} maxSidecarRssMb=${summary.maxSidecarRssMb} cpuPerOrderMs=${summary.cpuPerOrderMs} statementsPerOrder=${summary.statementsPerOrder}`;
   const elapsedSeconds = round((Date.now() - t0) / 1000, 1);
 
   const file = writeResult({
