@@ -7,10 +7,11 @@
  *    the contracts (tools/k8s/chart-routes.ts): the /api prefixes as the edge
  *    proxies them locally (services/edge/src/domain/route-table.ts), the
  *    fault-injection ones only when the services run with
- *    FAULT_INJECTION=true, and to the edge only what it serves the public (the
- *    login route, the web UI's files, /openapi.json and /asyncapi.json,
- *    /problems); no route reaches a probe or metrics path (/healthz, /readyz,
- *    /metrics);
+ *    FAULT_INJECTION=true, and everything else (Prefix `/`) to the edge; every
+ *    path passes ingress-nginx's strict path validation (`^[A-Za-z0-9/_-]+$`);
+ *    the edge's pages (web UI, /openapi.json, /asyncapi.json, /problems) reach
+ *    the edge; no route reaches a service's probe or metrics path (/healthz,
+ *    /readyz, /metrics) — the edge hides its own from forwarded requests;
  * 2. every `dapr.io/*` pod annotation is one the pinned Dapr sidecar injector
  *    knows (a misspelt annotation is silently ignored by Dapr);
  * 3. every environment variable of a service container is one the services
@@ -34,7 +35,11 @@ import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
+import { documentPaths } from '../../services/edge/src/routes/docs.ts';
+import { uiPaths } from '../../services/edge/src/routes/ui.ts';
 import { chartRoutes } from './chart-routes.ts';
+
+const STRICT_PATH = /^[A-Za-z0-9/_-]+$/;
 
 type Obj = Record<string, unknown>;
 interface K8sObject {
@@ -146,16 +151,41 @@ function checkFile(file: string): string[] {
       });
     for (const w of want) if (!got.includes(w)) problems.push(`Ingress lacks the edge's route "${w}"`);
     for (const g of got) if (!want.includes(g)) problems.push(`Ingress has a route the edge does not: "${g}"`);
-    // Kubernetes path matching: Exact is the whole path, Prefix is per path segment.
-    const paths = rules.flatMap((r) => r.http.paths.map((p) => ({ type: String(p.pathType), path: String(p.path) })));
-    const reaches = (target: string) =>
-      paths.filter(({ type, path }) =>
-        type === 'Exact'
-          ? path === target
-          : path === '/' || target === path.replace(/\/$/, '') || target.startsWith(`${path.replace(/\/$/, '')}/`),
-      );
+    // ingress-nginx 1.12+ refuses (strict-validate-path-type, on by default) Exact and Prefix paths
+    // with anything but letters, digits, `/`, `_` and `-`; other controllers take them too.
+    const paths = rules.flatMap((r) =>
+      r.http.paths.map((p) => ({
+        type: String(p.pathType),
+        path: String(p.path),
+        service: (p.backend as { service: { name: string } }).service.name,
+      })),
+    );
+    for (const { type, path } of paths) {
+      if (!STRICT_PATH.test(path))
+        problems.push(`Ingress path ${type} ${path} is refused by ingress-nginx's strict path validation`);
+    }
+    // Kubernetes path matching: an Exact match wins, then the longest Prefix (per path segment).
+    const backendOf = (target: string) => {
+      const exact = paths.find((p) => p.type === 'Exact' && p.path === target);
+      if (exact) return exact;
+      const prefixes = paths.filter(({ type, path }) => {
+        const stem = path.replace(/\/$/, '');
+        return type === 'Prefix' && (stem === '' || target === stem || target.startsWith(`${stem}/`));
+      });
+      return prefixes.sort((a, b) => b.path.length - a.path.length)[0];
+    };
+    // The edge's own pages reach the edge.
+    for (const page of [...documentPaths, ...uiPaths, '/problems/not-found']) {
+      const hit = backendOf(page);
+      if (hit?.service !== svc('edge'))
+        problems.push(`Ingress sends the edge's page ${page} to ${hit?.service ?? 'nothing'}`);
+    }
+    // No service's probes or metrics are public. The edge, the catch-all backend, answers them
+    // 404 when a proxy forwarded the request (services/edge/src/app.ts, app.spec.ts).
     for (const internal of ['/healthz', '/readyz', '/metrics']) {
-      for (const p of reaches(internal)) problems.push(`Ingress path ${p.type} ${p.path} makes ${internal} public`);
+      const hit = backendOf(internal);
+      if (hit && hit.service !== svc('edge'))
+        problems.push(`Ingress path ${hit.type} ${hit.path} makes ${internal} of ${hit.service} public`);
     }
   }
 

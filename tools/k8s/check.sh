@@ -8,7 +8,8 @@
 #      Go modules once and cached outside the repo (tools/k8s/build.sh)
 #   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml;
 #      the bare defaults and a misspelt key must be refused with a readable message
-#   4. the rendered output against the repo: Ingress = the edge's route table,
+#   4. the rendered output against the repo: Ingress = the edge's route table, every
+#      path valid under ingress-nginx's strict path validation (a bad one must fail),
 #      known Dapr annotations, env names the services read, Dapr resources =
 #      components/, scrape annotations and ServiceMonitors that reach the apps and
 #      the sidecars, PrometheusRule = deploy/prometheus/rules.yml (tools/k8s/check-rendered.ts)
@@ -163,6 +164,17 @@ refuse "traces sampled without a collector" 'dapr.tracing.samplingRate: 0.5 samp
 
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
+# Control: an Ingress path ingress-nginx 1.12+ refuses (strict-validate-path-type) must fail the check.
+mkdir -p "$work/control"
+sed 's|^          - path: /$|          - path: /app.js|' "$work/rendered/03-trial-values.yaml" >"$work/control/bad-path.yaml"
+grep -q 'path: /app.js$' "$work/control/bad-path.yaml" || fail "the control could not plant a bad Ingress path"
+if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/bad-path.yaml" \
+  >"$work/out" 2>&1; then fail "an Ingress path with a dot (/app.js) passed check-rendered"; fi
+grep -q "Prefix /app.js is refused by ingress-nginx's strict path validation" "$work/out" || {
+  cat "$work/out" >&2
+  fail "the bad Ingress path was not refused for ingress-nginx's strict path validation"
+}
+say "control: an Ingress path ingress-nginx's strict validation refuses (/app.js) fails the check"
 
 step "5. server-side dry run against kube-apiserver + etcd"
 apiserver_dir="$(tools/k8s/apiserver.sh start)"
