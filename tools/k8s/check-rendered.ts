@@ -28,7 +28,8 @@
  *    they have and keeps the apps' own labels (the rules select by
  *    `service`); the sidecars' one scrapes the port Dapr's operator names on
  *    its `<app>-dapr` Service; a PrometheusRule holds deploy/prometheus/rules.yml;
- *    every app beside a sidecar samples at the Configuration's rate.
+ *    every app beside a sidecar samples at the Configuration's rate;
+ * 6. every Job (the k6 load test) is a `helm test` hook, deleted before the next run.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -382,6 +383,15 @@ function checkMetrics(docs: K8sObject[]): string[] {
     const env = app?.env?.find((e) => e.name === 'TRACE_SAMPLING_RATE')?.value;
     if (env !== undefined && env !== rate)
       problems.push(`${name}: TRACE_SAMPLING_RATE ${env} is not the Configuration's samplingRate ${rate}`);
+  }
+
+  // 6. A Job (the k6 load test) runs only on `helm test`: a plain Job would start again on every
+  // `helm upgrade --reuse-values`; the previous run's Job is deleted when the next one starts.
+  for (const job of byKind('Job')) {
+    const a = job.metadata.annotations ?? {};
+    if (a['helm.sh/hook'] !== 'test') problems.push(`Job ${job.metadata.name} is not a \`helm test\` hook`);
+    if (a['helm.sh/hook-delete-policy'] !== 'before-hook-creation')
+      problems.push(`Job ${job.metadata.name}: hook-delete-policy is not before-hook-creation`);
   }
   return problems;
 }

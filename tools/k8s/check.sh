@@ -17,7 +17,8 @@
 #      of the pinned dapr module and the ServiceMonitor and PrometheusRule CRDs
 #      of the pinned prometheus-operator module, a namespace enforcing the `restricted` Pod
 #      Security Standard: `kubectl apply --dry-run=server --validate=strict` of
-#      every rendered object; any error, unknown field or warning fails. First,
+#      every rendered object and of the Job manifest of skaffold verify; any error,
+#      unknown field or warning fails. First,
 #      known-bad objects must be refused (so the check cannot pass vacuously).
 #   6. skaffold diagnose --yaml-only (skaffold's own schema) of skaffold.yaml,
 #      and a misspelt field must be refused
@@ -175,6 +176,15 @@ grep -q "Prefix /app.js is refused by ingress-nginx's strict path validation" "$
   fail "the bad Ingress path was not refused for ingress-nginx's strict path validation"
 }
 say "control: an Ingress path ingress-nginx's strict validation refuses (/app.js) fails the check"
+# Control: a load-test Job that is not a `helm test` hook must fail the check.
+sed '/^    helm.sh\/hook: test$/d' "$work/rendered/04-loadtest-values.yaml" >"$work/control/plain-job.yaml"
+if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/plain-job.yaml" \
+  >"$work/out" 2>&1; then fail "a load-test Job without helm.sh/hook: test passed check-rendered"; fi
+grep -q 'is not a `helm test` hook' "$work/out" || {
+  cat "$work/out" >&2
+  fail "the plain load-test Job was not refused for lacking the helm test hook"
+}
+say "control: a load-test Job that is not a \`helm test\` hook fails the check"
 
 step "5. server-side dry run against kube-apiserver + etcd"
 apiserver_dir="$(tools/k8s/apiserver.sh start)"
@@ -251,6 +261,22 @@ for rendered in "$work"/rendered/*.yaml; do
   fi
 done
 ((failed == 0)) || fail "the API server refused rendered objects"
+# The Jobs `skaffold verify` runs: skaffold builds each from its jobManifestPath (it keeps the
+# container's securityContext and sets image, args and env), so that file must pass `restricted`.
+node -e '
+  const { parseAllDocuments } = require("yaml");
+  const docs = parseAllDocuments(require("fs").readFileSync("skaffold.yaml", "utf8")).map((d) => d.toJS());
+  for (const d of docs) for (const v of d.verify ?? []) {
+    const path = v.executionMode?.kubernetesCluster?.jobManifestPath;
+    if (!path) { console.error(`skaffold.yaml: verify ${v.name} has no jobManifestPath (its pod would not pass restricted)`); process.exit(1); }
+    console.log(path);
+  }' >"$work/verify-jobs" || fail "skaffold.yaml: a verify entry without jobManifestPath"
+mapfile -t verify_jobs < <(sort -u "$work/verify-jobs")
+((${#verify_jobs[@]} > 0)) || fail "skaffold.yaml names no verify Job manifest"
+for job in "${verify_jobs[@]}"; do
+  dry_run "$job" || fail "the API server refused $job (skaffold verify's Job) in the restricted namespace"
+  say "$job (skaffold verify's Job): accepted under restricted Pod Security"
+done
 
 step "6. skaffold.yaml against skaffold's schema"
 export SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_INTERACTIVE=false
