@@ -29,7 +29,9 @@
  *    `service`); the sidecars' one scrapes the port Dapr's operator names on
  *    its `<app>-dapr` Service; a PrometheusRule holds deploy/prometheus/rules.yml;
  *    every app beside a sidecar samples at the Configuration's rate;
- * 6. every Job (the k6 load test) is a `helm test` hook, deleted before the next run.
+ * 6. every Job (the k6 load test) is a `helm test` hook, deleted before the next run;
+ * 7. every pod but the trial MariaDB's carries checksum/secrets, every pod with a
+ *    sidecar checksum/dapr (so an upgrade that changes them rolls the pods).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -383,6 +385,20 @@ function checkMetrics(docs: K8sObject[]): string[] {
     const env = app?.env?.find((e) => e.name === 'TRACE_SAMPLING_RATE')?.value;
     if (env !== undefined && env !== rate)
       problems.push(`${name}: TRACE_SAMPLING_RATE ${env} is not the Configuration's samplingRate ${rate}`);
+  }
+
+  // 7. Pods restart when what they read at start changes: the services' pods and the trial Redis
+  // carry checksum/secrets, those with a Dapr sidecar checksum/dapr (templates/_workload.tpl).
+  for (const w of [...byKind('Deployment'), ...byKind('StatefulSet')]) {
+    const tpl = (w.spec?.template ?? {}) as { metadata?: { annotations?: Record<string, string> } };
+    const a = tpl.metadata?.annotations ?? {};
+    // The trial MariaDB reads its passwords once, when its volume is initialised: a restart changes nothing.
+    const labels = (w.metadata as { labels?: Record<string, string> }).labels ?? {};
+    if (labels['app.kubernetes.io/component'] === 'mariadb') continue;
+    if (!/^[0-9a-f]{64}$/.test(a['checksum/secrets'] ?? ''))
+      problems.push(`${w.kind} ${w.metadata.name}: no checksum/secrets pod annotation`);
+    if (a['dapr.io/enabled'] === 'true' && !/^[0-9a-f]{64}$/.test(a['checksum/dapr'] ?? ''))
+      problems.push(`${w.kind} ${w.metadata.name}: a sidecar without the checksum/dapr pod annotation`);
   }
 
   // 6. A Job (the k6 load test) runs only on `helm test`: a plain Job would start again on every

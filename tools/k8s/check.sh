@@ -6,7 +6,8 @@
 #      the parameter table of charts/baedal/README.md matches values.yaml
 #   2. helm v4.3.1, kube-apiserver v1.34.4 and skaffold v2.16.1, built from their
 #      Go modules once and cached outside the repo (tools/k8s/build.sh)
-#   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml;
+#   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml; the pods'
+#      checksum/* annotations stable across renders and changed by a secret or a component;
 #      the bare defaults and a misspelt key must be refused with a readable message
 #   4. the rendered output against the repo: Ingress = the edge's route table, every
 #      path valid under ingress-nginx's strict path validation (a bad one must fail),
@@ -162,6 +163,33 @@ refuse "TLS to the in-cluster MariaDB" 'database.tls.enabled: the in-cluster tri
   -f "$trial" --set database.tls.enabled=true
 refuse "traces sampled without a collector" 'dapr.tracing.samplingRate: 0.5 samples traces that no collector receives' \
   -f "$defaults" --set dapr.tracing.samplingRate=0.5
+
+# Pods restart when what they read at start changes (checksum/* pod annotations, _workload.tpl).
+# checksum <what> <annotation> <helm args...>: the annotation's values in one render, sorted, unique.
+checksum() {
+  local what="$1" annotation="$2"
+  shift 2
+  "$helm" template baedal "$chart" --namespace baedal "$@" >"$work/out" 2>&1 || {
+    cat "$work/out" >&2
+    fail "helm template ($what)"
+  }
+  grep -o "checksum/$annotation: [0-9a-f]*" "$work/out" | sort -u
+}
+# No generated value in the render (Dapr tokens from existing Secrets), so two renders must agree.
+pinned=(-f "$defaults" --set dapr.apiTokenSecret=dapr-api --set dapr.appTokenSecret=dapr-app)
+base_secrets="$(checksum "pinned secrets" secrets "${pinned[@]}")"
+base_dapr="$(checksum "pinned secrets" dapr "${pinned[@]}")"
+[[ "$(wc -l <<<"$base_secrets")" == 1 && "$(wc -l <<<"$base_dapr")" == 1 && -n "$base_dapr" ]] ||
+  fail "expected one checksum/secrets and one checksum/dapr over all pods, got: $base_secrets $base_dapr"
+[[ "$(checksum "the same values again" secrets "${pinned[@]}")" == "$base_secrets" ]] ||
+  fail "checksum/secrets differs between two renders of the same values: every upgrade would restart the pods"
+[[ "$(checksum "another JWT secret" secrets "${pinned[@]}" --set auth.jwtSecret=another-jwt-secret-at-least-32-characters)" != "$base_secrets" ]] ||
+  fail "checksum/secrets did not change with auth.jwtSecret: the pods would keep the old secret"
+[[ "$(checksum "another Redis host" dapr "${pinned[@]}" --set redis.host=redis.elsewhere.svc)" != "$base_dapr" ]] ||
+  fail "checksum/dapr did not change with the state store's Redis host: the sidecars would keep the old component"
+[[ "$(checksum "another Redis host" secrets "${pinned[@]}" --set redis.host=redis.elsewhere.svc)" == "$base_secrets" ]] ||
+  fail "checksum/secrets changed with a value that is in no Secret"
+say "checksum/secrets and checksum/dapr: stable across renders, changed by a secret and by a Dapr component"
 
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
