@@ -31,7 +31,9 @@
  *    every app beside a sidecar samples at the Configuration's rate;
  * 6. every Job (the k6 load test) is a `helm test` hook, deleted before the next run;
  * 7. every pod but the trial MariaDB's carries checksum/secrets, every pod with a
- *    sidecar checksum/dapr (so an upgrade that changes them rolls the pods).
+ *    sidecar checksum/dapr (so an upgrade that changes them rolls the pods);
+ * 8. the services and sidecars run as the bench measured them on the local stack
+ *    (tools/stack/runtime-env.ts): services/Dockerfile's ENV, the sidecars' `dapr.io/env`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -40,6 +42,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
 import { documentPaths } from '../../services/edge/src/routes/docs.ts';
 import { uiPaths } from '../../services/edge/src/routes/ui.ts';
+import { serviceRuntimeEnv, sidecarRuntimeEnv } from '../stack/runtime-env.ts';
 import { chartRoutes } from './chart-routes.ts';
 
 const STRICT_PATH = /^[A-Za-z0-9/_-]+$/;
@@ -401,6 +404,21 @@ function checkMetrics(docs: K8sObject[]): string[] {
       problems.push(`${w.kind} ${w.metadata.name}: a sidecar without the checksum/dapr pod annotation`);
   }
 
+  // 8. The sidecars run as on the local stack (tools/stack/runtime-env.ts): `dapr.io/env`.
+  const wantSidecarEnv = Object.entries(sidecarRuntimeEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  for (const dep of byKind('Deployment')) {
+    const a = ((dep.spec?.template as { metadata?: { annotations?: Record<string, string> } } | undefined)?.metadata
+      ?.annotations ?? {}) as Record<string, string>;
+    if (a['dapr.io/enabled'] !== 'true') continue;
+    const got = (a['dapr.io/env'] ?? '').split(',').filter((p) => (p.split('=')[0] ?? '') in sidecarRuntimeEnv);
+    if (got.join(',') !== wantSidecarEnv)
+      problems.push(
+        `${dep.metadata.name}: its sidecar runs with ${got.join(',') || 'neither'} of ${wantSidecarEnv} (the local stack's, tools/stack/runtime-env.ts)`,
+      );
+  }
+
   // 6. A Job (the k6 load test) runs only on `helm test`: a plain Job would start again on every
   // `helm upgrade --reuse-values`; the previous run's Job is deleted when the next one starts.
   for (const job of byKind('Job')) {
@@ -450,6 +468,27 @@ for (const file of files) {
   }
 }
 // Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).
+// 8. The image runs the services as the local stack does (tools/stack/runtime-env.ts): services/Dockerfile's ENV.
+const dockerEnv = new Map<string, string>();
+for (const m of readFileSync(join(root, 'services/Dockerfile'), 'utf8').matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
+  for (const pair of (m[1] ?? '').replace(/\\\n/g, ' ').trim().split(/\s+/)) {
+    const [name = '', ...value] = pair.split('=');
+    dockerEnv.set(name, value.join('='));
+  }
+}
+for (const [name, value] of Object.entries(serviceRuntimeEnv)) {
+  if (dockerEnv.get(name) !== value) {
+    failed = true;
+    console.error(
+      `[check-rendered] services/Dockerfile: ENV ${name}=${dockerEnv.get(name) ?? '(unset)'}, the local stack runs ${name}=${value} (tools/stack/runtime-env.ts)`,
+    );
+  }
+}
+if (!dockerEnv.get('NODE_COMPILE_CACHE')) {
+  failed = true;
+  console.error('[check-rendered] services/Dockerfile: no NODE_COMPILE_CACHE (the local stack has one)');
+}
+
 const componentFiles = sources.filter((s) => s.doc.kind === 'Component').map((s) => s.file);
 const unrendered = componentFiles.filter((f) => !renderedSources.has(f));
 if (unrendered.length) {
