@@ -22,7 +22,8 @@
 #      unknown field or warning fails. First,
 #      known-bad objects must be refused (so the check cannot pass vacuously).
 #   6. skaffold diagnose --yaml-only (skaffold's own schema) of skaffold.yaml,
-#      and a misspelt field must be refused
+#      and a misspelt field must be refused; skaffold render of the app: refused
+#      without BAEDAL_VALUES, rendered with it and with the dev profile
 #   7. tsc over the k6 scripts (loadtests/tsconfig.json, @types/k6)
 # It stops what it started (etcd, kube-apiserver) and removes its temp files.
 set -euo pipefail
@@ -317,6 +318,35 @@ say "skaffold.yaml: valid ($(grep -c '^apiVersion:' "$work/skaffold.out") config
 sed 's/^  tagPolicy:/  tagPolicee:/' skaffold.yaml >"$work/skaffold-control.yaml"
 if diagnose "$work/skaffold-control.yaml" >"$work/skaffold.out" 2>&1; then fail "skaffold accepted a misspelt field"; fi
 say "control: a misspelt field is refused ($(grep -o 'field tagPolicee not found[^"]*' "$work/skaffold.out" | head -n1))"
+# What skaffold hands helm: `skaffold render` of the baedal module (no build: --digest-source=none).
+# skaffold 2.16 asks `helm version --client`, a flag helm 4 dropped: a shim drops it.
+mkdir -p "$work/helm-shim"
+printf '#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [[ "$a" == --client ]] || args+=("$a"); done\nexec %q "${args[@]}"\n' \
+  "$helm" >"$work/helm-shim/helm"
+chmod +x "$work/helm-shim/helm"
+render() { PATH="$work/helm-shim:$PATH" "$skaffold" render --digest-source=none -m baedal "$@"; }
+if (
+  unset BAEDAL_VALUES
+  render
+) >"$work/skaffold.out" 2>&1; then fail "skaffold run without BAEDAL_VALUES rendered; it should stop and say why"; fi
+grep -q 'set BAEDAL_VALUES to a values file' "$work/skaffold.out" || {
+  cat "$work/skaffold.out" >&2
+  fail "skaffold run without BAEDAL_VALUES was refused without its message"
+}
+say "skaffold run without BAEDAL_VALUES stops: $(grep -o 'set BAEDAL_VALUES to a values file[^:]*' "$work/skaffold.out" | head -n1)"
+if ! BAEDAL_VALUES="$trial" render >"$work/skaffold.out" 2>&1 || ! grep -q '^kind: Deployment' "$work/skaffold.out"; then
+  cat "$work/skaffold.out" >&2
+  fail "skaffold render with BAEDAL_VALUES=$trial failed"
+fi
+say "skaffold render with BAEDAL_VALUES=$trial: $(grep -c '^kind:' "$work/skaffold.out") objects"
+if ! (
+  unset BAEDAL_VALUES
+  render -p dev
+) >"$work/skaffold.out" 2>&1 || ! grep -q '^kind: Deployment' "$work/skaffold.out"; then
+  cat "$work/skaffold.out" >&2
+  fail "skaffold render -p dev (what skaffold dev deploys) failed"
+fi
+say "skaffold render -p dev (what skaffold dev deploys): $(grep -c '^kind:' "$work/skaffold.out") objects"
 
 step "7. k6 scripts type-check (@types/k6)"
 tsc -p loadtests/tsconfig.json
