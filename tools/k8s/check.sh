@@ -174,13 +174,13 @@ checksum() {
     cat "$work/out" >&2
     fail "helm template ($what)"
   }
-  grep -o "checksum/$annotation: [0-9a-f]*" "$work/out" | sort -u
+  { grep -o "checksum/$annotation: [0-9a-f]*" "$work/out" || true; } | sort -u
 }
 # No generated value in the render (Dapr tokens from existing Secrets), so two renders must agree.
 pinned=(-f "$defaults" --set dapr.apiTokenSecret=dapr-api --set dapr.appTokenSecret=dapr-app)
 base_secrets="$(checksum "pinned secrets" secrets "${pinned[@]}")"
 base_dapr="$(checksum "pinned secrets" dapr "${pinned[@]}")"
-[[ "$(wc -l <<<"$base_secrets")" == 1 && "$(wc -l <<<"$base_dapr")" == 1 && -n "$base_dapr" ]] ||
+[[ -n "$base_secrets" && -n "$base_dapr" && "$(wc -l <<<"$base_secrets")" == 1 && "$(wc -l <<<"$base_dapr")" == 1 ]] ||
   fail "expected one checksum/secrets and one checksum/dapr over all pods, got: $base_secrets $base_dapr"
 [[ "$(checksum "the same values again" secrets "${pinned[@]}")" == "$base_secrets" ]] ||
   fail "checksum/secrets differs between two renders of the same values: every upgrade would restart the pods"
