@@ -346,3 +346,18 @@ describe('payments and fault injection', () => {
     expect(await paymentsOf(alice, ok.id)).toHaveLength(1);
   });
 });
+
+describe('the entry point', () => {
+  it('when a path no route serves is asked, then a 404 problem (in a cluster the edge answers it: the Ingress sends it every path no service owns)', async () => {
+    for (const path of ['/nope', '/api/nope', '/index.php', '/.env']) expectProblem(await call('GET', path), 404);
+  });
+
+  // Locally the edge is the entry point itself and serves its probes; behind an Ingress
+  // (BAEDAL_URL, tools/cluster/test.sh) nothing of a pod's probes or metrics is public.
+  (process.env.BAEDAL_URL ? it : it.skip)(
+    'when probes or metrics are asked through the Ingress, then a 404 problem',
+    async () => {
+      for (const path of ['/healthz', '/readyz', '/metrics']) expectProblem(await call('GET', path), 404);
+    },
+  );
+});

@@ -2,12 +2,19 @@
  * Prints the Ingress paths of the chart (charts/baedal/files/routes.yaml, which
  * tools/k8s/sync-chart-files.sh writes and checks; templates/ingress.yaml
  * ranges over it): the /api prefixes computed from the route table of the
- * contracts, then what the edge serves the public itself (the API documents,
- * /problems and the web UI's files). Probes and metrics are in no entry.
+ * contracts, then one Prefix `/` to the edge for everything else.
+ *
+ * Why a catch-all rather than one Exact path per page: ingress-nginx 1.12+
+ * validates Exact and Prefix paths strictly by default (only letters, digits,
+ * `/`, `_` and `-`), so `/openapi.json` or `/app.js` are refused there, and
+ * ImplementationSpecific means something different in each controller (a
+ * regular expression in one, a plain prefix in another). The edge serves its
+ * pages (docs.ts documentPaths, ui.ts uiPaths, /problems) under `/` and answers
+ * every other path with its own 404 problem, its probes and metrics included
+ * when forwarded by a proxy (services/edge/src/app.ts). check-rendered.ts
+ * checks that every page of the edge reaches the edge and every path is valid.
  */
 import { routePrefixes } from '../../packages/platform/src/contracts/route-prefixes.ts';
-import { documentPaths } from '../../services/edge/src/routes/docs.ts';
-import { uiPaths } from '../../services/edge/src/routes/ui.ts';
 
 export interface ChartRoute {
   path: string;
@@ -18,12 +25,6 @@ export interface ChartRoute {
 }
 
 export function chartRoutes(): ChartRoute[] {
-  const edge = (path: string, type: ChartRoute['type']): ChartRoute => ({
-    path,
-    service: 'edge',
-    type,
-    faultInjection: false,
-  });
   return [
     ...routePrefixes().map((p) => ({
       path: p.prefix,
@@ -31,9 +32,7 @@ export function chartRoutes(): ChartRoute[] {
       type: 'Prefix' as const,
       faultInjection: p.faultInjectionOnly,
     })),
-    ...documentPaths.map((p) => edge(p, 'Exact')),
-    edge('/problems', 'Prefix'),
-    ...uiPaths.map((p) => edge(p, 'Exact')),
+    { path: '/', service: 'edge', type: 'Prefix', faultInjection: false },
   ];
 }
 

@@ -7,10 +7,11 @@
  *    the contracts (tools/k8s/chart-routes.ts): the /api prefixes as the edge
  *    proxies them locally (services/edge/src/domain/route-table.ts), the
  *    fault-injection ones only when the services run with
- *    FAULT_INJECTION=true, and to the edge only what it serves the public (the
- *    login route, the web UI's files, /openapi.json and /asyncapi.json,
- *    /problems); no route reaches a probe or metrics path (/healthz, /readyz,
- *    /metrics);
+ *    FAULT_INJECTION=true, and everything else (Prefix `/`) to the edge; every
+ *    path passes ingress-nginx's strict path validation (`^[A-Za-z0-9/_-]+$`);
+ *    the edge's pages (web UI, /openapi.json, /asyncapi.json, /problems) reach
+ *    the edge; no route reaches a service's probe or metrics path (/healthz,
+ *    /readyz, /metrics) — the edge hides its own from forwarded requests;
  * 2. every `dapr.io/*` pod annotation is one the pinned Dapr sidecar injector
  *    knows (a misspelt annotation is silently ignored by Dapr);
  * 3. every environment variable of a service container is one the services
@@ -27,14 +28,24 @@
  *    they have and keeps the apps' own labels (the rules select by
  *    `service`); the sidecars' one scrapes the port Dapr's operator names on
  *    its `<app>-dapr` Service; a PrometheusRule holds deploy/prometheus/rules.yml;
- *    every app beside a sidecar samples at the Configuration's rate.
+ *    every app beside a sidecar samples at the Configuration's rate;
+ * 6. every Job (the k6 load test) is a `helm test` hook, deleted before the next run;
+ * 7. every pod but the trial MariaDB's carries checksum/secrets, every pod with a
+ *    sidecar checksum/dapr (so an upgrade that changes them rolls the pods);
+ * 8. the services and sidecars run as the bench measured them on the local stack
+ *    (tools/stack/runtime-env.ts): services/Dockerfile's ENV, the sidecars' `dapr.io/env`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
+import { documentPaths } from '../../services/edge/src/routes/docs.ts';
+import { uiPaths } from '../../services/edge/src/routes/ui.ts';
+import { serviceRuntimeEnv, sidecarRuntimeEnv } from '../stack/runtime-env.ts';
 import { chartRoutes } from './chart-routes.ts';
+
+const STRICT_PATH = /^[A-Za-z0-9/_-]+$/;
 
 type Obj = Record<string, unknown>;
 interface K8sObject {
@@ -146,16 +157,41 @@ function checkFile(file: string): string[] {
       });
     for (const w of want) if (!got.includes(w)) problems.push(`Ingress lacks the edge's route "${w}"`);
     for (const g of got) if (!want.includes(g)) problems.push(`Ingress has a route the edge does not: "${g}"`);
-    // Kubernetes path matching: Exact is the whole path, Prefix is per path segment.
-    const paths = rules.flatMap((r) => r.http.paths.map((p) => ({ type: String(p.pathType), path: String(p.path) })));
-    const reaches = (target: string) =>
-      paths.filter(({ type, path }) =>
-        type === 'Exact'
-          ? path === target
-          : path === '/' || target === path.replace(/\/$/, '') || target.startsWith(`${path.replace(/\/$/, '')}/`),
-      );
+    // ingress-nginx 1.12+ refuses (strict-validate-path-type, on by default) Exact and Prefix paths
+    // with anything but letters, digits, `/`, `_` and `-`; other controllers take them too.
+    const paths = rules.flatMap((r) =>
+      r.http.paths.map((p) => ({
+        type: String(p.pathType),
+        path: String(p.path),
+        service: (p.backend as { service: { name: string } }).service.name,
+      })),
+    );
+    for (const { type, path } of paths) {
+      if (!STRICT_PATH.test(path))
+        problems.push(`Ingress path ${type} ${path} is refused by ingress-nginx's strict path validation`);
+    }
+    // Kubernetes path matching: an Exact match wins, then the longest Prefix (per path segment).
+    const backendOf = (target: string) => {
+      const exact = paths.find((p) => p.type === 'Exact' && p.path === target);
+      if (exact) return exact;
+      const prefixes = paths.filter(({ type, path }) => {
+        const stem = path.replace(/\/$/, '');
+        return type === 'Prefix' && (stem === '' || target === stem || target.startsWith(`${stem}/`));
+      });
+      return prefixes.sort((a, b) => b.path.length - a.path.length)[0];
+    };
+    // The edge's own pages reach the edge.
+    for (const page of [...documentPaths, ...uiPaths, '/problems/not-found']) {
+      const hit = backendOf(page);
+      if (hit?.service !== svc('edge'))
+        problems.push(`Ingress sends the edge's page ${page} to ${hit?.service ?? 'nothing'}`);
+    }
+    // No service's probes or metrics are public. The edge, the catch-all backend, answers them
+    // 404 when a proxy forwarded the request (services/edge/src/app.ts, app.spec.ts).
     for (const internal of ['/healthz', '/readyz', '/metrics']) {
-      for (const p of reaches(internal)) problems.push(`Ingress path ${p.type} ${p.path} makes ${internal} public`);
+      const hit = backendOf(internal);
+      if (hit && hit.service !== svc('edge'))
+        problems.push(`Ingress path ${hit.type} ${hit.path} makes ${internal} of ${hit.service} public`);
     }
   }
 
@@ -353,6 +389,44 @@ function checkMetrics(docs: K8sObject[]): string[] {
     if (env !== undefined && env !== rate)
       problems.push(`${name}: TRACE_SAMPLING_RATE ${env} is not the Configuration's samplingRate ${rate}`);
   }
+
+  // 7. Pods restart when what they read at start changes: the services' pods and the trial Redis
+  // carry checksum/secrets, those with a Dapr sidecar checksum/dapr (templates/_workload.tpl).
+  for (const w of [...byKind('Deployment'), ...byKind('StatefulSet')]) {
+    const tpl = (w.spec?.template ?? {}) as { metadata?: { annotations?: Record<string, string> } };
+    const a = tpl.metadata?.annotations ?? {};
+    // The trial MariaDB reads its passwords once, when its volume is initialised: a restart changes nothing.
+    const labels = (w.metadata as { labels?: Record<string, string> }).labels ?? {};
+    if (labels['app.kubernetes.io/component'] === 'mariadb') continue;
+    if (!/^[0-9a-f]{64}$/.test(a['checksum/secrets'] ?? ''))
+      problems.push(`${w.kind} ${w.metadata.name}: no checksum/secrets pod annotation`);
+    if (a['dapr.io/enabled'] === 'true' && !/^[0-9a-f]{64}$/.test(a['checksum/dapr'] ?? ''))
+      problems.push(`${w.kind} ${w.metadata.name}: a sidecar without the checksum/dapr pod annotation`);
+  }
+
+  // 8. The sidecars run as on the local stack (tools/stack/runtime-env.ts): `dapr.io/env`.
+  const wantSidecarEnv = Object.entries(sidecarRuntimeEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  for (const dep of byKind('Deployment')) {
+    const a = ((dep.spec?.template as { metadata?: { annotations?: Record<string, string> } } | undefined)?.metadata
+      ?.annotations ?? {}) as Record<string, string>;
+    if (a['dapr.io/enabled'] !== 'true') continue;
+    const got = (a['dapr.io/env'] ?? '').split(',').filter((p) => (p.split('=')[0] ?? '') in sidecarRuntimeEnv);
+    if (got.join(',') !== wantSidecarEnv)
+      problems.push(
+        `${dep.metadata.name}: its sidecar runs with ${got.join(',') || 'neither'} of ${wantSidecarEnv} (the local stack's, tools/stack/runtime-env.ts)`,
+      );
+  }
+
+  // 6. A Job (the k6 load test) runs only on `helm test`: a plain Job would start again on every
+  // `helm upgrade --reuse-values`; the previous run's Job is deleted when the next one starts.
+  for (const job of byKind('Job')) {
+    const a = job.metadata.annotations ?? {};
+    if (a['helm.sh/hook'] !== 'test') problems.push(`Job ${job.metadata.name} is not a \`helm test\` hook`);
+    if (a['helm.sh/hook-delete-policy'] !== 'before-hook-creation')
+      problems.push(`Job ${job.metadata.name}: hook-delete-policy is not before-hook-creation`);
+  }
   return problems;
 }
 
@@ -394,6 +468,27 @@ for (const file of files) {
   }
 }
 // Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).
+// 8. The image runs the services as the local stack does (tools/stack/runtime-env.ts): services/Dockerfile's ENV.
+const dockerEnv = new Map<string, string>();
+for (const m of readFileSync(join(root, 'services/Dockerfile'), 'utf8').matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
+  for (const pair of (m[1] ?? '').replace(/\\\n/g, ' ').trim().split(/\s+/)) {
+    const [name = '', ...value] = pair.split('=');
+    dockerEnv.set(name, value.join('='));
+  }
+}
+for (const [name, value] of Object.entries(serviceRuntimeEnv)) {
+  if (dockerEnv.get(name) !== value) {
+    failed = true;
+    console.error(
+      `[check-rendered] services/Dockerfile: ENV ${name}=${dockerEnv.get(name) ?? '(unset)'}, the local stack runs ${name}=${value} (tools/stack/runtime-env.ts)`,
+    );
+  }
+}
+if (!dockerEnv.get('NODE_COMPILE_CACHE')) {
+  failed = true;
+  console.error('[check-rendered] services/Dockerfile: no NODE_COMPILE_CACHE (the local stack has one)');
+}
+
 const componentFiles = sources.filter((s) => s.doc.kind === 'Component').map((s) => s.file);
 const unrendered = componentFiles.filter((f) => !renderedSources.has(f));
 if (unrendered.length) {

@@ -6,9 +6,11 @@
 #      the parameter table of charts/baedal/README.md matches values.yaml
 #   2. helm v4.3.1, kube-apiserver v1.34.4 and skaffold v2.16.1, built from their
 #      Go modules once and cached outside the repo (tools/k8s/build.sh)
-#   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml;
+#   3. helm lint --strict and helm template for every charts/baedal/ci/*.yaml; the pods'
+#      checksum/* annotations stable across renders and changed by a secret or a component;
 #      the bare defaults and a misspelt key must be refused with a readable message
-#   4. the rendered output against the repo: Ingress = the edge's route table,
+#   4. the rendered output against the repo: Ingress = the edge's route table, every
+#      path valid under ingress-nginx's strict path validation (a bad one must fail),
 #      known Dapr annotations, env names the services read, Dapr resources =
 #      components/, scrape annotations and ServiceMonitors that reach the apps and
 #      the sidecars, PrometheusRule = deploy/prometheus/rules.yml (tools/k8s/check-rendered.ts)
@@ -16,10 +18,12 @@
 #      of the pinned dapr module and the ServiceMonitor and PrometheusRule CRDs
 #      of the pinned prometheus-operator module, a namespace enforcing the `restricted` Pod
 #      Security Standard: `kubectl apply --dry-run=server --validate=strict` of
-#      every rendered object; any error, unknown field or warning fails. First,
+#      every rendered object and of the Job manifest of skaffold verify; any error,
+#      unknown field or warning fails. First,
 #      known-bad objects must be refused (so the check cannot pass vacuously).
 #   6. skaffold diagnose --yaml-only (skaffold's own schema) of skaffold.yaml,
-#      and a misspelt field must be refused
+#      and a misspelt field must be refused; skaffold render of the app: refused
+#      without BAEDAL_VALUES, rendered with it and with the dev profile
 #   7. tsc over the k6 scripts (loadtests/tsconfig.json, @types/k6)
 # It stops what it started (etcd, kube-apiserver) and removes its temp files.
 set -euo pipefail
@@ -161,8 +165,55 @@ refuse "TLS to the in-cluster MariaDB" 'database.tls.enabled: the in-cluster tri
 refuse "traces sampled without a collector" 'dapr.tracing.samplingRate: 0.5 samples traces that no collector receives' \
   -f "$defaults" --set dapr.tracing.samplingRate=0.5
 
+# Pods restart when what they read at start changes (checksum/* pod annotations, _workload.tpl).
+# checksum <what> <annotation> <helm args...>: the annotation's values in one render, sorted, unique.
+checksum() {
+  local what="$1" annotation="$2"
+  shift 2
+  "$helm" template baedal "$chart" --namespace baedal "$@" >"$work/out" 2>&1 || {
+    cat "$work/out" >&2
+    fail "helm template ($what)"
+  }
+  { grep -o "checksum/$annotation: [0-9a-f]*" "$work/out" || true; } | sort -u
+}
+# No generated value in the render (Dapr tokens from existing Secrets), so two renders must agree.
+pinned=(-f "$defaults" --set dapr.apiTokenSecret=dapr-api --set dapr.appTokenSecret=dapr-app)
+base_secrets="$(checksum "pinned secrets" secrets "${pinned[@]}")"
+base_dapr="$(checksum "pinned secrets" dapr "${pinned[@]}")"
+[[ -n "$base_secrets" && -n "$base_dapr" && "$(wc -l <<<"$base_secrets")" == 1 && "$(wc -l <<<"$base_dapr")" == 1 ]] ||
+  fail "expected one checksum/secrets and one checksum/dapr over all pods, got: $base_secrets $base_dapr"
+[[ "$(checksum "the same values again" secrets "${pinned[@]}")" == "$base_secrets" ]] ||
+  fail "checksum/secrets differs between two renders of the same values: every upgrade would restart the pods"
+[[ "$(checksum "another JWT secret" secrets "${pinned[@]}" --set auth.jwtSecret=another-jwt-secret-at-least-32-characters)" != "$base_secrets" ]] ||
+  fail "checksum/secrets did not change with auth.jwtSecret: the pods would keep the old secret"
+[[ "$(checksum "another Redis host" dapr "${pinned[@]}" --set redis.host=redis.elsewhere.svc)" != "$base_dapr" ]] ||
+  fail "checksum/dapr did not change with the state store's Redis host: the sidecars would keep the old component"
+[[ "$(checksum "another Redis host" secrets "${pinned[@]}" --set redis.host=redis.elsewhere.svc)" == "$base_secrets" ]] ||
+  fail "checksum/secrets changed with a value that is in no Secret"
+say "checksum/secrets and checksum/dapr: stable across renders, changed by a secret and by a Dapr component"
+
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
+# Control: an Ingress path ingress-nginx 1.12+ refuses (strict-validate-path-type) must fail the check.
+mkdir -p "$work/control"
+sed 's|^          - path: /$|          - path: /app.js|' "$work/rendered/03-trial-values.yaml" >"$work/control/bad-path.yaml"
+grep -q 'path: /app.js$' "$work/control/bad-path.yaml" || fail "the control could not plant a bad Ingress path"
+if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/bad-path.yaml" \
+  >"$work/out" 2>&1; then fail "an Ingress path with a dot (/app.js) passed check-rendered"; fi
+grep -q "Prefix /app.js is refused by ingress-nginx's strict path validation" "$work/out" || {
+  cat "$work/out" >&2
+  fail "the bad Ingress path was not refused for ingress-nginx's strict path validation"
+}
+say "control: an Ingress path ingress-nginx's strict validation refuses (/app.js) fails the check"
+# Control: a load-test Job that is not a `helm test` hook must fail the check.
+sed '/^    helm.sh\/hook: test$/d' "$work/rendered/04-loadtest-values.yaml" >"$work/control/plain-job.yaml"
+if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/plain-job.yaml" \
+  >"$work/out" 2>&1; then fail "a load-test Job without helm.sh/hook: test passed check-rendered"; fi
+grep -q 'is not a `helm test` hook' "$work/out" || {
+  cat "$work/out" >&2
+  fail "the plain load-test Job was not refused for lacking the helm test hook"
+}
+say "control: a load-test Job that is not a \`helm test\` hook fails the check"
 
 step "5. server-side dry run against kube-apiserver + etcd"
 apiserver_dir="$(tools/k8s/apiserver.sh start)"
@@ -239,6 +290,22 @@ for rendered in "$work"/rendered/*.yaml; do
   fi
 done
 ((failed == 0)) || fail "the API server refused rendered objects"
+# The Jobs `skaffold verify` runs: skaffold builds each from its jobManifestPath (it keeps the
+# container's securityContext and sets image, args and env), so that file must pass `restricted`.
+node -e '
+  const { parseAllDocuments } = require("yaml");
+  const docs = parseAllDocuments(require("fs").readFileSync("skaffold.yaml", "utf8")).map((d) => d.toJS());
+  for (const d of docs) for (const v of d.verify ?? []) {
+    const path = v.executionMode?.kubernetesCluster?.jobManifestPath;
+    if (!path) { console.error(`skaffold.yaml: verify ${v.name} has no jobManifestPath (its pod would not pass restricted)`); process.exit(1); }
+    console.log(path);
+  }' >"$work/verify-jobs" || fail "skaffold.yaml: a verify entry without jobManifestPath"
+mapfile -t verify_jobs < <(sort -u "$work/verify-jobs")
+((${#verify_jobs[@]} > 0)) || fail "skaffold.yaml names no verify Job manifest"
+for job in "${verify_jobs[@]}"; do
+  dry_run "$job" || fail "the API server refused $job (skaffold verify's Job) in the restricted namespace"
+  say "$job (skaffold verify's Job): accepted under restricted Pod Security"
+done
 
 step "6. skaffold.yaml against skaffold's schema"
 export SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_INTERACTIVE=false
@@ -251,6 +318,35 @@ say "skaffold.yaml: valid ($(grep -c '^apiVersion:' "$work/skaffold.out") config
 sed 's/^  tagPolicy:/  tagPolicee:/' skaffold.yaml >"$work/skaffold-control.yaml"
 if diagnose "$work/skaffold-control.yaml" >"$work/skaffold.out" 2>&1; then fail "skaffold accepted a misspelt field"; fi
 say "control: a misspelt field is refused ($(grep -o 'field tagPolicee not found[^"]*' "$work/skaffold.out" | head -n1))"
+# What skaffold hands helm: `skaffold render` of the baedal module (no build: --digest-source=none).
+# skaffold 2.16 asks `helm version --client`, a flag helm 4 dropped: a shim drops it.
+mkdir -p "$work/helm-shim"
+printf '#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [[ "$a" == --client ]] || args+=("$a"); done\nexec %q "${args[@]}"\n' \
+  "$helm" >"$work/helm-shim/helm"
+chmod +x "$work/helm-shim/helm"
+render() { PATH="$work/helm-shim:$PATH" "$skaffold" render --digest-source=none -m baedal "$@"; }
+if (
+  unset BAEDAL_VALUES
+  render
+) >"$work/skaffold.out" 2>&1; then fail "skaffold run without BAEDAL_VALUES rendered; it should stop and say why"; fi
+grep -q 'set BAEDAL_VALUES to a values file' "$work/skaffold.out" || {
+  cat "$work/skaffold.out" >&2
+  fail "skaffold run without BAEDAL_VALUES was refused without its message"
+}
+say "skaffold run without BAEDAL_VALUES stops: $(grep -o 'set BAEDAL_VALUES to a values file[^:]*' "$work/skaffold.out" | head -n1)"
+if ! BAEDAL_VALUES="$trial" render >"$work/skaffold.out" 2>&1 || ! grep -q '^kind: Deployment' "$work/skaffold.out"; then
+  cat "$work/skaffold.out" >&2
+  fail "skaffold render with BAEDAL_VALUES=$trial failed"
+fi
+say "skaffold render with BAEDAL_VALUES=$trial: $(grep -c '^kind:' "$work/skaffold.out") objects"
+if ! (
+  unset BAEDAL_VALUES
+  render -p dev
+) >"$work/skaffold.out" 2>&1 || ! grep -q '^kind: Deployment' "$work/skaffold.out"; then
+  cat "$work/skaffold.out" >&2
+  fail "skaffold render -p dev (what skaffold dev deploys) failed"
+fi
+say "skaffold render -p dev (what skaffold dev deploys): $(grep -c '^kind:' "$work/skaffold.out") objects"
 
 step "7. k6 scripts type-check (@types/k6)"
 tsc -p loadtests/tsconfig.json

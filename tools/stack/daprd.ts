@@ -7,6 +7,7 @@ import path from 'node:path';
 import { builtBinary } from './built-binary.ts';
 import { StackError } from './proc.ts';
 import { repoRoot } from './paths.ts';
+import { sidecarRuntimeEnv } from './runtime-env.ts';
 import type { StackPaths } from './paths.ts';
 import { controlPlaneTrustDomain, namespace } from './sentry.ts';
 import type { StackSentry } from './sentry.ts';
@@ -105,10 +106,8 @@ export function stackDaprd(paths: StackPaths, topology: StackTopology, sentry: S
       NAMESPACE: namespace,
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: process.env.HOME ?? repoRoot,
-      // Go's collector: a sidecar's live heap is under 10 MB; collect at 50 % growth (not
-      // 100 %) and under a soft limit, so a burst of load leaves less resident (npm run bench).
-      GOGC: '50',
-      GOMEMLIMIT: '40MiB',
+      // GOGC and GOMEMLIMIT, as the chart's sidecars get them (runtime-env.ts).
+      ...sidecarRuntimeEnv,
     };
   }
 

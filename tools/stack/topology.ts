@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { serviceRuntimeEnv } from './runtime-env.ts';
 import { appTokensIn } from './tokens.ts';
 
 /** The highest port offset: see checkPortOffset. */
@@ -294,21 +295,18 @@ export function stackTopology(opts: TopologyOptions) {
       FAULT_INJECTION: 'true',
       // Node's compile cache keeps each module's type-stripped source and V8 code, keyed by
       // content: a start after the first one neither loads the TypeScript stripper (a WASM
-      // module of about 18 MB that stays resident) nor strips and compiles again.
+      // module of about 18 MB that stays resident) nor strips and compiles again. (The image
+      // carries one, filled when it is built: services/Dockerfile.)
       NODE_COMPILE_CACHE: path.join(stackDir, 'compile-cache'),
-      // glibc raises its mmap threshold after the first large free, so later large blocks
-      // (scrypt's 16 MB for each login hash, on libuv's threads) come from per-thread arenas
-      // and stay resident once freed: the edge kept ~30 MB that way. A fixed threshold
-      // keeps blocks of 128 KiB and up in their own mappings, returned when freed.
-      MALLOC_MMAP_THRESHOLD_: '131072',
+      // MALLOC_MMAP_THRESHOLD_ and NODE_OPTIONS, as in the image (runtime-env.ts).
+      ...serviceRuntimeEnv,
     };
     for (const name of appSettingNames) {
       const value = settings[name];
       if (value !== undefined && name !== 'LOG_LEVEL' && name !== 'BAEDAL_NODE_OPTIONS') env[name] = value;
     }
-    // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
-    // instead of after minutes of idling; BAEDAL_NODE_OPTIONS adds flags (e.g. --cpu-prof).
-    env.NODE_OPTIONS = ['--expose-gc', settings.BAEDAL_NODE_OPTIONS].filter(Boolean).join(' ');
+    // BAEDAL_NODE_OPTIONS adds flags (e.g. --cpu-prof) to the image's (runtime-env.ts).
+    env.NODE_OPTIONS = [serviceRuntimeEnv.NODE_OPTIONS, settings.BAEDAL_NODE_OPTIONS].filter(Boolean).join(' ');
     // An observed stack traces every request (the sidecars' Configuration samples at 1, components.ts).
     if (app.dapr && opts.observed?.()) env.TRACE_SAMPLING_RATE = '1';
     if (app.dapr) {

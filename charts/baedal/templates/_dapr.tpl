@@ -89,6 +89,13 @@ dapr.io/sidecar-memory-request: {{ $r.requests.memory | quote }}
 dapr.io/sidecar-cpu-limit: {{ . | quote }}
 {{- end }}
 dapr.io/sidecar-memory-limit: {{ $r.limits.memory | quote }}
+{{- with $d.sidecar.env }}
+{{- $pairs := list }}
+{{- range $k, $v := . }}
+{{- $pairs = append $pairs (printf "%s=%s" $k $v) }}
+{{- end }}
+dapr.io/env: {{ join "," $pairs | quote }}
+{{- end }}
 dapr.io/api-token-secret: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "api") | quote }}
 dapr.io/app-token-secret: {{ include "baedal.daprTokenSecretName" (dict "root" .root "name" .name "kind" "app") | quote }}
 {{- end -}}

@@ -26,17 +26,6 @@ lengths Kubernetes allows), the labels every object carries, the selector labels
 {{- end -}}
 
 {{/*
-Name of this revision's k6 Job: <fullname>-loadtest-<revision>, cut so that the
-whole name fits 63 characters (Kubernetes copies it into the pods' job-name
-label, and a label value longer than 63 is refused).
-*/}}
-{{- define "baedal.loadtestJobName" -}}
-{{- $suffix := printf "-%d" (int .Release.Revision) -}}
-{{- $name := include "baedal.componentName" (dict "root" . "name" "loadtest") -}}
-{{- printf "%s%s" ($name | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix -}}
-{{- end -}}
-
-{{/*
 Name of a StatefulSet (dict root name): at most 52 characters, because the
 controller labels every revision <name>-<10-character hash> (63 at most).
 */}}

@@ -8,6 +8,11 @@ Redis secrets are there at all. The Dapr token Secrets are named in _dapr.tpl.
 A secret value (dict root secret key value): the value given in values.yaml,
 else the one already stored in the release's Secret (so upgrades keep it),
 else a random one (trials; `helm template` shows a fresh one every time).
+The random one is drawn once per render and remembered on the root context,
+shared by every template of the chart: the pods' checksum/secrets annotation
+renders secrets.yaml a second time (_workload.tpl), and it must hash the
+values the Secrets get, or the first upgrade after an install would restart
+every pod for nothing.
 */}}
 {{- define "baedal.secretValue" -}}
 {{- if .value -}}
@@ -17,7 +22,15 @@ else a random one (trials; `helm template` shows a fresh one every time).
 {{- if and $existing (hasKey $existing.data .key) -}}
 {{- index $existing.data .key | b64dec -}}
 {{- else -}}
-{{- randAlphaNum 40 -}}
+{{- if not (hasKey .root "baedalGeneratedSecrets") -}}
+{{- $_ := set .root "baedalGeneratedSecrets" dict -}}
+{{- end -}}
+{{- $drawn := get .root "baedalGeneratedSecrets" -}}
+{{- $id := printf "%s/%s" .secret .key -}}
+{{- if not (hasKey $drawn $id) -}}
+{{- $_ := set $drawn $id (randAlphaNum 40) -}}
+{{- end -}}
+{{- get $drawn $id -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -35,6 +35,26 @@ which validateValues holds to this).
 */}}
 {{- define "baedal.terminationGracePeriodSeconds" -}}30{{- end -}}
 
+{{/*
+Pod-template annotations that change when what the pod reads at start changes
+(dict root dapr), so that `helm upgrade` rolls the pods: checksum/secrets over
+the Secrets the chart renders (secrets.yaml: passwords, JWT secret, Dapr
+tokens; the containers read them as environment variables, fixed at start),
+and for a pod with a sidecar checksum/dapr over the Dapr components,
+resiliency policies and configuration (dapr.yaml: daprd loads them at start;
+Dapr's HotReload is a preview feature the chart does not turn on). One hash
+over all Secrets rather than each pod's own: a credential change is rare, and
+a restart too many costs less than a pod left on an old password. Secrets the
+chart does not render (*.existingSecret) are invisible here: after changing
+one, `kubectl rollout restart`, or run a reloader (README).
+*/}}
+{{- define "baedal.checksumAnnotations" -}}
+checksum/secrets: {{ include (print .root.Template.BasePath "/secrets.yaml") .root | sha256sum }}
+{{- if .dapr }}
+checksum/dapr: {{ include (print .root.Template.BasePath "/dapr.yaml") .root | sha256sum }}
+{{- end }}
+{{- end -}}
+
 {{- define "baedal.podSecurityContext" -}}
 runAsNonRoot: true
 runAsUser: {{ .Values.securityContext.runAsUser }}
@@ -97,6 +117,7 @@ spec:
       labels:
         {{- include "baedal.labels" . | nindent 8 }}
       annotations:
+        {{- include "baedal.checksumAnnotations" . | nindent 8 }}
         {{- if .dapr }}
         {{- include "baedal.daprAnnotations" . | nindent 8 }}
         {{- end }}

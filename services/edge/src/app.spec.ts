@@ -330,3 +330,67 @@ describe('pages', () => {
     });
   });
 });
+
+describe('behind an Ingress (BEHIND_PROXY=true), where every path the Ingress does not give a service reaches the edge', () => {
+  let proxied: Server;
+  let proxiedBase = '';
+  let closeProxied: () => void = () => undefined;
+  beforeAll(async () => {
+    const built = buildApp({
+      config: readConfig({
+        SERVICE_NAME: 'edge',
+        APP_PORT: '0',
+        LOG_LEVEL: 'silent',
+        JWT_SECRET: secret,
+        JWT_ISSUER: 'baedal-test',
+        JWT_AUDIENCE: 'baedal',
+        BEHIND_PROXY: 'true',
+        UPSTREAM_ORDER: `http://127.0.0.1:${deadPort}`,
+        UPSTREAM_PAYMENT: `http://127.0.0.1:${deadPort}`,
+        UPSTREAM_STORE: `http://127.0.0.1:${deadPort}`,
+        UPSTREAM_DELIVERY: `http://127.0.0.1:${deadPort}`,
+        UPSTREAM_CUSTOMER: `http://127.0.0.1:${deadPort}`,
+      }),
+      logger: createLogger('edge', 'silent'),
+      metrics: new Metrics('edge'),
+      credentials: await Credentials.create({ demoData: false }),
+    });
+    closeProxied = built.close;
+    proxied = http.createServer(built.app.callback());
+    proxiedBase = `http://127.0.0.1:${await listen(proxied)}`;
+  });
+  afterAll(async () => {
+    closeProxied();
+    proxied.closeAllConnections();
+    await new Promise((r) => proxied.close(r));
+  });
+  const forwarded = { 'x-forwarded-for': '203.0.113.7' };
+
+  it.each(['/healthz', '/readyz', '/metrics'])(
+    'when %s comes through the Ingress (X-Forwarded-For), then 404 problem as for any unknown path; straight to the pod it answers',
+    async (path) => {
+      const res = await fetch(`${proxiedBase}${path}`, { headers: forwarded });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { status: number }).status).toBe(404);
+      expect((await fetch(`${proxiedBase}${path}`)).status).not.toBe(404);
+    },
+  );
+
+  it.each(['/nope', '/api/nope', '/index.php', '/.env'])(
+    'when an unknown path %s comes through the Ingress, then the edge answers a 404 problem',
+    async (path) => {
+      const res = await fetch(`${proxiedBase}${path}`, { headers: forwarded });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 404, title: 'Not found' });
+    },
+  );
+
+  it.each(['/', '/app.js', '/styles.css', '/openapi.json', '/asyncapi.json', '/problems/not-found'])(
+    'when %s comes through the Ingress, then the edge serves it',
+    async (path) => {
+      expect((await fetch(`${proxiedBase}${path}`, { headers: forwarded })).status).toBe(200);
+    },
+  );
+});

@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { proxyMiddleware } from './routes/proxy.ts';
 import { uiRoutes } from './routes/ui.ts';
+import type { Middleware } from 'koa';
 
 export function buildApp(deps: { config: Config; logger: Logger; metrics: Metrics; credentials: Credentials }) {
   const { config, logger, metrics } = deps;
@@ -42,9 +43,26 @@ export function buildApp(deps: { config: Config; logger: Logger; metrics: Metric
     const { auth, loginLimit } = config;
     router.use(authRoutes({ auth, loginLimit, credentials: deps.credentials }).routes());
   }
+  if (config.behindProxy) app.use(hideProbesFromProxiedRequests);
   router.use(docsRoutes({ loginEnabled }).routes());
   // The one-click demo logins exist only where demo users do and the edge issues tokens.
   const demoUsernames = config.demoData && loginEnabled ? demoUsers.map((u) => u.username) : [];
   router.use(uiRoutes({ demoUsers: demoUsernames }).routes());
   return { app: finishApp(app, router), loginEnabled, close: () => proxy.close() };
 }
+
+const PROBES_AND_METRICS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Behind an Ingress the edge is the catch-all backend (`/` → edge, so that
+ * every path the Ingress validators of ingress-nginx accept reaches it and an
+ * unknown one gets the edge's own 404 problem), which would make its probes and
+ * metrics public. Every Ingress controller appends X-Forwarded-For to what it
+ * forwards (ingress-nginx, Traefik, HAProxy, cloud L7 balancers), and kubelet
+ * probes and Prometheus scrapes reach the pod directly without one: so a
+ * forwarded request for them is answered like any unknown path.
+ */
+const hideProbesFromProxiedRequests: Middleware = async (ctx, next) => {
+  if (PROBES_AND_METRICS.has(ctx.path) && ctx.get('x-forwarded-for') !== '') return;
+  await next();
+};

@@ -6,7 +6,7 @@
  * - the edge's proxy prefixes (route-prefixes.ts → services/edge/src/domain/route-table.ts);
  * - the paths of the OpenAPI document (services/edge/src/openapi.ts, which adds
  *   only the error answers and wording of each documented operation);
- * - the Ingress paths of the Helm chart (tools/routes/chart-routes.ts writes
+ * - the Ingress paths of the Helm chart (tools/k8s/chart-routes.ts writes
  *   charts/baedal/files/routes.yaml; tools/k8s/check-rendered.ts compares);
  * - the routes the fuzz test attacks (test/fuzz/hostile.ts);
  * - the endpoint tables of the services' README.md files (`npm run routes`).
