@@ -113,8 +113,8 @@ export async function runSiege(opts: {
   /** The route under siege (default `/api/order-status/{id}`); `{id}` stands for orderId. */
   path?: string;
   onTick?: (secondsElapsed: number) => void;
-  /** Every answer's status as it arrives; 0 for a request that got none (connection error, timeout). */
-  onResponse?: (status: number) => void;
+  /** Every answer's status and latency (ms) as it arrives; status 0 for a request that got none (connection error, timeout). */
+  onResponse?: (status: number, ms: number) => void;
 }): Promise<Summary> {
   const path = opts.path ?? '/api/order-status/{id}';
   const latencies: number[] = [];
@@ -135,9 +135,9 @@ export async function runSiege(opts: {
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latencies.push(responseTime);
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-      opts.onResponse?.(statusCode);
+      opts.onResponse?.(statusCode, responseTime);
     });
-    instance.on('reqError', () => opts.onResponse?.(0));
+    instance.on('reqError', () => opts.onResponse?.(0, 0));
   });
   if (ticker) clearInterval(ticker);
   const failures: Record<string, number> = {};
