@@ -459,7 +459,8 @@ async function untilBackAtMin(loadEnd: number): Promise<{ backAt?: number; timed
  * (http_server_duration_seconds_count) through the API server's pod proxy; a pod
  * that does not answer counts as unknown (absent).
  */
-const routePattern = siegePath.replace('{id}', ':id');
+// The route's label is the router's pattern (`/api/order-status/:orderId`): any parameter name.
+const routeLabel = new RegExp(`route="${siegePath.replace('{id}', ':[^/"]+')}"`);
 async function servedByPod(): Promise<Record<string, number>> {
   const pods = await k<{ items: Pod[] }>('-n', ns, 'get', 'pods', '-l', selector, '-o', 'json');
   const out: Record<string, number> = {};
@@ -481,16 +482,13 @@ async function servedByPod(): Promise<Record<string, number>> {
             ],
             { maxBuffer: 64 << 20 },
           );
-          out[p.metadata.name] = stdout
-            .split('\n')
-            .filter(
-              (l) =>
-                l.startsWith('http_server_duration_seconds_count{') &&
-                l.includes(`route="${routePattern}"`) &&
-                l.includes('method="GET"') &&
-                /status="2\d\d"/.test(l),
-            )
-            .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+          const counts = stdout.split('\n').filter((l) => l.startsWith('http_server_duration_seconds_count{'));
+          const mine = counts.filter(
+            (l) => routeLabel.test(l) && l.includes('method="GET"') && /status="2\d\d"/.test(l),
+          );
+          if (!mine.length)
+            log(`${p.metadata.name}: no answers on ${siegePath} in its /metrics (${counts.length} series)`);
+          out[p.metadata.name] = mine.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
         } catch (e) {
           log(`${p.metadata.name}: /metrics unreadable: ${(e as Error).message.split('\n')[0]}`);
         }
