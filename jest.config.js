@@ -21,11 +21,12 @@ export default {
       ...common,
       displayName: 'unit',
       // deploy/: the Prometheus rules, checked by promtool; test/kit: the helpers the bench, the
-      // load tests and the stack tests share.
+      // load tests and the stack tests share; loadtests/: the local runner's k6 shapes.
       testMatch: [
         '<rootDir>/{packages,services}/*/src/**/*.spec.ts',
         '<rootDir>/deploy/**/*.spec.ts',
         '<rootDir>/test/kit/**/*.spec.ts',
+        '<rootDir>/loadtests/**/*.spec.ts',
       ],
     },
     {

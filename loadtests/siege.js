@@ -3,17 +3,22 @@
  * The seed's autoscale test, `siege -c20 -t40S -v http://customer:8080/customer`,
  * as a k6 script: 20 virtual users for 40 s, each reading the customer's
  * order-status view (the CQRS read model, customer service) in a closed loop
- * with no think time, like siege. Watch the HPA meanwhile:
- * `kubectl get hpa -n baedal -w`.
+ * with no think time, like siege; then, once the HPA has had time to scale back
+ * in, a longer ramp on the same view: the readers ramp up from none to 20,
+ * hold, and ramp down (scenario `ramp`, executor ramping-vus). Watch the HPA
+ * meanwhile: `kubectl get hpa -n baedal -w`.
  *
  *   k6 run -e BASE_URL=https://<ingress host> loadtests/siege.js
+ *   k6 run -e SCENARIO=ramp ...                 one of the two (siege or ramp), at once
  *
  * setup() logs in as the customer, places one order and waits until the view
  * has it; every virtual user then reads that order. Env: BASE_URL (default
- * http://127.0.0.1:8080), CUSTOMER_USER (alice), PASSWORD (demo-pass).
+ * http://127.0.0.1:8080), CUSTOMER_USER (alice), PASSWORD (demo-pass), SCENARIO.
  * The per-user rate limit (100 requests/s by default) must be lifted for the
  * test: RATE_LIMIT_ENABLED=false, or the chart's app.rateLimit.
- * loadtests/local/run.ts runs the same scenario with autocannon (no k6 here).
+ * loadtests/local/run.ts runs the same scenarios with autocannon (no k6 here),
+ * reading their shapes from this file's options (loadtests/local/k6-options.ts);
+ * loadtests/cluster/hpa.ts runs both against the local cluster.
  */
 import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
@@ -22,17 +27,47 @@ const base = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const password = __ENV.PASSWORD || 'demo-pass';
 const customerUser = __ENV.CUSTOMER_USER || 'alice';
 
+/** @type {Record<string, import('k6/options').Scenario>} */
+const scenarios = {
+  siege: { executor: 'constant-vus', vus: 20, duration: '40s', gracefulStop: '5s' },
+  // Longer than the siege, and gradual: the HPA sees the CPU climb over a minute
+  // instead of at once. It starts after the siege's 45 s and 75 s more, about
+  // the time the HPA of tools/cluster/hpa-values.yaml took to scale back in
+  // (the chart's own scale-in policy takes minutes: there the ramp starts
+  // before it ends); loadtests/cluster/hpa.ts waits for the scale-in instead.
+  ramp: {
+    executor: 'ramping-vus',
+    startVUs: 0,
+    stages: [
+      { duration: '60s', target: 20 },
+      { duration: '20s', target: 20 },
+      { duration: '20s', target: 0 },
+    ],
+    gracefulRampDown: '5s',
+    startTime: '2m',
+  },
+};
+const only = __ENV.SCENARIO;
+if (only !== undefined && !(only in scenarios)) fail(`SCENARIO must be one of ${Object.keys(scenarios).join(', ')}`);
+const selected = Object.entries(scenarios).filter(([name]) => only === undefined || name === only);
+
 /** @type {import('k6/options').Options} */
 export const options = {
-  scenarios: {
-    siege: { executor: 'constant-vus', vus: 20, duration: '40s', gracefulStop: '5s' },
-  },
-  // Only the siege's own requests count (not setup()'s login and order).
-  thresholds: {
-    'http_req_failed{scenario:siege}': ['rate<0.01'],
-    'http_req_duration{scenario:siege}': ['p(95)<200', 'p(99)<500'],
-    'checks{scenario:siege}': ['rate>0.99'],
-  },
+  // Run alone, a scenario starts at once.
+  scenarios: Object.fromEntries(
+    selected.map(([name, s]) => {
+      const { startTime, ...atOnce } = s;
+      return [name, only === undefined ? s : atOnce];
+    }),
+  ),
+  // Only the scenarios' own requests count (not setup()'s login and order).
+  thresholds: Object.fromEntries(
+    selected.flatMap(([name]) => [
+      [`http_req_failed{scenario:${name}}`, ['rate<0.01']],
+      [`http_req_duration{scenario:${name}}`, ['p(95)<200', 'p(99)<500']],
+      [`checks{scenario:${name}}`, ['rate>0.99']],
+    ]),
+  ),
   setupTimeout: '180s',
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
 };

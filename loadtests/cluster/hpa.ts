@@ -7,17 +7,23 @@
  * desired replicas of the service under test (--service: customer, or order) and
  * its CPU and memory utilization (`kubectl get hpa`), the service's pods (all,
  * Ready, terminating), each pod's app-container CPU as metrics-server reports it,
- * and the request rate and failures of the load:
+ * and the load's virtual users, answers per second, failures and p99 latency:
  *
- *   baseline  --baseline s of steady traffic only;
- *   load      the seed's `siege -c20 -t40S`: 20 connections, closed loop, no think
- *             time, for 40 s, on the seed's route, the status view
- *             GET /api/order-status/{id} (customer: token check, a state-store read
- *             through the sidecar); with --service order on GET /api/orders/{id}
- *             (a MariaDB read); beside the steady traffic;
- *   scale-in  the steady traffic alone until the HPA is back at minReplicas with no
- *             pod of the service terminating (at most --scale-in-timeout s), then
- *             --tail s.
+ *   baseline       --baseline s of steady traffic only;
+ *   siege          the seed's `siege -c20 -t40S`: 20 connections, closed loop, no
+ *                  think time, for 40 s, on the seed's route, the status view
+ *                  GET /api/order-status/{id} (customer: token check, a state-store
+ *                  read through the sidecar); with --service order on
+ *                  GET /api/orders/{id} (a MariaDB read); beside the steady traffic;
+ *   scale-in       the steady traffic alone until the HPA is back at minReplicas
+ *                  with no pod of the service terminating (at most
+ *                  --scale-in-timeout s), then --tail s;
+ *   ramp           the longer ramp, loadtests/siege.js's `ramp` scenario (k6
+ *                  ramping-vus: its stages read from the script) run by the local
+ *                  runner on the same route, beside the steady traffic; before and
+ *                  after it, each pod's count of answers on the route (its /metrics,
+ *                  through the API server) shows which pods served (--no-ramp: none);
+ *   ramp-scale-in  as scale-in, after the ramp.
  *
  * The steady traffic is an open loop of --steady-rate (5) requests/s throughout:
  * in every five, two orders placed (POST /api/orders with an Idempotency-Key: the
@@ -33,9 +39,11 @@
  * view, with exactly one APPROVED payment of its amount; then each is cancelled and
  * must reach CANCELLED in both, its payment REFUNDED.
  *
- * Passes when: the HPA wanted more than minReplicas before the siege ended; it was
- * back at minReplicas within --scale-in-timeout s; no request failed after the
- * siege (the scale-in); every order is consistent.
+ * Passes when, for the siege and for the ramp: the HPA wanted more than
+ * minReplicas before the load ended; it was back at minReplicas within
+ * --scale-in-timeout s of its end; no request failed from the load's start until
+ * then (scale-out and scale-in); and for the ramp, more than one pod answered
+ * on the route, a pod the HPA added among them; and every order is consistent.
  * Writes <out>.json (parameters, figures, failures, the HPA's scalings, the
  * timeline), <out>.csv (the timeline) and <out>.svg (its plot, timeline.ts); prints the
  * timeline and the figures. Exit 0 when it passes, 1 when not.
@@ -48,12 +56,14 @@ import { parseArgs, promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { demoStores } from '@baedal/platform/contracts/demo';
 import { call } from '../../test/kit/api.ts';
-import { siegeSetup } from '../local/scenarios.ts';
+import { quantiles } from '../../test/kit/quantiles.ts';
+import { rampShape, siegeSetup } from '../local/scenarios.ts';
+import type { LoadJob, LoadMessage } from './load-worker.ts';
 import { plotTimeline, timelineCsv, type Phase, type Sample } from './timeline.ts';
-import type { SiegeJob, SiegeMessage } from './siege-worker.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     url: { type: 'string', default: process.env.BAEDAL_URL ?? 'http://127.0.0.1:18080' },
     namespace: { type: 'string', default: process.env.BAEDAL_CLUSTER_NAMESPACE ?? 'baedal' },
@@ -66,6 +76,7 @@ const { values: args } = parseArgs({
     'steady-rate': { type: 'string', default: '5' },
     'scale-in-timeout': { type: 'string', default: '300' },
     tail: { type: 'string', default: '10' },
+    ramp: { type: 'boolean', default: true },
     out: { type: 'string', default: `${root}docs/measurements/hpa-scale-out` },
   },
 });
@@ -124,6 +135,7 @@ interface Hpa {
 }
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
+  spec: { containers: { name: string; ports?: { containerPort: number }[] }[] };
   status: { conditions?: { type: string; status: string }[] };
 }
 interface PodMetrics {
@@ -148,17 +160,23 @@ const hpaMetric = (hpa: Hpa, resource: string) =>
 interface Failure {
   t: number;
   phase: Phase;
-  source: 'siege' | 'steady' | 'burst';
+  source: 'siege' | 'ramp' | 'steady' | 'burst';
   request: string;
   outcome: string;
 }
 const failures: Failure[] = [];
-const counters = { siegeOk: 0, siegeFailed: 0, steadyOk: 0, steadyFailed: 0 };
-const steadyByPhase: Record<Phase, { requests: number; failed: number }> = {
-  baseline: { requests: 0, failed: 0 },
-  load: { requests: 0, failed: 0 },
-  'scale-in': { requests: 0, failed: 0 },
+/** Since the last sample; the load's virtual users as last reported. */
+const counters = { loadOk: 0, loadFailed: 0, loadLatenciesMs: [] as number[], steadyOk: 0, steadyFailed: 0 };
+let loadVus = 0;
+const resetCounters = () => {
+  counters.loadOk = counters.loadFailed = counters.steadyOk = counters.steadyFailed = 0;
+  counters.loadLatenciesMs = [];
 };
+const phases = ['baseline', 'siege', 'scale-in', 'ramp', 'ramp-scale-in'] as const satisfies Phase[];
+const steadyByPhase = Object.fromEntries(phases.map((p) => [p, { requests: 0, failed: 0 }])) as Record<
+  Phase,
+  { requests: number; failed: number }
+>;
 let phase: Phase = 'baseline';
 const now = () => (Date.now() - t0) / 1000;
 
@@ -205,12 +223,14 @@ async function sample(): Promise<Sample> {
     podsReady: ready.length,
     podsTerminating: pods.items.length - live.length,
     cpuMillicores: cpu,
-    siegeRps: Math.round((counters.siegeOk + counters.siegeFailed) / seconds),
-    siegeFailed: counters.siegeFailed,
+    loadVus,
+    loadRps: Math.round((counters.loadOk + counters.loadFailed) / seconds),
+    loadFailed: counters.loadFailed,
+    loadP99Ms: counters.loadLatenciesMs.length ? Math.round(quantiles(counters.loadLatenciesMs)(99) * 10) / 10 : null,
     steadyRps: Math.round(((counters.steadyOk + counters.steadyFailed) / seconds) * 10) / 10,
     steadyFailed: counters.steadyFailed,
   };
-  counters.siegeOk = counters.siegeFailed = counters.steadyOk = counters.steadyFailed = 0;
+  resetCounters();
   return s;
 }
 
@@ -224,9 +244,10 @@ const runSampler = async () => {
       const s = await sample();
       timeline.push(s);
       log(
-        `${s.phase.padEnd(8)} hpa ${s.hpaCurrent}→${s.hpaDesired} cpu ${s.hpaCpuPct ?? '-'}% pods ${s.podsReady}/${s.pods}` +
-          `${s.podsTerminating ? ` (${s.podsTerminating} terminating)` : ''} siege ${s.siegeRps}/s steady ${s.steadyRps}/s` +
-          `${s.siegeFailed + s.steadyFailed ? ` FAILED ${s.siegeFailed}+${s.steadyFailed}` : ''}`,
+        `${s.phase.padEnd(13)} hpa ${s.hpaCurrent}→${s.hpaDesired} cpu ${s.hpaCpuPct ?? '-'}% pods ${s.podsReady}/${s.pods}` +
+          `${s.podsTerminating ? ` (${s.podsTerminating} terminating)` : ''} load ${s.loadVus} VUs ${s.loadRps}/s` +
+          `${s.loadP99Ms !== null ? ` p99 ${s.loadP99Ms}ms` : ''} steady ${s.steadyRps}/s` +
+          `${s.loadFailed + s.steadyFailed ? ` FAILED ${s.loadFailed}+${s.steadyFailed}` : ''}`,
       );
     } catch (e) {
       log(`sample failed: ${(e as Error).message.split('\n')[0]}`);
@@ -240,6 +261,8 @@ const runSampler = async () => {
 
 log(`setup through ${base}: log in, place the order the siege reads`);
 const { token, orderId: siegeOrderId } = await siegeSetup(base);
+// The ramp's shape, as k6 would run it (an error in the script fails here, not after the siege).
+const ramp = args.ramp ? await rampShape() : undefined;
 const hpaBefore = await k<Hpa>('-n', ns, 'get', 'hpa', name, '-o', 'json');
 const minReplicas = hpaBefore.spec.minReplicas;
 const cpuTarget = hpaBefore.spec.metrics.find((m) => m.containerResource?.name === 'cpu')?.containerResource?.target
@@ -260,7 +283,7 @@ const cpuTarget = hpaBefore.spec.metrics.find((m) => m.containerResource?.name =
 t0 = Date.now();
 lastSampleAt = t0;
 rescales.length = 0; // the ones before the start
-counters.siegeOk = counters.siegeFailed = counters.steadyOk = counters.steadyFailed = 0;
+resetCounters();
 const sampler = runSampler();
 
 // ---- steady traffic ------------------------------------------------------------------
@@ -377,65 +400,145 @@ createInterface({ input: watcher.stdout }).on('line', (line) => {
   for (let i = 0; i < 20; i++) setTimeout(() => track(steadyRequest(target.burst, 'burst')), i * 100);
 });
 
-// ---- baseline, load, scale-in --------------------------------------------------------------
+// ---- baseline, siege, scale-in, ramp, scale-in ------------------------------------------
+
+type LoadResult = Extract<LoadMessage, { type: 'done' }>;
+/** Runs the siege or the ramp in a worker, counting its answers for the sampler. */
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise<LoadResult>((resolve, reject) => {
+    const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: job });
+    worker.on('message', (m: LoadMessage) => {
+      if (m.type === 'done') return resolve(m);
+      counters.loadOk += m.ok;
+      counters.loadFailed += m.failed;
+      counters.loadLatenciesMs.push(...m.latenciesMs);
+      loadVus = m.vus;
+      for (const [outcome, n] of Object.entries(m.statuses))
+        failures.push({
+          t: Math.round(now() * 10) / 10,
+          phase,
+          source: job.kind,
+          request: `${n}× GET ${siegePath}`,
+          outcome,
+        });
+    });
+    worker.on('error', reject);
+  });
+}
+
+/**
+ * Waits, from the load's end, until the samples show the HPA and the pods back at
+ * minReplicas with none terminating, then --tail s more; `backAt` is the first
+ * such sample, undefined when --scale-in-timeout s passed first.
+ */
+async function untilBackAtMin(loadEnd: number): Promise<{ backAt?: number; timedOut: boolean }> {
+  let backAt: number | undefined;
+  for (;;) {
+    await sleep(1000);
+    const last = timeline.at(-1);
+    if (last && last.t > loadEnd) {
+      const atMin =
+        last.hpaCurrent === minReplicas &&
+        last.hpaDesired === minReplicas &&
+        last.pods === minReplicas &&
+        last.podsReady === minReplicas &&
+        last.podsTerminating === 0;
+      if (!atMin) backAt = undefined;
+      else backAt ??= last.t;
+      if (backAt !== undefined && now() - backAt >= num(args.tail)) return { backAt, timedOut: false };
+    }
+    if (now() - loadEnd > num(args['scale-in-timeout'])) {
+      log(`not back at ${minReplicas} replica(s) after ${args['scale-in-timeout']}s`);
+      return { timedOut: true };
+    }
+  }
+}
+
+/**
+ * Each live pod's answers with a 2xx on the load's route, from its own /metrics
+ * (http_server_duration_seconds_count) through the API server's pod proxy; a pod
+ * that does not answer counts as unknown (absent).
+ */
+// The route's label is the router's pattern (`/api/order-status/:orderId`): any parameter name.
+const routeLabel = new RegExp(`route="${siegePath.replace('{id}', ':[^/"]+')}"`);
+async function servedByPod(): Promise<Record<string, number>> {
+  const pods = await k<{ items: Pod[] }>('-n', ns, 'get', 'pods', '-l', selector, '-o', 'json');
+  const out: Record<string, number> = {};
+  await Promise.all(
+    pods.items
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map(async (p) => {
+        const port = p.spec.containers.find((c) => c.name === args.service)?.ports?.[0]?.containerPort;
+        if (!port) return;
+        try {
+          const { stdout } = await run(
+            kubectl,
+            [
+              '--kubeconfig',
+              kubeconfig,
+              'get',
+              '--raw',
+              `/api/v1/namespaces/${ns}/pods/${p.metadata.name}:${port}/proxy/metrics`,
+            ],
+            { maxBuffer: 64 << 20 },
+          );
+          const counts = stdout.split('\n').filter((l) => l.startsWith('http_server_duration_seconds_count{'));
+          const mine = counts.filter(
+            (l) => routeLabel.test(l) && l.includes('method="GET"') && /status="2\d\d"/.test(l),
+          );
+          if (!mine.length)
+            log(`${p.metadata.name}: no answers on ${siegePath} in its /metrics (${counts.length} series)`);
+          out[p.metadata.name] = mine.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+        } catch (e) {
+          log(`${p.metadata.name}: /metrics unreadable: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }),
+  );
+  return out;
+}
 
 log(`baseline: ${args.baseline}s of steady traffic (${args['steady-rate']} requests/s)`);
 await sleep(num(args.baseline) * 1000);
 
-phase = 'load';
+const loadJob = { base, path: siegePath, token, orderId: siegeOrderId };
+phase = 'siege';
 const siegeStart = now();
-log(`load: ${args.connections} connections for ${args.duration}s on GET ${siegePath.replace('{id}', siegeOrderId)}`);
-const siegeResult = await new Promise<Extract<SiegeMessage, { type: 'done' }>>((resolve, reject) => {
-  const worker = new Worker(new URL('./siege-worker.ts', import.meta.url), {
-    workerData: {
-      base,
-      path: siegePath,
-      connections: num(args.connections),
-      durationSeconds: num(args.duration),
-      token,
-      orderId: siegeOrderId,
-    } satisfies SiegeJob,
-  });
-  worker.on('message', (m: SiegeMessage) => {
-    if (m.type === 'done') return resolve(m);
-    counters.siegeOk += m.ok;
-    counters.siegeFailed += m.failed;
-    for (const [outcome, n] of Object.entries(m.statuses))
-      failures.push({
-        t: Math.round(now() * 10) / 10,
-        phase: 'load',
-        source: 'siege',
-        request: `${n}× GET ${siegePath}`,
-        outcome,
-      });
-  });
-  worker.on('error', reject);
+log(`siege: ${args.connections} connections for ${args.duration}s on GET ${siegePath.replace('{id}', siegeOrderId)}`);
+const siegeResult = await runLoad({
+  ...loadJob,
+  kind: 'siege',
+  connections: num(args.connections),
+  durationSeconds: num(args.duration),
 });
 const siegeEnd = now();
 phase = 'scale-in';
 log(`scale-in: steady traffic until ${name} is back at ${minReplicas} replica(s)`);
+const siegeScaleIn = await untilBackAtMin(siegeEnd);
 
-let backAt: number | undefined;
-let scaleInTimedOut = false;
-for (;;) {
-  await sleep(1000);
-  const last = timeline.at(-1);
-  if (last && last.t > siegeEnd) {
-    const atMin =
-      last.hpaCurrent === minReplicas &&
-      last.hpaDesired === minReplicas &&
-      last.pods === minReplicas &&
-      last.podsReady === minReplicas &&
-      last.podsTerminating === 0;
-    if (!atMin) backAt = undefined;
-    else backAt ??= last.t;
-    if (backAt !== undefined && now() - backAt >= num(args.tail)) break;
-  }
-  if (now() - siegeEnd > num(args['scale-in-timeout'])) {
-    scaleInTimedOut = true;
-    log(`not back at ${minReplicas} replica(s) after ${args['scale-in-timeout']}s`);
-    break;
-  }
+let rampRun:
+  | {
+      start: number;
+      end: number;
+      result: LoadResult;
+      scaleIn: { backAt?: number; timedOut: boolean };
+      servedBefore: Record<string, number>;
+      servedAfter: Record<string, number>;
+    }
+  | undefined;
+if (ramp && !siegeScaleIn.timedOut) {
+  const servedBefore = await servedByPod();
+  phase = 'ramp';
+  const start = now();
+  log(
+    `ramp: siege.js's ramp scenario, from ${ramp.startVUs} VUs: ${ramp.stages.map((st) => `${st.target} over ${st.duration}`).join(', ')}`,
+  );
+  const result = await runLoad({ ...loadJob, kind: 'ramp', shape: ramp });
+  const end = now();
+  // Before the HPA removes any pod: its stabilization window outlasts these seconds.
+  const servedAfter = await servedByPod();
+  phase = 'ramp-scale-in';
+  log(`ramp-scale-in: steady traffic until ${name} is back at ${minReplicas} replica(s)`);
+  rampRun = { start, end, result, scaleIn: await untilBackAtMin(end), servedBefore, servedAfter };
 }
 steady = false;
 watcher.kill();
@@ -529,33 +632,67 @@ const inconsistent = [
 
 const startedIso = new Date(t0).toISOString();
 
-const during = (from: number, to: number) => timeline.filter((s) => s.t > from && s.t <= to);
-const firstAbove = (key: 'hpaDesired' | 'podsReady') => timeline.find((s) => s.t > siegeStart && s[key] > minReplicas);
-const wantedMore = firstAbove('hpaDesired');
-const readyMore = firstAbove('podsReady');
-const scaledOutInLoad = during(siegeStart, siegeEnd + 0.5).some((s) => s.hpaDesired > minReplicas);
-const scaleInFailures = failures.filter((f) => f.phase === 'scale-in').length;
 const round = (v: number) => Math.round(v * 10) / 10;
+/** A load's figures: its start and end, the HPA's response from its start to the scale-in, its answers. */
+function loadFigures(
+  start: number,
+  end: number,
+  result: LoadResult,
+  scaleIn: { backAt?: number; timedOut: boolean },
+  loadPhase: Phase,
+  scaleInPhase: Phase,
+) {
+  const until = scaleIn.backAt ?? Infinity;
+  const samples = timeline.filter((x) => x.t > start && x.t <= until);
+  const inLoad = samples.filter((x) => x.phase === loadPhase);
+  const first = (key: 'hpaDesired' | 'podsReady') => samples.find((x) => x[key] > minReplicas);
+  const wantedMore = first('hpaDesired');
+  const readyMore = first('podsReady');
+  const max = (values: number[]) => (values.length ? Math.max(...values) : null);
+  return {
+    startS: round(start),
+    endS: round(end),
+    secondsToDesiredAboveMin: wantedMore ? round(wantedMore.t - start) : null,
+    secondsToReadyAboveMin: readyMore ? round(readyMore.t - start) : null,
+    secondsFromEndBackToMin: scaleIn.backAt !== undefined ? round(scaleIn.backAt - end) : null,
+    peakDesiredReplicas: max(samples.map((x) => x.hpaDesired)),
+    peakReadyPods: max(samples.map((x) => x.podsReady)),
+    peakCpuUtilizationPct: max(samples.map((x) => x.hpaCpuPct ?? 0)),
+    peakVus: max(inLoad.map((x) => x.loadVus)),
+    peakRps: max(inLoad.map((x) => x.loadRps)),
+    peakSampleP99Ms: max(inLoad.flatMap((x) => (x.loadP99Ms !== null ? [x.loadP99Ms] : []))),
+    requests: result.requests,
+    requestsPerSecond: Math.round(result.requests / result.durationSeconds),
+    failed: result.failed,
+    failures: result.failures,
+    p50Ms: round(result.p50),
+    p95Ms: round(result.p95),
+    p99Ms: round(result.p99),
+    scaledOutDuringLoad: inLoad.some((x) => x.hpaDesired > minReplicas),
+    failedRequestsFromStartToScaleIn: failures.filter((f) => f.phase === loadPhase || f.phase === scaleInPhase).length,
+  };
+}
+const siegeFigures = loadFigures(siegeStart, siegeEnd, siegeResult, siegeScaleIn, 'siege', 'scale-in');
+const rampFigures = rampRun && {
+  ...loadFigures(rampRun.start, rampRun.end, rampRun.result, rampRun.scaleIn, 'ramp', 'ramp-scale-in'),
+  thresholds: rampRun.result.thresholds,
+  // Answers on the route per pod during the ramp (its /metrics before and after); new: added during it.
+  servedByPod: Object.fromEntries(
+    Object.entries(rampRun.servedAfter).map(([pod, n]) => [
+      pod,
+      { answers: n - (rampRun?.servedBefore[pod] ?? 0), new: !(pod in (rampRun?.servedBefore ?? {})) },
+    ]),
+  ),
+};
+/** Pods that answered at least 1 % of the ramp's requests, and of them the ones the HPA added. */
+const serving = Object.entries(rampFigures?.servedByPod ?? {}).filter(
+  ([, x]) => x.answers >= 0.01 * (rampFigures?.requests ?? 0) && x.answers > 0,
+);
 const figures = {
   minReplicas,
   maxReplicas: hpaBefore.spec.maxReplicas,
-  peakDesiredReplicas: Math.max(...timeline.map((s) => s.hpaDesired)),
-  peakReadyPods: Math.max(...timeline.map((s) => s.podsReady)),
-  peakCpuUtilizationPct: Math.max(...timeline.map((s) => s.hpaCpuPct ?? 0)),
-  siegeStartS: round(siegeStart),
-  siegeEndS: round(siegeEnd),
-  secondsToDesiredAboveMin: wantedMore ? round(wantedMore.t - siegeStart) : null,
-  secondsToReadyAboveMin: readyMore ? round(readyMore.t - siegeStart) : null,
-  secondsFromSiegeEndBackToMin: backAt !== undefined ? round(backAt - siegeEnd) : null,
-  siege: {
-    requests: siegeResult.requests,
-    requestsPerSecond: Math.round(siegeResult.requests / siegeResult.durationSeconds),
-    failed: siegeResult.failed,
-    failures: siegeResult.failures,
-    p50Ms: siegeResult.p50,
-    p95Ms: siegeResult.p95,
-    p99Ms: siegeResult.p99,
-  },
+  siege: siegeFigures,
+  ramp: rampFigures ?? null,
   steady: steadyByPhase,
   ordersPlaced: orderIds.length,
   placementsUnresolved: unresolved,
@@ -563,10 +700,35 @@ const figures = {
   ordersInconsistent: inconsistent.length,
   testSeconds: round(testSeconds),
 };
+const timeout = args['scale-in-timeout'];
 const checks = [
-  { check: `the HPA wanted more than minReplicas (${minReplicas}) before the siege ended`, ok: scaledOutInLoad },
-  { check: `back at minReplicas within ${args['scale-in-timeout']}s of the siege's end`, ok: !scaleInTimedOut },
-  { check: 'zero failed requests during scale-in', ok: scaleInFailures === 0 },
+  {
+    check: `siege: the HPA wanted more than minReplicas (${minReplicas}) before it ended`,
+    ok: siegeFigures.scaledOutDuringLoad,
+  },
+  { check: `siege: back at minReplicas within ${timeout}s of its end`, ok: !siegeScaleIn.timedOut },
+  {
+    check: 'siege: zero failed requests from its start to the end of the scale-in',
+    ok: siegeFigures.failedRequestsFromStartToScaleIn === 0,
+  },
+  ...(args.ramp
+    ? [
+        { check: `ramp: ran after the siege's scale-in`, ok: rampFigures !== undefined },
+        {
+          check: `ramp: the HPA wanted more than minReplicas (${minReplicas}) before it ended`,
+          ok: rampFigures?.scaledOutDuringLoad === true,
+        },
+        {
+          check: `ramp: more than one pod answered (≥ 1 % of its requests each), a pod added by the HPA among them`,
+          ok: serving.length > 1 && serving.some(([, x]) => x.new),
+        },
+        { check: `ramp: back at minReplicas within ${timeout}s of its end`, ok: rampRun?.scaleIn.timedOut === false },
+        {
+          check: 'ramp: zero failed requests from its start to the end of the scale-in',
+          ok: rampFigures?.failedRequestsFromStartToScaleIn === 0,
+        },
+      ]
+    : []),
   {
     check: 'every order placed is consistent (PAID everywhere, one payment; then CANCELLED, REFUNDED)',
     ok: inconsistent.length === 0 && unresolved === 0 && cancelFailed === 0,
@@ -589,6 +751,9 @@ writeFileSync(
         url: base,
         target: `deployment/${name} in namespace ${ns}`,
         siege: `${args.connections} connections, ${args.duration}s, GET ${siegePath}`,
+        ramp: ramp
+          ? `loadtests/siege.js scenario ramp (ramping-vus from ${ramp.startVUs}: ${ramp.stages.map((st) => `${st.target} over ${st.duration}`).join(', ')}), GET ${siegePath}`
+          : null,
         steady: `${args['steady-rate']} requests/s: per 5, 2 POST /api/orders, 2 GET /api/orders/{id}, 1 GET /api/order-status/{id}; 20 ${target.burst === 'place' ? 'POST /api/orders' : 'GET /api/order-status/{id}'} over 2 s when a ${args.service} pod starts terminating`,
         baselineSeconds: num(args.baseline),
         sampleSeconds: num(args.interval),
@@ -620,6 +785,24 @@ console.log(
   `${args.service} pods terminating (s after start):\n${terminations.map((x) => `  ${x.t}s ${x.pod}`).join('\n') || '  none'}`,
 );
 console.log(`\nfigures:\n${JSON.stringify(figures, null, 2)}`);
+for (const [load, f] of [
+  ['siege', figures.siege],
+  ['ramp', figures.ramp],
+] as const)
+  if (f)
+    console.log(
+      `${load}: ${f.requests} requests, ${f.requestsPerSecond}/s (peak ${f.peakRps}/s at ${f.peakVus} VUs), ` +
+        `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.failed} failed; replicas ${minReplicas}→${f.peakReadyPods} Ready ` +
+        `(desired above min after ${f.secondsToDesiredAboveMin ?? '-'} s, Ready after ${f.secondsToReadyAboveMin ?? '-'} s), ` +
+        `back at ${minReplicas} ${f.secondsFromEndBackToMin ?? '-'} s after its end; ` +
+        `${f.failedRequestsFromStartToScaleIn} failed requests from its start to the scale-in's end`,
+    );
+if (figures.ramp)
+  console.log(
+    `ramp answers per pod: ${Object.entries(figures.ramp.servedByPod)
+      .map(([pod, x]) => `${pod.split('-').at(-1)}${x.new ? ' (new)' : ''} ${x.answers}`)
+      .join(', ')}`,
+  );
 if (failures.length)
   console.log(
     `\nfailed requests:\n${failures.map((f) => `  ${f.t}s ${f.phase} ${f.source} ${f.request}: ${f.outcome}`).join('\n')}`,

@@ -4,15 +4,18 @@
  *
  *   node loadtests/cluster/timeline.ts docs/measurements/hpa-scale-out.csv [--cpu-target 70] [--service customer] > plot.svg
  *
- * The plot has four panels over the same time axis, the siege's time shaded:
- * replicas (the HPA's desired and current, the Ready and the terminating pods),
- * the HPA's CPU utilization against its target, the siege's rate and the steady
- * traffic's, each with its failures.
+ * The plot has five panels over the same time axis, the siege's and the ramp's
+ * time shaded: replicas (the HPA's desired and current, the Ready and the
+ * terminating pods), the HPA's CPU utilization against its target, the load's
+ * answers per second and its p99 latency, the steady traffic's rate; failures as
+ * red dots.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-export type Phase = 'baseline' | 'load' | 'scale-in';
+export type Phase = 'baseline' | 'siege' | 'scale-in' | 'ramp' | 'ramp-scale-in';
+/** The phases that carry a load (siege or ramp), shaded in the plot. */
+const loadPhases: Phase[] = ['siege', 'ramp'];
 
 export interface Sample {
   /** Seconds since the test began. */
@@ -29,9 +32,13 @@ export interface Sample {
   podsTerminating: number;
   /** The app container's CPU per pod (metrics-server), millicores. */
   cpuMillicores: Record<string, number>;
-  /** Answers per second since the previous sample, and failures in that time. */
-  siegeRps: number;
-  siegeFailed: number;
+  /** The load's (siege or ramp) virtual users at the sample, as its runner last reported. */
+  loadVus: number;
+  /** The load's answers per second since the previous sample, failures in that time, p99 of their latencies (ms). */
+  loadRps: number;
+  loadFailed: number;
+  loadP99Ms: number | null;
+  /** The steady traffic's answers per second since the previous sample, and failures in that time. */
   steadyRps: number;
   steadyFailed: number;
 }
@@ -48,8 +55,10 @@ const columns = [
   'pods_terminating',
   'cpu_millicores_total',
   'cpu_millicores_per_pod',
-  'siege_rps',
-  'siege_failed',
+  'load_vus',
+  'load_rps',
+  'load_failed',
+  'load_p99_ms',
   'steady_rps',
   'steady_failed',
 ] as const;
@@ -74,8 +83,10 @@ export function timelineCsv(samples: Sample[]): string {
       s.podsTerminating,
       total,
       perPod,
-      s.siegeRps,
-      s.siegeFailed,
+      s.loadVus,
+      s.loadRps,
+      s.loadFailed,
+      s.loadP99Ms ?? '',
       s.steadyRps,
       s.steadyFailed,
     ].join(',');
@@ -151,17 +162,25 @@ function panel(
   // The legend follows the title, on its line.
   let legendX = LEFT + title.length * 7.2 + 24;
   for (const s of series) {
-    const pts: string[] = [];
+    // A missing value (no answers in those 5 s) breaks the line.
+    const segments: string[][] = [[]];
     s.values.forEach((v, i) => {
       const t = ts[i] ?? 0;
-      if (v === null) return;
+      const pts = segments.at(-1) ?? [];
+      if (v === null) {
+        if (pts.length) segments.push([]);
+        return;
+      }
       const prev = pts.length ? s.values[i - 1] : null;
       if (s.step && prev !== null && prev !== undefined) pts.push(`${x(t).toFixed(1)},${y(prev).toFixed(1)}`);
       pts.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
     });
+    for (const pts of segments.filter((p) => p.length))
+      out.push(
+        `<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 2}"` +
+          `${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      );
     out.push(
-      `<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 2}"` +
-        `${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
       `<line x1="${legendX}" x2="${legendX + 18}" y1="${top - 12}" y2="${top - 12}" stroke="${s.color}" stroke-width="${s.width ?? 2}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
       `<text x="${legendX + 22}" y="${top - 8}" class="legend">${esc(s.label)}</text>`,
     );
@@ -185,8 +204,9 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number; service?: 
     { top: 260, height: 110 },
     { top: 420, height: 90 },
     { top: 560, height: 70 },
+    { top: 680, height: 70 },
   ] as const;
-  const bottom = panels[3].top + panels[3].height;
+  const bottom = panels[4].top + panels[4].height;
   const H = bottom + 50;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
@@ -196,15 +216,16 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number; service?: 
       '.load{fill:#f3d9a4;opacity:.45}.fail{fill:#d00}</style>',
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
   ];
-  // The siege's time: from the first load sample (taken as the siege starts) to the last.
-  const loadIdx = rows.flatMap((r, i) => (r.phase === 'load' ? [i] : []));
-  if (loadIdx.length) {
-    const from = ts[loadIdx[0] ?? 0] ?? 0;
-    const to = ts[loadIdx.at(-1) ?? 0] ?? 0;
+  // Each load's time: from its first sample (taken as it starts) to its last.
+  for (const load of loadPhases) {
+    const idx = rows.flatMap((r, i) => (r.phase === load ? [i] : []));
+    if (!idx.length) continue;
+    const from = ts[idx[0] ?? 0] ?? 0;
+    const to = ts[idx.at(-1) ?? 0] ?? 0;
     for (const p of panels)
       out.push(`<rect x="${x(from)}" y="${p.top}" width="${x(to) - x(from)}" height="${p.height}" class="load"/>`);
     out.push(
-      `<text x="${(x(from) + x(to)) / 2}" y="${panels[0].top + panels[0].height - 8}" class="xtick">siege</text>`,
+      `<text x="${(x(from) + x(to)) / 2}" y="${panels[0].top + panels[0].height - 8}" class="xtick">${load}</text>`,
     );
   }
   out.push(
@@ -240,18 +261,27 @@ export function plotTimeline(csv: string, opts: { cpuTarget?: number; service?: 
           : {}),
       },
     ),
-    panel(panels[2].top, panels[2].height, 'Siege: answers per second through the Ingress', ts, x, [
-      { label: 'siege', color: '#c0392b', values: rows.map((r) => n(r, 'siege_rps')) },
+    panel(panels[2].top, panels[2].height, 'Siege and ramp: answers per second through the Ingress', ts, x, [
+      { label: 'load', color: '#c0392b', values: rows.map((r) => n(r, 'load_rps')) },
     ]),
-    panel(panels[3].top, panels[3].height, 'Steady traffic: answers per second (failed requests as red dots)', ts, x, [
+    panel(
+      panels[3].top,
+      panels[3].height,
+      'Siege and ramp: p99 latency of each 5 s',
+      ts,
+      x,
+      [{ label: 'p99', color: '#8e44ad', values: rows.map((r) => n(r, 'load_p99_ms')) }],
+      { unit: ' ms' },
+    ),
+    panel(panels[4].top, panels[4].height, 'Steady traffic: answers per second (failed requests as red dots)', ts, x, [
       { label: 'steady traffic', color: '#2c7fb8', values: rows.map((r) => n(r, 'steady_rps')) },
     ]),
   );
   // A red dot under every sample with failures, in the panel of the traffic that failed.
   rows.forEach((r, i) => {
     for (const [column, p] of [
-      ['siege_failed', panels[2]],
-      ['steady_failed', panels[3]],
+      ['load_failed', panels[2]],
+      ['steady_failed', panels[4]],
     ] as const) {
       const failed = Number(r[column]);
       if (failed > 0)

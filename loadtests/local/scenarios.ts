@@ -6,6 +6,9 @@
  *
  * - siege: autocannon, 20 connections (k6: 20 VUs) for 40 s, closed loop, no
  *   think time, GET /api/order-status/{id} of one order placed in setup.
+ * - ramp (siege.js's second scenario): the same reads by a ramping number of
+ *   virtual users (k6 ramping-vus), each one autocannon connection in a closed
+ *   loop; the stages are read from siege.js's options (k6-options.ts).
  * - order-saga: whole sagas started at a ramping arrival rate (open model)
  *   with fetch, polling the eventual steps every 100 ms.
  */
@@ -13,6 +16,8 @@ import autocannon from 'autocannon';
 import { DEMO_PASSWORD } from '@baedal/platform/contracts/demo';
 import { call, defaultBaseUrl, login as kitLogin } from '../../test/kit/api.ts';
 import { quantiles } from '../../test/kit/quantiles.ts';
+import { k6Options, rampingScenario, scenarioThresholds, type K6Options } from './k6-options.ts';
+import { stagesSeconds, vusAt, type Stage } from './stages.ts';
 
 export const defaultBase = defaultBaseUrl;
 const password = process.env.PASSWORD ?? DEMO_PASSWORD;
@@ -108,8 +113,8 @@ export async function runSiege(opts: {
   /** The route under siege (default `/api/order-status/{id}`); `{id}` stands for orderId. */
   path?: string;
   onTick?: (secondsElapsed: number) => void;
-  /** Every answer's status as it arrives; 0 for a request that got none (connection error, timeout). */
-  onResponse?: (status: number) => void;
+  /** Every answer's status and latency (ms) as it arrives; status 0 for a request that got none (connection error, timeout). */
+  onResponse?: (status: number, ms: number) => void;
 }): Promise<Summary> {
   const path = opts.path ?? '/api/order-status/{id}';
   const latencies: number[] = [];
@@ -130,9 +135,9 @@ export async function runSiege(opts: {
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latencies.push(responseTime);
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-      opts.onResponse?.(statusCode);
+      opts.onResponse?.(statusCode, responseTime);
     });
-    instance.on('reqError', () => opts.onResponse?.(0));
+    instance.on('reqError', () => opts.onResponse?.(0, 0));
   });
   if (ticker) clearInterval(ticker);
   const failures: Record<string, number> = {};
@@ -160,6 +165,127 @@ export async function runSiege(opts: {
     { metric: 'http_req_duration', expr: 'p(99)<500', ok: q(99) < 500 },
   ];
   return summary;
+}
+
+// ---- ramp ---------------------------------------------------------------------
+
+/** The k6 script whose `ramp` scenario runRamp runs. */
+export const rampScript = new URL('../siege.js', import.meta.url).pathname;
+
+/** siege.js's ramp scenario: its shape and thresholds, as k6 would read them. */
+export async function rampShape(): Promise<RampShape> {
+  return { ...(await rampingScenario(rampScript, 'ramp')), options: await k6Options(rampScript, { SCENARIO: 'ramp' }) };
+}
+export interface RampShape {
+  startVUs: number;
+  stages: Stage[];
+  gracefulRampDown: string;
+  options: K6Options;
+}
+
+/**
+ * k6's ramping-vus on the status view: every 100 ms the virtual users are
+ * brought to vusAt(stages); each is one autocannon connection reading in a closed
+ * loop with no think time, as a k6 VU looping over the default function. A VU
+ * ramped down stops within 100 ms (its request in flight is dropped, uncounted:
+ * k6's gracefulRampDown lets it finish, which only shortens the tail).
+ */
+export async function runRamp(opts: {
+  base: string;
+  shape: RampShape;
+  token: string;
+  orderId: string;
+  /** The route read (default `/api/order-status/{id}`); `{id}` stands for orderId. */
+  path?: string;
+  /** Every answer's status and latency (ms) as it arrives; status 0 for a request that got none. */
+  onResponse?: (status: number, ms: number) => void;
+  /** The virtual users running, whenever that changes. */
+  onVus?: (vus: number) => void;
+}): Promise<Summary> {
+  const { shape } = opts;
+  const path = opts.path ?? '/api/order-status/{id}';
+  const url = `${opts.base}${path.replace('{id}', opts.orderId)}`;
+  const total = stagesSeconds(shape.stages);
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let errors = 0;
+  let timeouts = 0;
+  const running: { stop: () => void; done: Promise<void> }[] = [];
+  const finished: Promise<void>[] = [];
+  const startVu = () => {
+    let instance: autocannon.Instance | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      instance = autocannon(
+        {
+          url,
+          connections: 1,
+          // Stopped by the ramp; the duration only bounds a VU the ramp lost.
+          duration: total + 60,
+          headers: { authorization: `Bearer ${opts.token}` },
+          timeout: 10,
+          // How soon a stop takes effect (autocannon acts on it once per sample).
+          sampleInt: 100,
+        },
+        (err, res) => {
+          if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+          errors += res.errors - res.timeouts;
+          timeouts += res.timeouts;
+          resolve();
+        },
+      );
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        latencies.push(responseTime);
+        statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+        opts.onResponse?.(statusCode, responseTime);
+      });
+      instance.on('reqError', () => opts.onResponse?.(0, 0));
+    });
+    running.push({ stop: () => instance?.stop(), done });
+  };
+  const t0 = performance.now();
+  let vus = -1;
+  for (let t = 0; t < total; t = (performance.now() - t0) / 1000) {
+    const want = vusAt(shape.startVUs, shape.stages, t);
+    while (running.length < want) startVu();
+    while (running.length > want) {
+      const vu = running.pop();
+      vu?.stop();
+      if (vu) finished.push(vu.done);
+    }
+    if (want !== vus) opts.onVus?.((vus = want));
+    await sleep(100);
+  }
+  for (const vu of running.splice(0)) {
+    vu.stop();
+    finished.push(vu.done);
+  }
+  opts.onVus?.(0);
+  await Promise.all(finished);
+  const durationSeconds = (performance.now() - t0) / 1000;
+  const failures: Record<string, number> = {};
+  for (const [status, n] of statuses) if (status >= 400) failures[`status ${status}`] = n;
+  if (errors) failures.errors = errors;
+  if (timeouts) failures.timeouts = timeouts;
+  const failed = Object.values(failures).reduce((a, b) => a + b, 0);
+  const requests = latencies.length + errors + timeouts;
+  const q = quantiles(latencies);
+  const stages = shape.stages.map((st) => `${st.target} over ${st.duration}`).join(', ');
+  return {
+    scenario: 'ramp',
+    shape: `ramping VUs from ${shape.startVUs}: ${stages} (autocannon connections, closed loop), GET ${path}`,
+    durationSeconds,
+    requests,
+    failed,
+    failures,
+    latenciesMs: latencies,
+    extra: [`vus_max........................: ${Math.max(...shape.stages.map((st) => st.target), shape.startVUs)}`],
+    // The thresholds of siege.js's ramp scenario.
+    thresholds: scenarioThresholds(shape.options, 'ramp', {
+      failedRate: failed / Math.max(1, requests),
+      latency: q,
+      avgMs: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    }),
+  };
 }
 
 // ---- order saga ---------------------------------------------------------------

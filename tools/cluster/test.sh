@@ -12,8 +12,11 @@
 #      (jest project `cluster`: the files of test/integration that talk to the
 #      entry point only; jest.config.js names the ones left out and why);
 #   4. the HPA scale-out and scale-in test (loadtests/cluster/hpa.ts): the siege,
-#      the timeline every 5 s, the checks (scaled out beyond minReplicas during the
-#      load, zero failed requests during the scale-in, every order consistent); it
+#      then, once scaled back in, the longer ramp (loadtests/siege.js's `ramp`
+#      scenario, by the local runner), the timeline every 5 s, the checks (for each:
+#      scaled out beyond minReplicas during the load, back at minReplicas after it,
+#      zero failed requests from its start to the scale-in's end; the ramp answered
+#      by more than one pod; every order consistent); it
 #      writes <out>.{json,csv,svg}, out = .cluster/measurements/hpa-scale-out
 #      (BAEDAL_HPA_OUT moves it; docs/measurements/hpa-scale-out is the committed run);
 #   5. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
@@ -183,7 +186,7 @@ else
   check "integration tests through the Ingress" integration
 fi
 
-step "HPA: scale-out under the siege, scale-in under steady traffic"
+step "HPA: scale-out and scale-in under the siege, then under the ramp"
 check "HPA scale-out and scale-in" node loadtests/cluster/hpa.ts --url "$url" --out "$hpa_out"
 
 # A jest failure counts in its own JSON; it still makes this run fail.
