@@ -62,7 +62,7 @@ export default {
     },
     // The 1,000-saga chaos run of the fault suite on its own (npm run test:chaos).
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/faults/chaos.test.ts'] },
-    // One order, one trace: the saga in Jaeger, on a stack brought up with --observe (npm run test:observe).
+    // One order, one trace: the saga in Zipkin (its API and its UI), on a stack brought up with --observe (npm run test:observe).
     { ...common, displayName: 'observe', testMatch: ['<rootDir>/test/observe/**/*.test.ts'] },
     // Kafka broker restarts mid-flow, on a stack brought up with --broker kafka (npm run test:kafka).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.test.ts'] },

@@ -7,7 +7,8 @@
 #      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance);
 #   4. Dapr's Sentry (the sidecars' certificate authority), built once by
 #      tools/sentry/build.sh; its path goes to .stack/sentry-path.
-# Kafka (`npm start -- --broker kafka`) is fetched by the stack itself, through tools/kafka/fetch.sh.
+# Kafka (`npm start -- --broker kafka`) and Zipkin (`--observe`) are fetched by the stack
+# itself, through tools/kafka/fetch.sh and tools/zipkin/fetch.sh.
 # Idempotent; takes about a second when everything is already there.
 set -euo pipefail
 

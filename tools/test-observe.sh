@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `npm run test:observe`: the observability tests (test/observe) on a stack
-# instance brought up with --observe (Jaeger and Prometheus beside it, every
+# instance brought up with --observe (Zipkin and Prometheus beside it, every
 # request traced). It runs beside the default stack and never touches it: state
 # in .stack-observe, every port shifted by 2500 (entry point
 # http://127.0.0.1:10580). A stack this script starts, it stops again; one that
-# was already running is left running. Jaeger is built once (tools/jaeger/,
-# minutes) and cached outside the repo.
+# was already running is left running. Zipkin's jar is fetched once from Maven
+# Central (tools/zipkin/fetch.sh, about 130 MB) and cached outside the repo.
 #
 #   BAEDAL_OBSERVE_STACK_DIR / BAEDAL_OBSERVE_PORT_OFFSET  change the instance
 set -euo pipefail

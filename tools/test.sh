@@ -5,8 +5,8 @@
 #   fuzz → Schemathesis (a client generated from the OpenAPI alone, every role)
 #   → fault tests (real
 #   processes stopped, killed, slowed) → the same integration tests on a second
-#   stack whose pub/sub is Kafka → one order's trace in Jaeger and Prometheus'
-#   UI under load, on a third stack brought up with --observe → the Helm chart
+#   stack whose pub/sub is Kafka → one order's trace in Zipkin (API and UI) and
+#   Prometheus' UI under load, on a third stack brought up with --observe → the Helm chart
 #   against a real kube-apiserver → the chart on a real local Kubernetes
 #   (tools/cluster/test.sh: smoke, a saga and the integration tests through its
 #   Ingress, the HPA scaling out and in).
@@ -115,7 +115,7 @@ step "Kafka: the integration tests on a second stack whose pub/sub is Kafka"
 suite kafka
 BAEDAL_TEST_RESULTS="$results" bash tools/test-kafka.sh
 
-step "observability: one order, one trace in Jaeger; Prometheus under load (a stack up with --observe)"
+step "observability: one order, one trace in Zipkin; Prometheus under load (a stack up with --observe)"
 suite observe
 BAEDAL_TEST_RESULTS="$results" bash tools/test-observe.sh
 

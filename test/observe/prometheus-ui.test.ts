@@ -5,8 +5,7 @@
  * deploy/prometheus/rules.yml. The graph is saved as a screenshot
  * (SCREENSHOTS_DIR, default <stack dir>/screenshots;
  * `SCREENSHOTS_DIR=docs/screenshots npm run test:observe` refreshes
- * docs/observability.md's). Jaeger built from its Go module has no UI
- * (docs/observability.md): a trace is `npm run trace`'s text.
+ * docs/observability.md's); zipkin-ui.test.ts does the same for a trace.
  *
  * Needs a stack brought up with --observe (tools/test-observe.sh).
  */

@@ -1,8 +1,8 @@
 /**
  * One order, one trace: an order placed and walked to COMPLETED through the
  * entry point (customer, owner, rider, customer again) is one trace in the
- * stack's Jaeger, whose id is the order id without its dashes, and that trace
- * holds spans of all five services' sidecars: the charge (order → payment),
+ * stack's Zipkin, whose id is the order id without its dashes, and that trace
+ * holds spans of all five services' sidecars (each under its Dapr app id): the charge (order → payment),
  * each of the order's seven events published and delivered to its four
  * consumers, the owner's transitions (store → order), the rider's events
  * (delivery → order), and the calls a consumer makes while handling an event
@@ -14,7 +14,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { orderTraceId } from '@baedal/platform/trace';
 import { recordedObserve } from '../../tools/stack/env-instance.ts';
-import { fetchTrace, jaegerApi, spansByService, type JaegerTrace } from '../../tools/stack/trace-view.ts';
+import { fetchTrace, spansByService, traceUiUrl, zipkinApi, type ZipkinSpan } from '../../tools/stack/trace-view.ts';
 import { login } from '../integration/client.ts';
 import { fullSaga, orderReaches } from '../integration/flows.ts';
 
@@ -29,31 +29,32 @@ const count = (names: Map<string, number> | undefined, match: RegExp) =>
  * What the trace of a completed saga must hold, as counts of span names per
  * service (each the sidecar's): undefined once everything is there.
  */
-function missing(trace: JaegerTrace | undefined): string | undefined {
+function missing(trace: ZipkinSpan[] | undefined): string | undefined {
   if (!trace) return 'no trace yet';
   const seen = spansByService(trace);
   const lacks = services.filter((s) => !seen.has(s));
   if (lacks.length > 0) return `no spans of ${lacks.join(', ')}`;
   // Span names are the sidecars' (Dapr 1.18): `pubsub/<topic>` a delivery to the app,
-  // `/v1.0/publish/...` a publish, `CallLocal/<app>/<method>` an invocation, `/v1.0/state/...`.
+  // `/v1.0/publish/...` a publish, `CallLocal/<app>/<method>` an invocation, `/v1.0/state/...`;
+  // Zipkin keeps them in lower case, hence /i.
   const wants: [string, RegExp, number][] = [
     // The charge while placing the order (order → payment).
-    ['payment', /^CallLocal\/payment\/internal\/payments$/, 1],
+    ['payment', /^CallLocal\/payment\/internal\/payments$/i, 1],
     // The order's seven events, placed to completed, each published in the trace ...
-    ['order', /^\/v1\.0\/publish\/pubsub\/orders$/, ORDER_EVENTS],
+    ['order', /^\/v1\.0\/publish\/pubsub\/orders$/i, ORDER_EVENTS],
     // ... and delivered to each of its four consumers in it (the outbox kept the context).
     ...(['payment', 'store', 'delivery', 'customer'] as const).map((s): [string, RegExp, number] => [
       s,
-      /^pubsub\/orders$/,
+      /^pubsub\/orders$/i,
       ORDER_EVENTS,
     ]),
     // The owner's accept, start and finish (store → order), in the order's trace.
-    ['store', /^CallLocal\/order\/internal\/orders\/[^/]+\/transitions$/, 3],
+    ['store', /^CallLocal\/order\/internal\/orders\/[^/]+\/transitions$/i, 3],
     // The rider's pick-up and delivery: published by delivery, delivered to order.
-    ['delivery', /^\/v1\.0\/publish\/pubsub\/deliveries$/, 2],
-    ['order', /^pubsub\/deliveries$/, 2],
+    ['delivery', /^\/v1\.0\/publish\/pubsub\/deliveries$/i, 2],
+    ['order', /^pubsub\/deliveries$/i, 2],
     // What the customer service does while handling an event (its sidecar's traceparent handed on).
-    ['customer', /^\/v1\.0\/state\/statestore/, 1],
+    ['customer', /^\/v1\.0\/state\/statestore/i, 1],
   ];
   for (const [service, match, least] of wants) {
     const n = count(seen.get(service), match);
@@ -73,7 +74,7 @@ describe('one order, one trace', () => {
     const traceId = orderTraceId(order.id) ?? '';
 
     // The sidecars export in batches (every few seconds): wait until the last steps are in.
-    let trace: JaegerTrace | undefined;
+    let trace: ZipkinSpan[] | undefined;
     let why: string | undefined = 'not read yet';
     const deadline = Date.now() + 30_000;
     while (why !== undefined && Date.now() < deadline) {
@@ -84,7 +85,8 @@ describe('one order, one trace', () => {
 
     const seen = trace ? spansByService(trace) : new Map<string, Map<string, number>>();
     const lines = [
-      `order ${order.id}: ${jaegerApi}/traces/${traceId} (npm run trace -- ${order.id}), saga ${sagaMs} ms`,
+      `order ${order.id}: ${trace?.length ?? 0} spans, ${zipkinApi}/trace/${traceId}, ${traceUiUrl(traceId)} ` +
+        `(npm run trace -- ${order.id}), saga ${sagaMs} ms`,
     ];
     for (const service of services) {
       const names = seen.get(service) ?? new Map<string, number>();

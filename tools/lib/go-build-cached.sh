@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the build.sh of tools/daprd, tools/sentry, tools/jaeger and tools/k8s:
+# Sourced by the build.sh of tools/daprd, tools/sentry and tools/k8s:
 # find or build one Go binary in the cache outside the repo and print its absolute path.
 #
 #   go_build_cached TAG DIR VERSION PKG LDFLAGS HASH_FILE...
@@ -115,7 +115,7 @@ go_build_cached() {
 }
 
 # go_build_module TAG DIR MODULE PKG LDFLAGS: go_build_cached for PKG of MODULE, a module
-# that DIR's go.mod pins (tools/sentry, tools/jaeger): the version is DIR/VERSION, checked
+# that DIR's go.mod pins (tools/sentry): the version is DIR/VERSION, checked
 # against the version of MODULE the binary was built from; the hash covers go.mod, go.sum
 # and VERSION. `{version}` in LDFLAGS stands for the version.
 go_build_module() {

@@ -11,7 +11,7 @@
  * - of the pub/sub files, only the chosen broker's is kept (broker.ts
  *   `pubsubFiles`: pubsub.yaml for Redis, pubsub-kafka.yaml for Kafka);
  * - in an observed stack (`up --observe`) config.yaml traces every request
- *   to the stack's Jaeger (`withTracing`).
+ *   to the stack's Zipkin (`withTracing`).
  *
  * For the default stack on Redis the rendered files equal the sources apart
  * from a header line.
@@ -27,7 +27,7 @@ import type { Broker } from './broker.ts';
 import { rel, repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
 import { StackError } from './proc.ts';
-import { baseOtlpEndpoint } from './topology.ts';
+import { baseZipkinEndpoint } from './topology.ts';
 import type { StackTopology } from './topology.ts';
 
 /** The repo's components/ folder: the single source of truth. */
@@ -55,7 +55,8 @@ export function withHopProbe(configYaml: string): string {
 /**
  * An observed stack (`up --observe`, observe.ts) traces every request: the
  * Configuration's tracing block samples everything and exports to the stack's
- * Jaeger over OTLP/gRPC (its base address, moved with the others below).
+ * Zipkin (daprd's own Zipkin exporter: JSON v2 spans over HTTP; its base
+ * address, moved with the others below).
  * Without --observe the block stays as components/config.yaml has it (sampling off).
  */
 export function withTracing(configYaml: string): string {
@@ -64,7 +65,7 @@ export function withTracing(configYaml: string): string {
     ['spec', 'tracing'],
     doc.createNode({
       samplingRate: '1',
-      otel: { endpointAddress: baseOtlpEndpoint, isSecure: false, protocol: 'grpc' },
+      zipkin: { endpointAddress: baseZipkinEndpoint },
     }),
   );
   return doc.toString();

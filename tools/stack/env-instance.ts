@@ -18,4 +18,4 @@ export const { stackDir, logFile, pidsDir, componentsDir, daprdPathFile, mariadb
 export const { apps, appByName, appEnv, appTokens, infra, port, entryPort, recordedReplicas } = envStack.topology;
 export const { sidecarArgs, sidecarEnv } = envStack.daprd;
 export const { startApp, stopApp, isRunning, isReady, pidOf, broker: stackBroker, recordedObserve } = envStack;
-export const { jaegerUrl, prometheusUrl } = envStack.observability;
+export const { zipkinUrl, zipkinUiUrl, prometheusUrl } = envStack.observability;

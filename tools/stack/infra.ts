@@ -1,6 +1,6 @@
 /**
  * MariaDB, Redis, Dapr's Sentry, (in a Kafka stack) Kafka and (in an observed
- * stack) Jaeger and Prometheus of the local stack: project-owned processes
+ * stack) Zipkin and Prometheus of the local stack: project-owned processes
  * with their data under <state dir>, listening on 127.0.0.1 (Sentry's health
  * port aside, sentry.ts).
  */
@@ -85,7 +85,7 @@ export function infraProcesses(
   const { runningPid, spawnDetached, waitUntil } = procs;
   const { kafkaMarker, prepareKafka } = kafka;
   const { sentryMarker, sentryProbe, sentrySpec } = sentry;
-  const { jaegerMarker, jaegerProbe, prepareJaeger, preparePrometheus, prometheusMarker, prometheusProbe } = observe;
+  const { preparePrometheus, prepareZipkin, prometheusMarker, prometheusProbe, zipkinMarker, zipkinProbe } = observe;
 
   const mariadbDataDir = path.join(dataDir, 'mariadb');
   const redisDataDir = path.join(dataDir, 'redis');
@@ -95,7 +95,7 @@ export function infraProcesses(
     if (name === 'mariadb') return `--datadir=${mariadbDataDir}`;
     if (name === 'kafka') return kafkaMarker;
     if (name === 'sentry') return sentryMarker;
-    if (name === 'jaeger') return jaegerMarker;
+    if (name === 'zipkin') return zipkinMarker;
     if (name === 'prometheus') return prometheusMarker;
     // redis-server soon rewrites its process title to "redis-server 127.0.0.1:<port>".
     return new RegExp(`redis-server .*\\b${infra.redis.port}\\b`);
@@ -247,7 +247,7 @@ export function infraProcesses(
     if (name === 'mariadb') return mariadbPing();
     if (name === 'kafka') return kafkaPing(infra.kafka.port);
     if (name === 'sentry') return sentryProbe();
-    if (name === 'jaeger') return jaegerProbe();
+    if (name === 'zipkin') return zipkinProbe();
     if (name === 'prometheus') return prometheusProbe();
     return redisPing();
   }
@@ -260,7 +260,7 @@ export function infraProcesses(
     }
     if (name === 'kafka') return prepareKafka();
     if (name === 'sentry') return sentrySpec();
-    if (name === 'jaeger') return prepareJaeger();
+    if (name === 'zipkin') return prepareZipkin();
     if (name === 'prometheus') return preparePrometheus();
     fs.mkdirSync(redisDataDir, { recursive: true });
     return redisSpec();
@@ -273,7 +273,7 @@ export function infraProcesses(
     const started = Date.now();
     let pid = runningPid(name, marker);
     if (pid === null) {
-      // Every port it listens on (Kafka's controller, Sentry's health, Jaeger's gRPC and OTLP ones).
+      // Every port it listens on (Kafka's controller, Sentry's health).
       await assertPortsFree(name, Object.values(infra[name]));
       pid = await spawnDetached(await prepareInfra(name));
       say(`started ${name} (pid ${pid}, port ${infra[name].port})`);

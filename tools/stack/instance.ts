@@ -35,7 +35,7 @@ export interface StackOptions {
   /** The broker `up` uses when not told; default: the one the state folder remembers, else Redis. */
   broker?: Broker;
   /**
-   * Whether `up` brings Jaeger and Prometheus and traces every request (observe.ts) when not told;
+   * Whether `up` brings Zipkin and Prometheus and traces every request (observe.ts) when not told;
    * default: what the state folder remembers, else not.
    */
   observe?: boolean;
@@ -103,7 +103,7 @@ export function stackInstance(options: StackOptions) {
     recordBroker: brokers.recordBroker,
     /** Whether the instance is observed (`up --observe`), as its state folder remembers. */
     recordedObserve: observed.recordedObserve,
-    /** Jaeger's and Prometheus' addresses and processes (used only when observed). */
+    /** Zipkin's and Prometheus' addresses and processes (used only when observed). */
     observability,
     daprd,
     kafka,

@@ -31,8 +31,8 @@ function heapSize(value: string): string {
 }
 
 const toolsDir = path.join(repoRoot, 'tools', 'kafka');
-/** The `java` to run: $JAVA_HOME/bin/java, else the one on PATH. */
-function javaBinary(): string {
+/** The `java` to run: $JAVA_HOME/bin/java, else the one on PATH; `tool` (Kafka, Zipkin) names who needs it. */
+export function javaBinary(tool = 'Kafka'): string {
   const home = process.env.JAVA_HOME;
   if (home) {
     const java = path.join(home, 'bin', 'java');
@@ -48,8 +48,8 @@ function javaBinary(): string {
     }
   }
   throw new StackError(
-    'java not found: Kafka needs Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless); ' +
-      'tools/kafka/fetch.sh installs it when it can',
+    `java not found: ${tool} needs Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless); ` +
+      `tools/${tool.toLowerCase()}/fetch.sh installs it when it can`,
   );
 }
 

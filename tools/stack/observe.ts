@@ -1,13 +1,14 @@
 /**
  * An observed stack (`npm run stack -- up --observe`, remembered like the
- * broker): Jaeger and Prometheus as two more processes of the stack, and
- * every sidecar tracing every request to that Jaeger (components.ts
+ * broker): Zipkin and Prometheus as two more processes of the stack, and
+ * every sidecar tracing every request to that Zipkin (components.ts
  * `withTracing`; the apps get TRACE_SAMPLING_RATE=1, topology.ts). The
  * instance option `observe` (instance.ts) is what `up` does when not told.
  *
- * - Jaeger v2, built once from its Go module by tools/jaeger/build.sh (about
- *   ten minutes cold, cached outside the repo), its configuration rendered
- *   from tools/jaeger/config.yaml into <state dir>/jaeger/; traces in memory.
+ * - Zipkin server (UI included), the jar upstream publishes on Maven Central,
+ *   fetched once by tools/zipkin/fetch.sh and cached outside the repo; run
+ *   with a bounded heap and its settings in <state dir>/zipkin/zipkin.yml;
+ *   spans in memory. docs/adr/0006-zipkin-for-local-traces.md says why Zipkin.
  * - Prometheus from the Debian package `prometheus` (tools/setup.sh), run as
  *   the stack's own process (not the packaged service) with its data under
  *   <state dir>/data/prometheus, scraping every app's /metrics and every
@@ -25,11 +26,20 @@ import { stringify } from 'yaml';
 
 import { writeIfChanged } from './components.ts';
 import { findBinary } from './infra.ts';
+import { javaBinary } from './kafka.ts';
 import { rel, repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
-import { StackError, httpStatus, runToolScript } from './proc.ts';
+import { httpStatus, runToolScript } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
 import type { StackTopology } from './topology.ts';
+
+/**
+ * Spans Zipkin keeps in memory, the oldest dropped first: an order's trace has
+ * about 100, so the last thousand orders or so, within the heap below.
+ */
+const zipkinMaxSpans = 100_000;
+/** Zipkin's heap: its spans plus the server's own (measured: docs/observability.md). */
+const zipkinHeap = '256m';
 
 /** The alert and recording rules (the chart carries a copy: tools/k8s/sync-chart-files.sh). */
 export const prometheusRulesFile = path.join(repoRoot, 'deploy', 'prometheus', 'rules.yml');
@@ -40,7 +50,7 @@ export type ObserveRecord = ReturnType<typeof observeRecord>;
 export function observeRecord(paths: StackPaths) {
   const { observeFile, ensureStateDirs } = paths;
 
-  /** Whether this stack runs with Jaeger and Prometheus and traces every request. */
+  /** Whether this stack runs with Zipkin and Prometheus and traces every request. */
   function recordedObserve(): boolean {
     try {
       return fs.readFileSync(observeFile, 'utf8').trim() === 'on';
@@ -63,54 +73,74 @@ export function observeRecord(paths: StackPaths) {
 
 export type StackObserve = ReturnType<typeof stackObserve>;
 
-/** Jaeger and Prometheus of one instance: their configuration, processes and readiness. */
+/** Zipkin and Prometheus of one instance: their configuration, processes and readiness. */
 export function stackObserve(paths: StackPaths, topology: StackTopology) {
   const { dataDir, stackDir } = paths;
   const { apps, infra } = topology;
 
-  const jaegerConfigFile = path.join(stackDir, 'jaeger', 'config.yaml');
+  const zipkinConfigFile = path.join(stackDir, 'zipkin', 'zipkin.yml');
   const prometheusConfigFile = path.join(stackDir, 'prometheus', 'prometheus.yml');
   const prometheusDataDir = path.join(dataDir, 'prometheus');
 
   /** What identifies each in /proc/<pid>/cmdline: its per-instance configuration file. */
-  const jaegerMarker = `--config ${jaegerConfigFile}`;
+  const zipkinMarker = `--spring.config.additional-location=file:${zipkinConfigFile}`;
   const prometheusMarker = `--config.file=${prometheusConfigFile}`;
 
-  /** Where a person opens them (Jaeger's query API: a build from the Go module has no UI, its root is a placeholder). */
-  const jaegerUrl = `http://127.0.0.1:${infra.jaeger.port}`;
-  const jaegerApiUrl = `${jaegerUrl}/api/services`;
+  /** Where a person opens them: Zipkin's API and (under /zipkin/) its UI, Prometheus's UI. */
+  const zipkinUrl = `http://127.0.0.1:${infra.zipkin.port}`;
+  const zipkinUiUrl = `${zipkinUrl}/zipkin/`;
   const prometheusUrl = `http://127.0.0.1:${infra.prometheus.port}`;
 
-  /** tools/jaeger/config.yaml with this instance's ports. */
-  function renderJaegerConfig(): string {
-    const template = fs.readFileSync(path.join(repoRoot, 'tools', 'jaeger', 'config.yaml'), 'utf8');
-    const text = template
-      .replaceAll('@QUERY_HTTP_PORT@', String(infra.jaeger.port))
-      .replaceAll('@QUERY_GRPC_PORT@', String(infra.jaeger.queryGrpcPort))
-      .replaceAll('@OTLP_GRPC_PORT@', String(infra.jaeger.otlpPort));
-    const left = /@[A-Z_]+@/.exec(text);
-    if (left) throw new StackError(`tools/jaeger/config.yaml: unknown placeholder ${left[0]}`);
-    return `# Rendered by tools/stack/observe.ts from tools/jaeger/config.yaml: edit the template.\n${text}`;
+  /**
+   * Zipkin's settings for this instance (Spring Boot properties over the jar's
+   * own zipkin-server-shared.yml): its one listener on 127.0.0.1 (the jar's
+   * default binds every address; the list replaces the jar's whole `ports`),
+   * in-memory storage, no self-tracing.
+   */
+  function renderZipkinConfig(): string {
+    const config = {
+      armeria: { ports: [{ ip: '127.0.0.1', port: infra.zipkin.port, protocols: ['http'] }] },
+      zipkin: {
+        storage: { type: 'mem', mem: { 'max-spans': zipkinMaxSpans } },
+        'self-tracing': { enabled: false },
+      },
+      // Warnings, and the line naming the address it serves on.
+      logging: { level: { root: 'WARN' } },
+    };
+    return `# Rendered by tools/stack/observe.ts for ${rel(stackDir)}: the stack's Zipkin.\n${stringify(config)}`;
   }
 
-  /** The binary (tools/jaeger/build.sh: instant when cached, else a build whose progress is shown), and its configuration. */
-  async function prepareJaeger(): Promise<ProcSpec> {
-    const binary = await runToolScript(path.join(repoRoot, 'tools', 'jaeger', 'build.sh'), repoRoot);
-    writeIfChanged(jaegerConfigFile, renderJaegerConfig());
+  /** The jar (tools/zipkin/fetch.sh: instant when cached, else a download whose progress is shown), and its settings. */
+  async function prepareZipkin(): Promise<ProcSpec> {
+    const jar = await runToolScript(path.join(repoRoot, 'tools', 'zipkin', 'fetch.sh'), repoRoot);
+    writeIfChanged(zipkinConfigFile, renderZipkinConfig());
     return {
-      id: 'jaeger',
-      command: binary,
-      args: ['--config', jaegerConfigFile],
+      id: 'zipkin',
+      command: javaBinary('Zipkin'),
+      args: [
+        `-Xmx${zipkinHeap}`,
+        '-Xms16m',
+        // A small server on a shared machine: one GC thread, C1 only (less start-up CPU and
+        // code cache), smaller thread stacks; measured RSS in docs/observability.md.
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-XX:ReservedCodeCacheSize=48m',
+        '-Xss512k',
+        '-Djava.awt.headless=true',
+        '-jar',
+        jar,
+        zipkinMarker,
+      ],
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? repoRoot },
-      marker: jaegerMarker,
+      marker: zipkinMarker,
     };
   }
 
-  /** Ready when its query API answers (the UI is served from the same port). */
-  async function jaegerProbe(): Promise<true | string> {
-    const status = await httpStatus(jaegerApiUrl);
-    return status === 200 ? true : `jaeger /api/services: ${status ?? 'no answer'}`;
+  /** Ready when it says its storage is up (UI and API are served from the same port). */
+  async function zipkinProbe(): Promise<true | string> {
+    const status = await httpStatus(`${zipkinUrl}/health`);
+    return status === 200 ? true : `zipkin /health: ${status ?? 'no answer'}`;
   }
 
   /**
@@ -167,16 +197,16 @@ export function stackObserve(paths: StackPaths, topology: StackTopology) {
   }
 
   return {
-    jaegerMarker,
+    zipkinMarker,
     prometheusMarker,
-    jaegerUrl,
-    jaegerApiUrl,
+    zipkinUrl,
+    zipkinUiUrl,
     prometheusUrl,
-    renderJaegerConfig,
+    renderZipkinConfig,
     renderPrometheusConfig,
     writePrometheusConfig,
-    prepareJaeger,
-    jaegerProbe,
+    prepareZipkin,
+    zipkinProbe,
     preparePrometheus,
     prometheusProbe,
   };

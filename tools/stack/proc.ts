@@ -165,8 +165,8 @@ export async function assertPortsFree(id: string, ports: number[], settleMs = 2_
 
 /**
  * Runs a script that finds, fetches or builds a tool and prints its path as
- * the last line on stdout (tools/kafka/fetch.sh, tools/jaeger/build.sh), its
- * progress lines on stderr shown as they come (a cold build takes minutes).
+ * the last line on stdout (tools/kafka/fetch.sh, tools/zipkin/fetch.sh), its
+ * progress lines on stderr shown as they come (a cold fetch or build takes minutes).
  * Resolves that path once it exists.
  */
 export function runToolScript(script: string, cwd: string): Promise<string> {

@@ -5,7 +5,7 @@
  * Names: every app of topology.ts (`order`, ..., `edge`), its sidecar alone as
  * `<app>-dapr` (e.g. `order-dapr`), and the infra `mariadb`, `redis`, `sentry`,
  * in a stack brought up with `--broker kafka` `kafka`, and in one brought up
- * with `--observe` `jaeger` and `prometheus`.
+ * with `--observe` `zipkin` and `prometheus`.
  *
  * Which stack: the one instance whose parts instance.ts hands in (stackInstance,
  * whose result carries these operations); env-instance.ts exports the one the
@@ -63,7 +63,7 @@ function nodeBinary(): string {
 }
 
 /** Infra only an observed stack runs. */
-const observeInfra: readonly InfraName[] = ['jaeger', 'prometheus'];
+const observeInfra: readonly InfraName[] = ['zipkin', 'prometheus'];
 
 /** Attempts at starting a sidecar that lost one of its ports to someone else's connection. */
 const portRaceAttempts = 3;
@@ -78,7 +78,7 @@ export interface UpOptions {
   /** Instances of every service with a sidecar (topology.ts useReplicas); remembered like the broker. */
   replicas?: number;
   /**
-   * Jaeger and Prometheus beside the stack, every request traced (observe.ts); remembered like the
+   * Zipkin and Prometheus beside the stack, every request traced (observe.ts); remembered like the
    * broker, so a plain `up` keeps what the last one chose. Switching takes a `down` first.
    */
   observe?: boolean;
@@ -92,7 +92,7 @@ export interface StatusRow {
   port: number;
   /** Readiness probe answer ('ready', a status code, 'no answer'), '-' when stopped. */
   ready: string;
-  /** In an observed stack, where a person opens it: the entry point, Jaeger's query API, Prometheus's UI. */
+  /** In an observed stack, where a person opens it: the entry point, Zipkin's UI, Prometheus's UI. */
   url?: string;
 }
 
@@ -131,11 +131,11 @@ export function stackProcesses(parts: StackParts) {
   const { infraMarker, infraProbe, startInfra } = parts.infra;
   const { codeStampOf, writeCodeStamp } = parts.stamps;
   const { recordObserve, recordedObserve } = parts.observeRecord;
-  const { jaegerApiUrl, prometheusMarker, prometheusUrl, writePrometheusConfig } = parts.observability;
+  const { prometheusMarker, prometheusUrl, writePrometheusConfig, zipkinUiUrl } = parts.observability;
 
   /**
    * Infra a stack on `broker` runs, in start order: Redis always (the state store), Kafka only for
-   * Kafka, Jaeger and Prometheus only when observed (`up --observe`).
+   * Kafka, Zipkin and Prometheus only when observed (`up --observe`).
    */
   function stackInfra(broker: Broker = stackBroker(), observe = recordedObserve()): InfraName[] {
     return infraNames.filter(
@@ -343,7 +343,7 @@ export function stackProcesses(parts: StackParts) {
 
   /**
    * Start everything that is not running (MariaDB, Redis and, on Kafka, Kafka;
-   * observed, Jaeger and Prometheus; then every app with its sidecar in
+   * observed, Zipkin and Prometheus; then every app with its sidecar in
    * parallel) and wait until all are ready. Returns the entry URL.
    */
   async function stackUp(opts: UpOptions = {}): Promise<string> {
@@ -370,7 +370,7 @@ export function stackProcesses(parts: StackParts) {
     say(`all up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     if (observe) {
       say(
-        `observed: traces in Jaeger ${jaegerApiUrl} (npm run trace -- <order id>), metrics and alerts in ${prometheusUrl}`,
+        `observed: traces in Zipkin ${zipkinUiUrl} (npm run trace -- <order id>), metrics and alerts in ${prometheusUrl}`,
       );
     }
     return entryUrl();
@@ -389,7 +389,7 @@ export function stackProcesses(parts: StackParts) {
     return `http://127.0.0.1:${entryPort}`;
   }
 
-  /** Stop apps, then sidecars, then the infra (Kafka, Redis, MariaDB, Jaeger, Prometheus). Data stays. */
+  /** Stop apps, then sidecars, then the infra (Kafka, Redis, MariaDB, Zipkin, Prometheus). Data stays. */
   async function stackDown(): Promise<void> {
     await Promise.all(apps.map((app) => stopProcess(app.name, appMarker(app), appGraceMs)));
     await Promise.all(
@@ -492,7 +492,7 @@ export function stackProcesses(parts: StackParts) {
     // Observed, a row also says where a person opens it.
     const observed = recordedObserve();
     const urls: Partial<Record<string, string>> = observed
-      ? { edge: entryUrl(), jaeger: jaegerApiUrl, prometheus: prometheusUrl }
+      ? { edge: entryUrl(), zipkin: zipkinUiUrl, prometheus: prometheusUrl }
       : {};
     const withUrl = (name: string) => (urls[name] ? { url: urls[name] } : {});
     for (const name of infraNames) {

@@ -22,9 +22,9 @@ const usage = `usage: npm run stack -- <verb>
                              (the broker is remembered; switching one takes a down first; --replicas 2
                              adds order-2, payment-2, ...: a second app and sidecar per service, same
                              Dapr app id, own ports; remembered too, --replicas 1 goes back; --observe
-                             adds Jaeger and Prometheus and traces every request, remembered likewise,
+                             adds Zipkin and Prometheus and traces every request, remembered likewise,
                              --no-observe goes back: docs/observability.md)
-  down                       stop every app, sidecar, Kafka, Redis, MariaDB, Jaeger and Prometheus (data stays in ${rel(stackDir)}/data)
+  down                       stop every app, sidecar, Kafka, Redis, MariaDB, Zipkin and Prometheus (data stays in ${rel(stackDir)}/data)
   status                     table of processes, pids, ports and readiness
   stop <name>                stop one (an app stops with its sidecar)
   start <name>               start one and wait until it is ready
@@ -60,7 +60,7 @@ function printTable(rows: string[][]): void {
 
 async function status(): Promise<void> {
   const rows = await stack.status();
-  const observed = stack.recordedObserve() ? ', observed (Jaeger, Prometheus)' : '';
+  const observed = stack.recordedObserve() ? ', observed (Zipkin, Prometheus)' : '';
   process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stack.broker()}${observed}\n`);
   // Rows carry a URL only in an observed stack: only then the table has that column.
   const urls = rows.some((r) => r.url);

@@ -43,14 +43,14 @@ const infraBase = {
   kafka: { port: 19092, controllerPort: 19093 },
   // Dapr's certificate authority (sentry.ts): the sidecars' mTLS certificates.
   sentry: { port: 15050, healthzPort: 15051 },
-  // Only in a stack brought up with --observe (observe.ts): Jaeger (its query API on `port`, the
-  // query gRPC API, the OTLP gRPC receiver the sidecars export to) and Prometheus.
-  jaeger: { port: 16686, queryGrpcPort: 16685, otlpPort: 14317 },
+  // Only in a stack brought up with --observe (observe.ts): Zipkin (its UI, query API and the
+  // span collector the sidecars export to, all on Zipkin's own default port) and Prometheus.
+  zipkin: { port: 9411 },
   prometheus: { port: 19090 },
 } as const;
 
-/** Base (offset 0) address of Jaeger's OTLP receiver, as an observed stack's config.yaml names it (components.ts). */
-export const baseOtlpEndpoint = `127.0.0.1:${infraBase.jaeger.otlpPort}`;
+/** Base (offset 0) address of Zipkin's span collector, as an observed stack's config.yaml names it (components.ts). */
+export const baseZipkinEndpoint = `http://127.0.0.1:${infraBase.zipkin.port}/api/v2/spans`;
 
 export type InfraName = keyof typeof infraBase;
 /** Every infra process, in start order; which of them a stack runs: processes.ts `stackInfra`. */
@@ -162,11 +162,7 @@ export function stackTopology(opts: TopologyOptions) {
     redis: { port: port(infraBase.redis.port) },
     kafka: { port: port(infraBase.kafka.port), controllerPort: port(infraBase.kafka.controllerPort) },
     sentry: { port: port(infraBase.sentry.port), healthzPort: port(infraBase.sentry.healthzPort) },
-    jaeger: {
-      port: port(infraBase.jaeger.port),
-      queryGrpcPort: port(infraBase.jaeger.queryGrpcPort),
-      otlpPort: port(infraBase.jaeger.otlpPort),
-    },
+    zipkin: { port: port(infraBase.zipkin.port) },
     prometheus: { port: port(infraBase.prometheus.port) },
   } as const;
 
@@ -178,8 +174,8 @@ export function stackTopology(opts: TopologyOptions) {
     [infraBase.mariadb.port, infra.mariadb.port],
     [infraBase.redis.port, infra.redis.port],
     [infraBase.kafka.port, infra.kafka.port],
-    // Jaeger's OTLP receiver, in the tracing block an observed stack adds to config.yaml.
-    [infraBase.jaeger.otlpPort, infra.jaeger.otlpPort],
+    // Zipkin's collector, in the tracing block an observed stack adds to config.yaml.
+    [infraBase.zipkin.port, infra.zipkin.port],
   ]);
 
   function sidecar(i: number): NonNullable<AppSpec['dapr']> {
@@ -220,6 +216,15 @@ export function stackTopology(opts: TopologyOptions) {
   }
 
   function checkFetchPorts(): void {
+    // Zipkin's and Prometheus' UIs and APIs: read by `npm run trace`, the tests and a browser.
+    for (const [name, { port: p }] of [['zipkin', infra.zipkin] as const, ['prometheus', infra.prometheus] as const]) {
+      if (fetchBadPorts.has(p)) {
+        throw new Error(
+          `port offset ${portOffset} puts ${name} on ${p}, which fetch() refuses ` +
+            `(a "bad port" of the Fetch standard): choose another offset`,
+        );
+      }
+    }
     for (const app of apps) {
       const http = [app.appPort, ...(app.dapr ? [app.dapr.httpPort, app.dapr.metricsPort] : [])];
       const bad = http.find((p) => fetchBadPorts.has(p));
@@ -345,7 +350,7 @@ export function stackTopology(opts: TopologyOptions) {
     portOffset,
     port,
     entryPort,
-    /** Infrastructure processes: Redis in every stack (state store, Redis pub/sub); Kafka only in a Kafka one; Jaeger and Prometheus only in an observed one. */
+    /** Infrastructure processes: Redis in every stack (state store, Redis pub/sub); Kafka only in a Kafka one; Zipkin and Prometheus only in an observed one. */
     infra,
     componentEndpoints,
     apps,
