@@ -2,7 +2,10 @@
  * Prometheus' own UI on an observed stack, in Chromium (the browser tests'
  * helpers), while sagas run: the graph of every service's request rate shows
  * each service, and the alerts page lists every alert of
- * deploy/prometheus/rules.yml. The graph is saved as a screenshot
+ * deploy/prometheus/rules.yml. Beside the sagas runs the seed's siege (20
+ * connections reading one order's status view, loadtests/siege.js through the
+ * local runner) as another customer: the per-user limit answers most of it
+ * 429, which the graph counts like any answer. The graph is saved as a screenshot
  * (SCREENSHOTS_DIR, default <stack dir>/screenshots;
  * `SCREENSHOTS_DIR=docs/screenshots npm run test:observe` refreshes
  * docs/observability.md's); zipkin-ui.test.ts does the same for a trace.
@@ -16,7 +19,8 @@ import { parse } from 'yaml';
 import { prometheusUrl, recordedObserve } from '../../tools/stack/env-instance.ts';
 import { prometheusRulesFile } from '../../tools/stack/observe.ts';
 import { launch, screenshot } from '../browser/browser.ts';
-import { login } from '../integration/client.ts';
+import { runSiege, siegeSetup } from '../../loadtests/local/scenarios.ts';
+import { BASE_URL, login } from '../integration/client.ts';
 import { fullSaga } from '../integration/flows.ts';
 
 /** Requests per second of each app (the edge included), as the graph draws it. */
@@ -25,6 +29,9 @@ const SERVICES = ['customer', 'delivery', 'edge', 'order', 'payment', 'store'];
 /** How long the sagas run: the graph spans a few of Prometheus' 5 s scrapes of them. */
 const LOAD_MS = 30_000;
 const SAGAS_AT_ONCE = 3;
+/** The seed's `siege -c20`, by a customer of its own (the sagas' alice keeps her own rate limit). */
+const SIEGE_CONNECTIONS = 20;
+const SIEGE_CUSTOMER = 'bob';
 
 const alerts = (
   parse(fs.readFileSync(prometheusRulesFile, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }
@@ -50,18 +57,23 @@ describe('Prometheus under load, in Chromium', () => {
     await browser.close();
   });
 
-  it('while sagas run, then the graph shows every service and the alerts page every alert of rules.yml', async () => {
+  it('while sagas and the siege run, then the graph shows every service and the alerts page every alert of rules.yml', async () => {
     expect({ observed: recordedObserve() }).toEqual({ observed: true });
     const t = { customer: await login('alice'), owner: await login('owner1'), rider: await login('rider1') };
+    const target = await siegeSetup(BASE_URL, SIEGE_CUSTOMER);
     const until = Date.now() + LOAD_MS;
     let sagas = 0;
-    await Promise.all(
-      Array.from({ length: SAGAS_AT_ONCE }, async () => {
+    const [siege] = await Promise.all([
+      runSiege({ base: BASE_URL, connections: SIEGE_CONNECTIONS, durationSeconds: LOAD_MS / 1000, ...target }),
+      ...Array.from({ length: SAGAS_AT_ONCE }, async () => {
         while (Date.now() < until) {
           await fullSaga(t);
           sagas++;
         }
       }),
+    ]);
+    console.log(
+      `siege: ${siege.requests} requests in ${siege.durationSeconds} s (${JSON.stringify(siege.failures)} of them refused or failed)`,
     );
     // The last scrape of the load (every 5 s) and a rule evaluation after it.
     let seen: string[] = [];
@@ -70,7 +82,11 @@ describe('Prometheus under load, in Chromium', () => {
       if (SERVICES.every((s) => seen.includes(s))) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    expect({ sagas: sagas > 0, services: seen }).toEqual({ sagas: true, services: SERVICES });
+    expect({ sagas: sagas > 0, siege: siege.requests > 0, services: seen }).toEqual({
+      sagas: true,
+      siege: true,
+      services: SERVICES,
+    });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const graph = new URLSearchParams({ 'g0.expr': RATE_BY_SERVICE, 'g0.tab': '0', 'g0.range_input': '1m' });
@@ -79,7 +95,9 @@ describe('Prometheus under load, in Chromium', () => {
     const legend = await page.locator('body').innerText();
     for (const s of SERVICES)
       expect({ service: s, inLegend: legend.includes(`service="${s}"`) }).toEqual({ service: s, inLegend: true });
-    console.log(`graph of ${RATE_BY_SERVICE} after ${sagas} sagas: ${await screenshot(page, 'prometheus-graph')}`);
+    console.log(
+      `graph of ${RATE_BY_SERVICE} after ${sagas} sagas and ${siege.requests} siege requests: ${await screenshot(page, 'prometheus-graph')}`,
+    );
 
     // Through the navigation bar: Debian's build serves the classic UI (/classic/alerts), others /alerts.
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();
