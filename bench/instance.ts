@@ -11,7 +11,7 @@ import { processSettingsFromEnv } from '../tools/stack/env-options.ts';
 import { stackInstance } from '../tools/stack/instance.ts';
 import { round } from './figures.ts';
 import { redisQuery } from './redis.ts';
-import { instance, instanceBroker, log, profile, profileDir } from './settings.ts';
+import { instance, instanceBroker, log, observe, profile, profileDir } from './settings.ts';
 
 const shell = processSettingsFromEnv();
 /** Which apps' settings of the shell reach the instance: every one but the rate limits. */
@@ -33,6 +33,8 @@ export const stack = stackInstance({
   },
   // The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
   measureHop: true,
+  // Tracing's cost: the same run with every request sampled and exported (off by default).
+  observe,
 });
 const { paths, topology } = stack;
 

@@ -12,6 +12,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    observe: { type: 'boolean', default: false },
     connections: { type: 'string', default: '32' },
     broker: { type: 'string', default: 'both' },
     'event-rate': { type: 'string' },
@@ -21,6 +22,8 @@ const { values: opts } = parseArgs({
 export const quick = opts.quick;
 export const keep = opts.keep;
 export const profile = opts.profile;
+/** --observe: the instance comes up as `up --observe` does (Zipkin, Prometheus, every request traced). */
+export const observe = opts.observe;
 /** --report-to: this process is the Kafka part of a run on both; its result goes to this file. */
 export const reportTo = opts['report-to'];
 export const connections = Number(opts.connections);
