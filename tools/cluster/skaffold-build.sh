@@ -34,9 +34,10 @@ source "$here/images.sh"
 
 started=$SECONDS
 node_base_ensure
+# The registry keeps the image; buildah's store does not, pushed or not.
+trap 'buildah_ rmi "$IMAGE" >/dev/null 2>&1 || true' EXIT
 service_image_build "$svc" "$IMAGE"
 log "built in $((SECONDS - started))s; pushing $IMAGE"
 # Plain HTTP: the registry listens on 127.0.0.1 only.
 buildah_ push --quiet --tls-verify=false "$IMAGE" "docker://$IMAGE" >/dev/null
-buildah_ rmi "$IMAGE" >/dev/null 2>&1 || true
 log "$IMAGE built and pushed in $((SECONDS - started))s"
