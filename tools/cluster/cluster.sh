@@ -515,13 +515,19 @@ skaffold_() {
   kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
     die "no Dapr control plane: npm run cluster -- dapr"
   [[ "$BAEDAL_NAMESPACE" == baedal ]] || die "skaffold.yaml deploys into namespace baedal, not $BAEDAL_NAMESPACE"
-  local skaffold mariadb redis
+  local skaffold tools="$CLUSTER_DIR/skaffold-path" mariadb redis
   skaffold="$("$root/tools/k8s/build.sh" skaffold)"
+  # skaffold runs `helm` and `kubectl` from PATH: helm 3 (skaffold v2.16.1
+  # cannot drive helm 4; tools/k8s/build.sh says why) and the cluster's kubectl.
+  mkdir -p "$tools"
+  ln -sfn "$("$root/tools/k8s/build.sh" helm3)" "$tools/helm"
+  ln -sfn "$(bin kubectl)" "$tools/kubectl"
   mariadb="$(mariadb_image_ensure)"
   redis="$(redis_image_ensure)"
   baedal_namespace
   cd "$root"
-  KUBECONFIG="$KUBECONFIG_ADMIN" SKAFFOLD_DEFAULT_REPO="$REGISTRY" SKAFFOLD_INSECURE_REGISTRY="$REGISTRY" \
+  PATH="$tools:$PATH" \
+    KUBECONFIG="$KUBECONFIG_ADMIN" SKAFFOLD_DEFAULT_REPO="$REGISTRY" SKAFFOLD_INSECURE_REGISTRY="$REGISTRY" \
     SKAFFOLD_UPDATE_CHECK=false BAEDAL_CLUSTER_MARIADB_TAG="${mariadb##*:}" BAEDAL_CLUSTER_REDIS_TAG="${redis##*:}" \
     exec "$skaffold" "$@"
 }
