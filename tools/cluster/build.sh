@@ -14,7 +14,7 @@
 # (github.com/dapr/dapr v1.18.0, one wrapper module in dapr/ for the four;
 # the sidecar itself is tools/daprd/build.sh), and crane (go-containerregistry
 # v0.20.3, whose `crane registry serve` is the image registry `skaffold dev`
-# pushes to).
+# pushes to) and helm 3 for skaffold (built by tools/k8s/build.sh helm3).
 #
 # Each is a small Go wrapper module in tools/cluster/<component>/ (VERSION,
 # go.mod with the upstream pin and, where upstream needs them, its replace
@@ -30,7 +30,7 @@ shopt -s nullglob
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 component="${1:-}"
 components=(kube-apiserver kubelet kube-controller-manager kube-scheduler kube-proxy kubectl
-  coredns metrics-server traefik pause smoke-echo operator injector sentry placement crane)
+  coredns metrics-server traefik pause smoke-echo operator injector sentry placement crane helm3)
 log() { printf '[%s] %s\n' "${component:-build}" "$*" >&2; }
 
 # Yield the CPU to everything else on the machine; the Go compiler inherits it.
@@ -44,6 +44,7 @@ fi
 
 case "$component" in
   kube-apiserver) exec "$here/../k8s/build.sh" kube-apiserver ;;
+  helm3) exec "$here/../k8s/build.sh" helm3 ;;
   kubelet | kube-controller-manager | kube-scheduler | kube-proxy | kubectl | coredns | metrics-server | traefik | pause | smoke-echo) ;;
   operator | injector | sentry | placement | crane) ;;
   *)
