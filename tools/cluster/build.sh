@@ -12,7 +12,9 @@
 # (the pod sandbox program, ours), smoke-echo (the smoke check's workload),
 # and the Dapr control plane: operator, injector, sentry, placement
 # (github.com/dapr/dapr v1.18.0, one wrapper module in dapr/ for the four;
-# the sidecar itself is tools/daprd/build.sh).
+# the sidecar itself is tools/daprd/build.sh), and crane (go-containerregistry
+# v0.20.3, whose `crane registry serve` is the image registry `skaffold dev`
+# pushes to) and helm 3 for skaffold (built by tools/k8s/build.sh helm3).
 #
 # Each is a small Go wrapper module in tools/cluster/<component>/ (VERSION,
 # go.mod with the upstream pin and, where upstream needs them, its replace
@@ -28,7 +30,7 @@ shopt -s nullglob
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 component="${1:-}"
 components=(kube-apiserver kubelet kube-controller-manager kube-scheduler kube-proxy kubectl
-  coredns metrics-server traefik pause smoke-echo operator injector sentry placement)
+  coredns metrics-server traefik pause smoke-echo operator injector sentry placement crane helm3)
 log() { printf '[%s] %s\n' "${component:-build}" "$*" >&2; }
 
 # Yield the CPU to everything else on the machine; the Go compiler inherits it.
@@ -42,8 +44,9 @@ fi
 
 case "$component" in
   kube-apiserver) exec "$here/../k8s/build.sh" kube-apiserver ;;
+  helm3) exec "$here/../k8s/build.sh" helm3 ;;
   kubelet | kube-controller-manager | kube-scheduler | kube-proxy | kubectl | coredns | metrics-server | traefik | pause | smoke-echo) ;;
-  operator | injector | sentry | placement) ;;
+  operator | injector | sentry | placement | crane) ;;
   *)
     log "usage: tools/cluster/build.sh all|${components[*]// /|}"
     exit 2
@@ -97,6 +100,11 @@ case "$component" in
     # They have no --version flag (and -trimpath keeps -ldflags out of the
     # build info): the version of the dapr module the binary was built from.
     version_of() { go version -m "$1" | awk '$1 == "mod" && $2 == "github.com/dapr/dapr" { sub(/^v/, "", $3); print $3 }'; }
+    ;;
+  crane)
+    pkg='github.com/google/go-containerregistry/cmd/crane'
+    ldflags="-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$version"
+    version_of() { "$1" version; }
     ;;
   pause | smoke-echo)
     pkg='.'

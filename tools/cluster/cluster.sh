@@ -9,6 +9,7 @@
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
 #   npm run cluster -- baedal -f more-values.yaml   # the same with more values files on top
+#   npm run cluster -- skaffold dev -m baedal       # skaffold against this cluster (profile local-cluster)
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
 #
@@ -18,7 +19,9 @@
 # runtime; CoreDNS, metrics-server and traefik (the Ingress controller, on a
 # 127.0.0.1 host port) as pods. Binaries come from tools/cluster/build.sh
 # (cached outside the repo); images are built from them with buildah and
-# imported into containerd (tools/cluster/images.sh): no registry is used.
+# imported into containerd (tools/cluster/images.sh). One more host process,
+# an image registry on 127.0.0.1 (`crane registry serve`), is only for
+# `skaffold`, whose builds must be pushed somewhere.
 #
 # State (etcd data, certificates, containerd's images, logs, pids) lives in
 # $BAEDAL_CLUSTER_DIR (default .cluster/ at the repo root, gitignored); logs
@@ -44,6 +47,10 @@ ETCD_CLIENT_PORT=2379
 ETCD_PEER_PORT=2380
 INGRESS_PORT="${BAEDAL_CLUSTER_INGRESS_PORT:-18080}"
 INGRESS_PING_PORT=$((INGRESS_PORT + 1))
+# The registry skaffold pushes to and containerd pulls from, over plain HTTP:
+# it listens on 127.0.0.1 only (the kubelet and containerd run on the host).
+REGISTRY_PORT="${BAEDAL_CLUSTER_REGISTRY_PORT:-18082}"
+REGISTRY="127.0.0.1:$REGISTRY_PORT"
 # The iptables comment that marks the one rule this script adds itself.
 MASQ_COMMENT=baedal-cluster-pods
 
@@ -244,6 +251,8 @@ state = "$CLUSTER_DIR/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CLUSTER_DIR/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."$REGISTRY"]
+    endpoint = ["http://$REGISTRY"]
 EOF
   cat >"$CLUSTER_DIR/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -308,7 +317,7 @@ up() {
   log "binaries (tools/cluster/build.sh; cold builds take minutes each)"
   local c
   for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl \
-    pause coredns metrics-server traefik; do
+    pause coredns metrics-server traefik crane; do
     bin "$c" >/dev/null
   done
   log "binaries ready"
@@ -351,8 +360,13 @@ up() {
     --enable-aggregator-routing=true \
     --profiling=false
   start_daemon containerd "$(command -v containerd)" --config "$CLUSTER_DIR/containerd/config.toml"
+  # Blobs on disk; the manifests (tags) live in its memory, so after a restart
+  # skaffold finds its tags gone and builds again.
+  mkdir -p "$CLUSTER_DIR/registry"
+  start_daemon registry "$(bin crane)" registry serve --address "$REGISTRY" --disk "$CLUSTER_DIR/registry"
   wait_for "kube-apiserver" 180 kube-apiserver kc get --raw /readyz
   wait_for "containerd" 60 containerd ctr --address "$CONTAINERD_SOCK" version
+  wait_for "registry on $REGISTRY" 30 registry curl -fsS "http://$REGISTRY/v2/"
 
   local kcfg="$CLUSTER_DIR/kube-controller-manager.kubeconfig"
   start_daemon kube-controller-manager "$(bin kube-controller-manager)" \
@@ -453,6 +467,14 @@ dapr() {
 
 BAEDAL_NAMESPACE="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
 
+baedal_namespace() {
+  log "namespace $BAEDAL_NAMESPACE, Pod Security restricted (enforce)"
+  kc create namespace "$BAEDAL_NAMESPACE" --dry-run=client -o yaml | kc apply -f - >/dev/null
+  kc label --overwrite namespace "$BAEDAL_NAMESPACE" \
+    pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
+    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
+}
+
 # baedal [-f VALUES]...: more values files after the trial's and ours.
 baedal() {
   local extra=() f
@@ -471,11 +493,7 @@ baedal() {
   tag="$(services_images_ensure)"
   mariadb="$(mariadb_image_ensure)"
   redis="$(redis_image_ensure)"
-  log "namespace $BAEDAL_NAMESPACE, Pod Security restricted (enforce)"
-  kc create namespace "$BAEDAL_NAMESPACE" --dry-run=client -o yaml | kc apply -f - >/dev/null
-  kc label --overwrite namespace "$BAEDAL_NAMESPACE" \
-    pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
-    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
+  baedal_namespace
   log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml${extra[*]:+ ${extra[*]}})"
   helm_ upgrade --install baedal "$root/charts/baedal" --namespace "$BAEDAL_NAMESPACE" \
     -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" "${extra[@]}" \
@@ -483,6 +501,35 @@ baedal() {
     --wait --timeout 10m >/dev/null
   pods_ready "$BAEDAL_NAMESPACE" 300
   log "baedal ready in $((SECONDS - started))s on $(url)"
+}
+
+# skaffold ARGS...: the pinned skaffold (tools/k8s/build.sh) in the repo root,
+# against this cluster. Its kube context (baedal-local) activates the profile
+# local-cluster of skaffold.yaml: custom builds (tools/cluster/skaffold-build.sh)
+# pushed to the registry here, the chart with the values `baedal` uses. This
+# gives it what skaffold.yaml cannot know: the kubeconfig, the registry as the
+# default repo (and as insecure: plain HTTP), and the tags of the MariaDB and
+# Redis images (BAEDAL_CLUSTER_MARIADB_TAG, BAEDAL_CLUSTER_REDIS_TAG).
+skaffold_() {
+  running registry || die "the cluster is not up: npm run cluster -- up"
+  kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
+    die "no Dapr control plane: npm run cluster -- dapr"
+  [[ "$BAEDAL_NAMESPACE" == baedal ]] || die "skaffold.yaml deploys into namespace baedal, not $BAEDAL_NAMESPACE"
+  local skaffold tools="$CLUSTER_DIR/skaffold-path" mariadb redis
+  skaffold="$("$root/tools/k8s/build.sh" skaffold)"
+  # skaffold runs `helm` and `kubectl` from PATH: helm 3 (skaffold v2.16.1
+  # cannot drive helm 4; tools/k8s/build.sh says why) and the cluster's kubectl.
+  mkdir -p "$tools"
+  ln -sfn "$("$root/tools/k8s/build.sh" helm3)" "$tools/helm"
+  ln -sfn "$(bin kubectl)" "$tools/kubectl"
+  mariadb="$(mariadb_image_ensure)"
+  redis="$(redis_image_ensure)"
+  baedal_namespace
+  cd "$root"
+  PATH="$tools:$PATH" \
+    KUBECONFIG="$KUBECONFIG_ADMIN" SKAFFOLD_DEFAULT_REPO="$REGISTRY" SKAFFOLD_INSECURE_REGISTRY="$REGISTRY" \
+    SKAFFOLD_UPDATE_CHECK=false BAEDAL_CLUSTER_MARIADB_TAG="${mariadb##*:}" BAEDAL_CLUSTER_REDIS_TAG="${redis##*:}" \
+    exec "$skaffold" "$@"
 }
 
 addon_manifest() {
@@ -549,6 +596,7 @@ down() {
   if [[ -f "$RUN/kube-proxy.exe" ]]; then
     "$(cat "$RUN/kube-proxy.exe")" --cleanup >>"$LOGS/kube-proxy.log" 2>&1 || true
   fi
+  stop_daemon registry
   stop_daemon kube-scheduler
   stop_daemon kube-controller-manager
   stop_daemon kube-apiserver
@@ -559,7 +607,7 @@ down() {
 
 status() {
   local name
-  for name in etcd kube-apiserver containerd kube-controller-manager kube-scheduler kubelet kube-proxy; do
+  for name in etcd kube-apiserver containerd registry kube-controller-manager kube-scheduler kubelet kube-proxy; do
     if running "$name"; then
       printf '%-24s running (pid %s)\n' "$name" "$(cat "$RUN/$name.pid")"
     else
@@ -626,8 +674,12 @@ case "${1:-}" in
     shift
     baedal "$@"
     ;;
+  skaffold)
+    shift
+    skaffold_ "$@"
+    ;;
   *)
-    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|install-deps [--if-missing]"
+    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|skaffold ARGS|install-deps [--if-missing]"
     exit 2
     ;;
 esac

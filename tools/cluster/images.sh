@@ -154,6 +154,13 @@ services_tag() {
   ) | sha256sum | cut -c1-12
 }
 
+# service_image_build SERVICE NAME: services/Dockerfile for SERVICE, from the
+# build context at $root, as NAME in buildah's store (the base image must be there).
+service_image_build() {
+  buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
+    -f "$root/services/Dockerfile" --build-arg "SERVICE=$1" -t "$2" "$root" >/dev/null
+}
+
 services_images_ensure() {
   local tag svc name started
   node_base_ensure
@@ -163,8 +170,7 @@ services_images_ensure() {
     image_present "$name" && continue
     started=$SECONDS
     log "image $name (services/Dockerfile)"
-    buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
-      -f "$root/services/Dockerfile" --build-arg "SERVICE=$svc" -t "$name" "$root" >/dev/null
+    service_image_build "$svc" "$name"
     image_import "$name"
     log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
     buildah_ rmi "$name" >/dev/null 2>&1 || true

@@ -19,7 +19,12 @@
 #      by more than one pod; every order consistent); it
 #      writes <out>.{json,csv,svg}, out = .cluster/measurements/hpa-scale-out
 #      (BAEDAL_HPA_OUT moves it; docs/measurements/hpa-scale-out is the committed run);
-#   5. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
+#   5. the developer loop (skaffold_dev below): `npm run cluster -- skaffold dev -m baedal`
+#      in a temporary copy of the repo's tracked files deploys the six images it
+#      builds over the release; an edit of the edge's OpenAPI title in the copy
+#      is rebuilt (the edge's image only) and served through the Ingress; then
+#      SIGINT, on which skaffold uninstalls the release (the last step before down);
+#   6. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
 #      check that nothing of the cluster is left: no process, mount, network
 #      namespace, bridge or listening port. --keep-up leaves the cluster running.
 # A failed check does not stop the later ones; a failed bring-up step does.
@@ -36,6 +41,7 @@ keep_up=0
 
 cluster_dir="${BAEDAL_CLUSTER_DIR:-$PWD/.cluster}"
 ingress_port="${BAEDAL_CLUSTER_INGRESS_PORT:-18080}"
+registry_port="${BAEDAL_CLUSTER_REGISTRY_PORT:-18082}"
 hpa_out="${BAEDAL_HPA_OUT:-$cluster_dir/measurements/hpa-scale-out}"
 results="${BAEDAL_TEST_RESULTS:-}"
 
@@ -77,7 +83,7 @@ nothing_left() {
   compgen -G '/run/netns/cni-*' >/dev/null && left+=("network namespaces /run/netns/cni-*")
   ip link show baedal0 >/dev/null 2>&1 && left+=("bridge baedal0")
   local port
-  for port in 2379 2380 6443 10248 10249 10250 10256 10257 10259 "$ingress_port" $((ingress_port + 1)); do
+  for port in 2379 2380 6443 10248 10249 10250 10256 10257 10259 "$ingress_port" $((ingress_port + 1)) "$registry_port"; do
     ss -Htln "sport = :$port" | grep -q . && left+=("a listener on port $port")
   done
   if ((${#left[@]} > 0)); then
@@ -188,6 +194,87 @@ fi
 
 step "HPA: scale-out and scale-in under the siege, then under the ramp"
 check "HPA scale-out and scale-in" node loadtests/cluster/hpa.ts --url "$url" --out "$hpa_out"
+
+step "skaffold dev: an edit of the edge reaches its pod through the Ingress"
+# The title of the OpenAPI document the edge serves through the Ingress.
+served_title() {
+  curl -fsS "$url/openapi.json" |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).info.title))'
+}
+# In a copy, never the checkout: the test edits a file and skaffold watches the
+# copy's tree. Bounded: the first build and deploy (six images, ~30 s each, then
+# every pod rolled) within 20 min, the edit served within 10 min, the exit
+# within 3 min. The edit is a code change of the edge (the title literal of its
+# OpenAPI document): what it serves can only change with a new image.
+skaffold_dev() {
+  local copy log pid marker title t0 t_edit deadline built_after rc=0
+  copy="$(mktemp -d "${TMPDIR:-/tmp}/baedal-skaffold.XXXXXX")"
+  log="$cluster_dir/logs/skaffold-dev.log"
+  git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$copy"
+  # The base image's recipe reads the pinned Node binary from node_modules.
+  ln -s "$PWD/node_modules" "$copy/node_modules"
+  t0=$SECONDS
+  # exec'd by cluster.sh: $! is skaffold itself. Its output only goes to the log.
+  BAEDAL_CLUSTER_DIR="$cluster_dir" bash "$copy/tools/cluster/cluster.sh" skaffold dev -m baedal \
+    --port-forward=off --build-concurrency=1 >"$log" 2>&1 &
+  pid=$!
+  # until_ SECONDS COMMAND...: COMMAND succeeds within SECONDS while skaffold runs.
+  until_() {
+    local limit=$1 started=$SECONDS
+    shift
+    until "$@"; do
+      kill -0 "$pid" 2>/dev/null || {
+        echo "[skaffold] skaffold exited early" >&2
+        return 1
+      }
+      ((SECONDS - started < limit)) || {
+        echo "[skaffold] not within ${limit}s: $*" >&2
+        return 1
+      }
+      sleep 2
+    done
+  }
+  if until_ 1200 grep -q 'Watching for changes' "$log"; then
+    echo "[skaffold] first build (six images) and deploy: $((SECONDS - t0))s"
+    title="$(served_title)"
+    marker="$title (skaffold dev $$)"
+    # The edit: the title literal of the edge's OpenAPI document, served at /openapi.json.
+    if grep -qF "title: '$title'," "$copy/services/edge/src/openapi.ts"; then
+      t_edit=$SECONDS
+      sed -i "s|title: '$title',|title: '$marker',|" "$copy/services/edge/src/openapi.ts"
+      served() { [[ "$(served_title 2>/dev/null)" == "$marker" ]]; }
+      if until_ 600 served; then
+        echo "[skaffold] edit -> served through the Ingress: $((SECONDS - t_edit))s"
+      else
+        rc=1
+      fi
+      # Only the edge's image is rebuilt (each build logs "Building [<image>]...").
+      built_after="$(sed -n '/Watching for changes/,$p' "$log" | grep -o 'Building \[[^]]*\]' | sort -u | tr '\n' ' ')"
+      echo "[skaffold] rebuilt after the edit: ${built_after:-nothing}"
+      [[ "$built_after" == "Building [baedal/edge] " ]] || rc=1
+    else
+      echo "[skaffold] services/edge/src/openapi.ts has no title '$title'" >&2
+      rc=1
+    fi
+  else
+    rc=1
+  fi
+  # SIGINT, as Ctrl+C: skaffold uninstalls what it deployed, then exits.
+  kill -INT "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + 180))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "[skaffold] still running 180 s after SIGINT: killed" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    rc=1
+  fi
+  wait "$pid" 2>/dev/null || true
+  ((rc == 0)) || tail -n 40 "$log" >&2
+  echo "[skaffold] log: $log"
+  rm -rf "$copy"
+  return "$rc"
+}
+check "skaffold dev: an edit of a service reaches its pod" skaffold_dev
 
 # A jest failure counts in its own JSON; it still makes this run fail.
 [[ ${failed_jest:-0} == 0 ]] || exit 1

@@ -5,6 +5,12 @@
 #   HELM=$(tools/k8s/build.sh helm)                      # helm.sh/helm/v4 v4.3.1
 #   KUBE_APISERVER=$(tools/k8s/build.sh kube-apiserver)  # k8s.io/kubernetes v1.34.4
 #   SKAFFOLD=$(tools/k8s/build.sh skaffold)              # skaffold/v2 v2.16.1
+#   HELM3=$(tools/k8s/build.sh helm3)                    # helm.sh/helm/v3 v3.22.1, for skaffold
+#
+# skaffold v2.16.1 cannot deploy with helm 4: it asks `helm version --client`
+# and passes itself as an executable `--post-renderer`, where helm 4 takes only
+# a plugin's name. So skaffold gets helm 3 on its PATH (as `helm`; see
+# tools/cluster/cluster.sh skaffold); the chart checks keep helm 4.
 #
 # Each tool is a small Go wrapper module in tools/k8s/<tool>/ (go.mod pins the
 # upstream module and, where upstream needs it, its replace lines; go.sum pins
@@ -23,9 +29,9 @@ tool="${1:-}"
 log() { printf '[%s] %s\n' "${tool:-build}" "$*" >&2; }
 
 case "$tool" in
-  helm | kube-apiserver | skaffold) ;;
+  helm | helm3 | kube-apiserver | skaffold) ;;
   *)
-    log "usage: tools/k8s/build.sh helm|kube-apiserver|skaffold"
+    log "usage: tools/k8s/build.sh helm|helm3|kube-apiserver|skaffold"
     exit 2
     ;;
 esac
@@ -42,6 +48,12 @@ case "$tool" in
   helm)
     pkg='helm.sh/helm/v4/cmd/helm'
     v='helm.sh/helm/v4/internal/version'
+    ldflags="-X $v.version=$version -X $v.metadata= -X $v.gitTreeState=clean"
+    version_of() { "$1" version --template '{{.Version}}'; }
+    ;;
+  helm3)
+    pkg='helm.sh/helm/v3/cmd/helm'
+    v='helm.sh/helm/v3/internal/version'
     ldflags="-X $v.version=$version -X $v.metadata= -X $v.gitTreeState=clean"
     version_of() { "$1" version --template '{{.Version}}'; }
     ;;
