@@ -37,22 +37,9 @@ if cached; then
   exit 0
 fi
 
-# Java (17 or newer: the broker's runtime) and Maven (to fetch the jars), from
-# Debian when missing, as tools/setup.sh does for MariaDB and Redis.
-missing=()
-command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
-command -v mvn >/dev/null 2>&1 || missing+=(maven)
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
-  if ! command -v apt-get >/dev/null 2>&1 || { [[ $(id -u) -ne 0 ]] && ((${#sudo[@]} == 0)); }; then
-    log "error: missing ${missing[*]}: Kafka $version needs Java 17+ to run and Maven once to fetch it"
-    exit 1
-  fi
-  log "installing Debian packages: ${missing[*]}"
-  { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"; } >&2
-fi
+# shellcheck source=../lib/java-maven.sh
+source "$here/../lib/java-maven.sh"
+need_java_and_maven "Kafka $version"
 
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd -P)"

@@ -33,22 +33,9 @@ if [[ -s "$out_dir/$name" ]]; then
   exit 0
 fi
 
-# Java (17 or newer: the server's runtime) and Maven (to fetch the jar), from
-# Debian when missing.
-missing=()
-command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
-command -v mvn >/dev/null 2>&1 || missing+=(maven)
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
-  if ! command -v apt-get >/dev/null 2>&1 || { [[ $(id -u) -ne 0 ]] && ((${#sudo[@]} == 0)); }; then
-    log "error: missing ${missing[*]}: Zipkin $version needs Java 17+ to run and Maven once to fetch it"
-    exit 1
-  fi
-  log "installing Debian packages: ${missing[*]}"
-  { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"; } >&2
-fi
+# shellcheck source=../lib/java-maven.sh
+source "$here/../lib/java-maven.sh"
+need_java_and_maven "Zipkin $version"
 
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd -P)"
