@@ -181,7 +181,7 @@ integration() {
     -n "$namespace" exec -i "$pod" -c mariadb -- \
     sh -c 'MYSQL_PWD="$MARIADB_ROOT_PASSWORD" exec mariadb --no-defaults --protocol=socket --socket=/run/mysqld/mysqld.sock -uroot "$@"' sh)"
   BAEDAL_SQL_COMMAND="$sql_command" \
-    BAEDAL_URL="$url" BAEDAL_STACK_DIR="$cluster_dir/no-local-stack" BAEDAL_PORT_OFFSET=12000 \
+    BAEDAL_URL="$url" BAEDAL_BEHIND_INGRESS=1 BAEDAL_STACK_DIR="$cluster_dir/no-local-stack" BAEDAL_PORT_OFFSET=12000 \
     node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects cluster --runInBand \
     --testNamePattern "^(?!$local_secret_test)" "${jest_out[@]}"
 }
