@@ -11,7 +11,9 @@
 # `up` finds it in containerd and skips buildah entirely.
 
 IMAGE_REPO=docker.io/baedal-local
-IMAGE_STORE="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}/cluster-images"
+# shellcheck source=../lib/cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cache.sh"
+IMAGE_STORE="$(cache_root)/cluster-images"
 
 # buildah on our own vfs store, niced.
 buildah_() {

@@ -18,14 +18,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf '[kafka] %s\n' "$*" >&2; }
 
-version="$(tr -d ' \t\r\n' <"$here/VERSION")"
-if [[ -z "$version" ]]; then
-  log "error: $here/VERSION is empty"
-  exit 1
-fi
-
-cache_root="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}"
-out_dir="$cache_root/kafka/$version"
+# shellcheck source=../lib/cache.sh
+source "$here/../lib/cache.sh"
+version="$(pinned_version "$here" kafka)"
+out_dir="$(cache_root)/kafka/$version"
 libs="$out_dir/libs"
 stamp="$out_dir/libs.pom-sha256"
 pom_hash="$(sed "s/@KAFKA_VERSION@/$version/g" "$here/pom.template.xml" | sha256sum | cut -c1-64)"
@@ -47,16 +43,10 @@ libs="$out_dir/libs"
 stamp="$out_dir/libs.pom-sha256"
 
 # Serialize concurrent fetchers of the same version (two stacks starting at once).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$out_dir/.lock"
-  if ! flock -n 9; then
-    log "another fetch.sh is fetching Kafka $version; waiting..."
-    flock 9
-  fi
-  if cached; then
-    printf '%s\n' "$libs"
-    exit 0
-  fi
+cache_lock "$out_dir" kafka "Kafka $version"
+if cached; then
+  printf '%s\n' "$libs"
+  exit 0
 fi
 
 work="$(mktemp -d "$out_dir/.fetch.XXXXXX")"

@@ -17,17 +17,8 @@
 
 # shellcheck source=go-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-path.sh"
-
-# pinned_version DIR TAG: the version pinned in DIR/VERSION; an error (as TAG) when it is empty.
-pinned_version() {
-  local version
-  version="$(tr -d ' \t\r\n' <"$1/VERSION")"
-  if [[ -z "$version" ]]; then
-    printf '[%s] error: %s/VERSION is empty\n' "$2" "$1" >&2
-    return 1
-  fi
-  printf '%s\n' "$version"
-}
+# shellcheck source=cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 # go_module_version BINARY MODULE: the version (without its v) of MODULE that
 # BINARY was built from, read from its build information (`go version -m`: the
@@ -40,10 +31,9 @@ go_module_version() {
 go_build_cached() {
   local tag=$1 dir=$2 version=$3 pkg=$4 ldflags=$5
   shift 5
-  local hash cache_root out_dir out tmp got start
+  local hash out_dir out tmp got start
   hash="$(cd "$dir" && LC_ALL=C sha256sum -- "$@" | sha256sum | cut -c1-12)"
-  cache_root="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}"
-  out_dir="$cache_root/$tag/$version-$hash"
+  out_dir="$(cache_root)/$tag/$version-$hash"
   out="$out_dir/$tag"
   if [[ -x "$out" ]]; then
     printf '%s\n' "$(cd "$out_dir" && pwd -P)/$tag"
@@ -64,16 +54,10 @@ go_build_cached() {
   out_dir="$(cd "$out_dir" && pwd -P)"
   out="$out_dir/$tag"
 
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$out_dir/.lock"
-    if ! flock -n 9; then
-      printf '[%s] another build is writing %s; waiting...\n' "$tag" "$out" >&2
-      flock 9
-    fi
-    if [[ -x "$out" ]]; then
-      printf '%s\n' "$out"
-      return 0
-    fi
+  cache_lock "$out_dir" "$tag" "$out"
+  if [[ -x "$out" ]]; then
+    printf '%s\n' "$out"
+    return 0
   fi
 
   tmp="$(mktemp "$out_dir/.$tag.XXXXXX")"

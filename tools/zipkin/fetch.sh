@@ -18,14 +18,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf '[zipkin] %s\n' "$*" >&2; }
 
-version="$(tr -d ' \t\r\n' <"$here/VERSION")"
-if [[ -z "$version" ]]; then
-  log "error: $here/VERSION is empty"
-  exit 1
-fi
-
-cache_root="${BAEDAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baedal}"
-out_dir="$cache_root/zipkin/$version"
+# shellcheck source=../lib/cache.sh
+source "$here/../lib/cache.sh"
+version="$(pinned_version "$here" zipkin)"
+out_dir="$(cache_root)/zipkin/$version"
 name="zipkin-server-$version-exec.jar"
 
 if [[ -s "$out_dir/$name" ]]; then
@@ -42,16 +38,10 @@ out_dir="$(cd "$out_dir" && pwd -P)"
 jar="$out_dir/$name"
 
 # Serialize concurrent fetchers of the same version (two stacks starting at once).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$out_dir/.lock"
-  if ! flock -n 9; then
-    log "another fetch.sh is fetching Zipkin $version; waiting..."
-    flock 9
-  fi
-  if [[ -s "$jar" ]]; then
-    printf '%s\n' "$jar"
-    exit 0
-  fi
+cache_lock "$out_dir" zipkin "Zipkin $version"
+if [[ -s "$jar" ]]; then
+  printf '%s\n' "$jar"
+  exit 0
 fi
 
 work="$(mktemp -d "$out_dir/.fetch.XXXXXX")"
