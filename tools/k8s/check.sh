@@ -194,26 +194,27 @@ say "checksum/secrets and checksum/dapr: stable across renders, changed by a sec
 
 step "4. rendered output against the repo"
 node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work"/rendered/*.yaml
-# Control: an Ingress path ingress-nginx 1.12+ refuses (strict-validate-path-type) must fail the check.
+# refused_by_check_rendered FILE REASON WHAT: a control; check-rendered must fail FILE, naming REASON.
+refused_by_check_rendered() {
+  if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$1" >"$work/out" 2>&1; then
+    fail "$3 passed check-rendered"
+  fi
+  grep -qF "$2" "$work/out" || {
+    cat "$work/out" >&2
+    fail "$3 was refused without saying: $2"
+  }
+  say "control: $3 fails the check"
+}
 mkdir -p "$work/control"
+# An Ingress path ingress-nginx 1.12+ refuses (strict-validate-path-type).
 sed 's|^          - path: /$|          - path: /app.js|' "$work/rendered/03-trial-values.yaml" >"$work/control/bad-path.yaml"
 grep -q 'path: /app.js$' "$work/control/bad-path.yaml" || fail "the control could not plant a bad Ingress path"
-if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/bad-path.yaml" \
-  >"$work/out" 2>&1; then fail "an Ingress path with a dot (/app.js) passed check-rendered"; fi
-grep -q "Prefix /app.js is refused by ingress-nginx's strict path validation" "$work/out" || {
-  cat "$work/out" >&2
-  fail "the bad Ingress path was not refused for ingress-nginx's strict path validation"
-}
-say "control: an Ingress path ingress-nginx's strict validation refuses (/app.js) fails the check"
-# Control: a load-test Job that is not a `helm test` hook must fail the check.
+refused_by_check_rendered "$work/control/bad-path.yaml" "Prefix /app.js is refused by ingress-nginx's strict path validation" \
+  "an Ingress path ingress-nginx's strict validation refuses (/app.js)"
+# A load-test Job that is not a `helm test` hook.
 sed '/^    helm.sh\/hook: test$/d' "$work/rendered/04-loadtest-values.yaml" >"$work/control/plain-job.yaml"
-if node tools/k8s/check-rendered.ts "$dapr_dir/pkg/injector/annotations/annotations.go" "$work/control/plain-job.yaml" \
-  >"$work/out" 2>&1; then fail "a load-test Job without helm.sh/hook: test passed check-rendered"; fi
-grep -q 'is not a `helm test` hook' "$work/out" || {
-  cat "$work/out" >&2
-  fail "the plain load-test Job was not refused for lacking the helm test hook"
-}
-say "control: a load-test Job that is not a \`helm test\` hook fails the check"
+refused_by_check_rendered "$work/control/plain-job.yaml" 'is not a `helm test` hook' \
+  "a load-test Job that is not a \`helm test\` hook"
 
 step "5. server-side dry run against kube-apiserver + etcd"
 apiserver_dir="$(tools/k8s/apiserver.sh start)"
