@@ -1,7 +1,7 @@
 /** TLS to MySQL: what mysql2 is given for each DB_TLS setting, and how the settings are read. */
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, readCommonConfig } from './config.ts';
-import { mysqlTlsOptions } from './db.ts';
+import { mysqlTlsOptions, waitForDatabase } from './db.ts';
 
 const env = {
   SERVICE_NAME: 'order',
@@ -45,5 +45,44 @@ describe('mysqlTlsOptions', () => {
 
   it('when a CA file is given without DB_TLS, then the start fails rather than connect in clear', () => {
     expect(() => readCommonConfig({ ...env, DB_TLS_CA_FILE: '/ca.crt' }, { needsDb: true })).toThrow(ConfigError);
+  });
+});
+
+describe('waitForDatabase', () => {
+  /** A clock that only the fake sleep moves, and a log of the pauses. */
+  function fakeTime() {
+    let t = 0;
+    const pauses: number[] = [];
+    return {
+      pauses,
+      now: () => t,
+      sleep: async (ms: number) => {
+        pauses.push(ms);
+        t += ms;
+      },
+    };
+  }
+  const logger = { warn: () => undefined };
+
+  it('when the database answers at the third try, then it returns after two growing pauses', async () => {
+    const time = fakeTime();
+    const answers = [false, false, true];
+    await waitForDatabase(async () => answers.shift() ?? true, { logger, where: 'db:3306', waitS: 120, ...time });
+    expect(time.pauses).toEqual([250, 500]);
+  });
+
+  it('when the database never answers, then it gives up after waitS with an error naming it, pauses capped at 5 s', async () => {
+    const time = fakeTime();
+    await expect(waitForDatabase(async () => false, { logger, where: 'db:3306', waitS: 30, ...time })).rejects.toThrow(
+      'database db:3306 not reachable within 30 s',
+    );
+    expect(time.now()).toBeGreaterThanOrEqual(30_000);
+    expect(Math.max(...time.pauses)).toBe(5000);
+  });
+
+  it('when the database answers at once, then it does not pause', async () => {
+    const time = fakeTime();
+    await waitForDatabase(async () => true, { logger, where: 'db:3306', waitS: 120, ...time });
+    expect(time.pauses).toEqual([]);
   });
 });

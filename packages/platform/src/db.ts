@@ -74,9 +74,46 @@ export async function openDatabase(opts: {
       snapshot: false,
     },
   });
+  await waitForDatabase(() => databaseReachable(orm), {
+    logger,
+    where: `${db.host}:${db.port}`,
+    waitS: DATABASE_WAIT_S,
+  });
   const applied = await migrateAlone(orm);
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/** Longest wait at start for the database to answer, in seconds. */
+const DATABASE_WAIT_S = 120;
+
+/**
+ * Waits at start until the database answers (MikroORM connects lazily: the
+ * first query would fail and end the process). A pod that starts beside a
+ * database that is still starting (a new cluster, a chart installed with its
+ * MariaDB) would otherwise restart, and kubelet's crash-loop back-off (10 s,
+ * 20 s, 40 s ... up to 5 min) keeps it down long after the database is up.
+ * Past waitS it gives up and the start fails, as before.
+ */
+export async function waitForDatabase(
+  reachable: () => Promise<boolean>,
+  opts: {
+    logger: Pick<Logger, 'warn'>;
+    where: string;
+    waitS: number;
+    sleep?: (ms: number) => Promise<void>;
+    now?: () => number;
+  },
+): Promise<void> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = opts.now ?? Date.now;
+  const deadline = now() + opts.waitS * 1000;
+  for (let attempt = 1, pauseMs = 250; ; attempt++, pauseMs = Math.min(pauseMs * 2, 5000)) {
+    if (await reachable()) return;
+    if (now() >= deadline) throw new Error(`database ${opts.where} not reachable within ${opts.waitS} s`);
+    opts.logger.warn({ database: opts.where, attempt, retryInMs: pauseMs }, 'database not reachable yet');
+    await sleep(pauseMs);
+  }
 }
 
 /** Longest wait for another instance's migrations, in seconds. */
