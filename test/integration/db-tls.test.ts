@@ -1,12 +1,14 @@
 /**
- * MySQL over TLS as a service opens it (platform openDatabase with DB_TLS and
- * DB_TLS_CA_FILE, the order service's entities and migrations), against a
- * throwaway MariaDB beside the stack's that serves TLS with a certificate a
- * test CA signed for `localhost`. The connection must be encrypted when the
- * CA and the host name match, and refused when either does not.
+ * The database as a service opens it (platform openDatabase, the order
+ * service's entities and migrations), against a throwaway MariaDB beside the
+ * stack's that serves TLS with a certificate a test CA signed for `localhost`.
+ * Over TLS (DB_TLS, DB_TLS_CA_FILE) the connection must be encrypted when the
+ * CA and the host name match, and refused at once when either does not. A
+ * service that starts before its database waits for it, then migrates.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -24,6 +26,8 @@ import { eventually } from './client.ts';
 
 /** Beside the stack's MariaDB (13306 + offset), in the same instance's port range. */
 const dbPort = port(13307);
+/** Where a database that starts late listens: a forwarder to dbPort, opened during the test. */
+const lateDbPort = port(13308);
 let dir = '';
 let mariadbd: ChildProcess | undefined;
 
@@ -96,7 +100,10 @@ afterAll(async () => {
 });
 
 /** Opens the database as a service would with these DB_* settings; the TLS version in use, or the refusal. */
-async function connect(env: Record<string, string>): Promise<{ tls: string } | { refused: string }> {
+async function connect(
+  env: Record<string, string>,
+  logger = createLogger('db-tls-test', 'silent'),
+): Promise<{ tls: string } | { refused: string }> {
   const { db } = readCommonConfig(
     {
       SERVICE_NAME: 'order',
@@ -116,7 +123,7 @@ async function connect(env: Record<string, string>): Promise<{ tls: string } | {
     const orm = await openDatabase({
       db,
       migrations,
-      logger: createLogger('db-tls-test', 'silent'),
+      logger,
       entities: [Order, OrderRequest, CatalogStore, OutboxMessage, ProcessedEvent, DeadLetter],
     });
     try {
@@ -155,4 +162,37 @@ describe('MySQL over TLS', () => {
       refused: expect.stringContaining("does not match certificate's altnames"),
     });
   });
+});
+
+describe('a service that starts before its database', () => {
+  it('when the database starts listening 2 s later, then the service waits, migrates and opens it', async () => {
+    const c = await createConnection({ host: '127.0.0.1', port: dbPort, user: 'root' });
+    await c.query('drop database if exists baedal_late');
+    await c.query('create database baedal_late');
+    await c.end();
+    const warnings: string[] = [];
+    const logger = createLogger('db-late-test', 'warn');
+    logger.warn = ((obj: { code?: string }) => void warnings.push(obj.code ?? '')) as typeof logger.warn;
+    // Nothing listens on lateDbPort until the forwarder below opens it.
+    const opening = connect({ DB_HOST: '127.0.0.1', DB_PORT: String(lateDbPort), DB_NAME: 'baedal_late' }, logger);
+    await new Promise((r) => setTimeout(r, 2000));
+    const forwarder = net.createServer((client) => {
+      const upstream = net.connect(dbPort, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => forwarder.listen(lateDbPort, '127.0.0.1', r));
+    try {
+      expect(await opening).toEqual({ tls: '' });
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(new Set(warnings)).toEqual(new Set(['ECONNREFUSED']));
+      const check = await createConnection({ host: '127.0.0.1', port: dbPort, user: 'root', database: 'baedal_late' });
+      const [tables] = await check.query("show tables like 'orders'");
+      await check.end();
+      expect(tables).toHaveLength(1);
+    } finally {
+      await new Promise((r) => forwarder.close(r));
+    }
+  }, 30_000);
 });

@@ -63,26 +63,55 @@ describe('waitForDatabase', () => {
     };
   }
   const logger = { warn: () => undefined };
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), { code: 'ECONNREFUSED' });
+  /** A ping that fails with these errors in turn, then answers. */
+  const pingFailing =
+    (...errors: Error[]) =>
+    async () => {
+      const e = errors.shift();
+      if (e) throw e;
+    };
 
   it('when the database answers at the third try, then it returns after two growing pauses', async () => {
     const time = fakeTime();
-    const answers = [false, false, true];
-    await waitForDatabase(async () => answers.shift() ?? true, { logger, where: 'db:3306', waitS: 120, ...time });
+    await waitForDatabase(pingFailing(refused(), refused()), { logger, where: 'db:3306', waitS: 120, ...time });
     expect(time.pauses).toEqual([250, 500]);
   });
 
-  it('when the database never answers, then it gives up after waitS with an error naming it, pauses capped at 5 s', async () => {
+  it('when the database name is not in DNS yet, then it tries again', async () => {
     const time = fakeTime();
-    await expect(waitForDatabase(async () => false, { logger, where: 'db:3306', waitS: 30, ...time })).rejects.toThrow(
-      'database db:3306 not reachable within 30 s',
-    );
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND db'), { code: 'ENOTFOUND' });
+    await waitForDatabase(pingFailing(notFound), { logger, where: 'db:3306', waitS: 120, ...time });
+    expect(time.pauses).toEqual([250]);
+  });
+
+  it('when the database never answers, then the last error ends it after waitS, pauses capped at 5 s', async () => {
+    const time = fakeTime();
+    await expect(
+      waitForDatabase(
+        async () => {
+          throw refused();
+        },
+        { logger, where: 'db:3306', waitS: 30, ...time },
+      ),
+    ).rejects.toThrow('ECONNREFUSED');
     expect(time.now()).toBeGreaterThanOrEqual(30_000);
     expect(Math.max(...time.pauses)).toBe(5000);
   });
 
+  it('when the certificate or the password is refused, then it ends at once without a pause', async () => {
+    const time = fakeTime();
+    const badCert = Object.assign(new Error('self-signed certificate'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const badPassword = Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR' });
+    for (const e of [badCert, badPassword]) {
+      await expect(waitForDatabase(pingFailing(e), { logger, where: 'db:3306', waitS: 120, ...time })).rejects.toBe(e);
+    }
+    expect(time.pauses).toEqual([]);
+  });
+
   it('when the database answers at once, then it does not pause', async () => {
     const time = fakeTime();
-    await waitForDatabase(async () => true, { logger, where: 'db:3306', waitS: 120, ...time });
+    await waitForDatabase(pingFailing(), { logger, where: 'db:3306', waitS: 120, ...time });
     expect(time.pauses).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ export async function openDatabase(opts: {
       snapshot: false,
     },
   });
-  await waitForDatabase(() => databaseReachable(orm), {
+  await waitForDatabase(() => orm.em.fork().getConnection().execute('select 1'), {
     logger,
     where: `${db.host}:${db.port}`,
     waitS: DATABASE_WAIT_S,
@@ -88,15 +88,35 @@ export async function openDatabase(opts: {
 const DATABASE_WAIT_S = 120;
 
 /**
- * Waits at start until the database answers (MikroORM connects lazily: the
- * first query would fail and end the process). A pod that starts beside a
+ * The errors of a database that is not listening yet (or whose name is not in
+ * DNS yet): worth another try. A refused certificate or password is not: it
+ * ends the start at once, as it always did.
+ */
+const NOT_LISTENING_YET = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+]);
+
+export function isNotListeningYet(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NOT_LISTENING_YET.has(code);
+}
+
+/**
+ * Waits at start until the database answers `ping` (MikroORM connects lazily:
+ * the first query would fail and end the process). A pod that starts beside a
  * database that is still starting (a new cluster, a chart installed with its
  * MariaDB) would otherwise restart, and kubelet's crash-loop back-off (10 s,
  * 20 s, 40 s ... up to 5 min) keeps it down long after the database is up.
- * Past waitS it gives up and the start fails, as before.
+ * Only isNotListeningYet errors are retried, for waitS at most; then the last
+ * one ends the start.
  */
 export async function waitForDatabase(
-  reachable: () => Promise<boolean>,
+  ping: () => Promise<unknown>,
   opts: {
     logger: Pick<Logger, 'warn'>;
     where: string;
@@ -109,9 +129,14 @@ export async function waitForDatabase(
   const now = opts.now ?? Date.now;
   const deadline = now() + opts.waitS * 1000;
   for (let attempt = 1, pauseMs = 250; ; attempt++, pauseMs = Math.min(pauseMs * 2, 5000)) {
-    if (await reachable()) return;
-    if (now() >= deadline) throw new Error(`database ${opts.where} not reachable within ${opts.waitS} s`);
-    opts.logger.warn({ database: opts.where, attempt, retryInMs: pauseMs }, 'database not reachable yet');
+    try {
+      await ping();
+      return;
+    } catch (e) {
+      if (!isNotListeningYet(e) || now() >= deadline) throw e;
+      const code = (e as { code: string }).code;
+      opts.logger.warn({ database: opts.where, code, attempt, retryInMs: pauseMs }, 'database not reachable yet');
+    }
     await sleep(pauseMs);
   }
 }
