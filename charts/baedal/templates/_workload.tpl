@@ -160,10 +160,11 @@ spec:
             {{- . | nindent 12 }}
             {{- end }}
           startupProbe:
-            # Migrations run before the server listens; give them up to two minutes.
+            # Before the server listens a service waits up to 120 s for its
+            # database (packages/platform/src/db.ts), then migrates: three minutes.
             httpGet: { path: /healthz, port: http }
             periodSeconds: 2
-            failureThreshold: 60
+            failureThreshold: 90
           livenessProbe:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 10
