@@ -9,6 +9,7 @@
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
 #   npm run cluster -- baedal -f more-values.yaml   # the same with more values files on top
+#   npm run cluster -- baedal-uninstall             # helm uninstall it; returns once its pods are gone
 #   npm run cluster -- skaffold dev -m baedal       # skaffold against this cluster (profile local-cluster)
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
@@ -503,6 +504,23 @@ baedal() {
   log "baedal ready in $((SECONDS - started))s on $(url)"
 }
 
+# baedal_uninstall: the release gone, and every pod of the namespace with it
+# (a pod's emptyDir volumes, the in-cluster MariaDB's data among them, go with
+# the pod: the next install starts from empty databases). The namespace stays.
+baedal_uninstall() {
+  running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
+  local started=$SECONDS
+  if helm_ status baedal --namespace "$BAEDAL_NAMESPACE" >/dev/null 2>&1; then
+    log "helm uninstall baedal from $BAEDAL_NAMESPACE"
+    helm_ uninstall baedal --namespace "$BAEDAL_NAMESPACE" --wait --timeout 3m >/dev/null
+  fi
+  while [[ -n "$(kc -n "$BAEDAL_NAMESPACE" get pods -o name 2>/dev/null)" ]]; do
+    ((SECONDS - started < 180)) || die "pods of $BAEDAL_NAMESPACE still there after 180s"
+    sleep 1
+  done
+  log "no release baedal and no pod in $BAEDAL_NAMESPACE ($((SECONDS - started))s)"
+}
+
 # skaffold ARGS...: the pinned skaffold (tools/k8s/build.sh) in the repo root,
 # against this cluster. Its kube context (baedal-local) activates the profile
 # local-cluster of skaffold.yaml: custom builds (tools/cluster/skaffold-build.sh)
@@ -670,6 +688,7 @@ case "${1:-}" in
   # Every binary of the cluster into the cache (about 45 min cold on 2 cores; then instant).
   build) bash "$here/build.sh" all >/dev/null ;;
   dapr) dapr ;;
+  baedal-uninstall) baedal_uninstall ;;
   baedal)
     shift
     baedal "$@"
@@ -679,7 +698,7 @@ case "${1:-}" in
     skaffold_ "$@"
     ;;
   *)
-    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|skaffold ARGS|install-deps [--if-missing]"
+    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|baedal-uninstall|skaffold ARGS|install-deps [--if-missing]"
     exit 2
     ;;
 esac
