@@ -2,16 +2,21 @@
 # `npm run test:cluster` (and the last suite of `npm test`): the chart on the
 # local Kubernetes, end to end.
 #   1. the cluster's Debian packages when missing (`cluster.sh install-deps`),
-#      `cluster.sh up` (cold or warm: builds and images are cached), `dapr`, and
-#      `baedal -f tools/cluster/hpa-values.yaml` (the trial install plus the HPA
-#      test's values); every pod of both namespaces Ready;
-#   2. the cluster's smoke check (smoke.sh), then one whole saga through the
+#      `cluster.sh up` (cold or warm: builds and images are cached), `dapr`;
+#   2. the replicas check (replicas_on_empty_databases below): the release
+#      uninstalled (MariaDB's data with it), installed with
+#      tools/cluster/replicas-values.yaml, the four services that migrate
+#      scaled from 0 to 3 each at once: every pod Ready, no app container
+#      restarted, one pod per service applied the migrations;
+#   3. `baedal -f tools/cluster/hpa-values.yaml` (the trial install plus the
+#      HPA test's values); every pod of both namespaces Ready;
+#   4. the cluster's smoke check (smoke.sh), then one whole saga through the
 #      Ingress (loadtests/local/saga-timing.ts 1: order, payment, store, rider,
 #      confirmation);
-#   3. the integration suite of the local stack through the Ingress, unchanged
+#   5. the integration suite of the local stack through the Ingress, unchanged
 #      (jest project `cluster`: the files of test/integration that talk to the
 #      entry point only; jest.config.js names the ones left out and why);
-#   4. the HPA scale-out and scale-in test (loadtests/cluster/hpa.ts): the siege,
+#   6. the HPA scale-out and scale-in test (loadtests/cluster/hpa.ts): the siege,
 #      then, once scaled back in, the longer ramp (loadtests/siege.js's `ramp`
 #      scenario, by the local runner), the timeline every 5 s, the checks (for each:
 #      scaled out beyond minReplicas during the load, back at minReplicas after it,
@@ -19,13 +24,13 @@
 #      by more than one pod; every order consistent); it
 #      writes <out>.{json,csv,svg}, out = .cluster/measurements/hpa-scale-out
 #      (BAEDAL_HPA_OUT moves it; docs/measurements/hpa-scale-out is the committed run);
-#   5. the developer loop (skaffold_dev below), after uninstalling the release:
+#   7. the developer loop (skaffold_dev below), after uninstalling the release:
 #      `npm run cluster -- skaffold dev -m baedal`
 #      in a temporary copy of the repo's tracked files deploys the six images it
 #      builds as a release of its own; an edit of the edge's OpenAPI title in the copy
 #      is rebuilt (the edge's image only) and served through the Ingress; then
 #      SIGINT, on which skaffold uninstalls the release (the last step before down);
-#   6. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
+#   8. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
 #      check that nothing of the cluster is left: no process, mount, network
 #      namespace, bridge or listening port. --keep-up leaves the cluster running.
 # A failed check does not stop the later ones; a failed bring-up step does.
@@ -151,6 +156,80 @@ cluster_up() {
 }
 bring_up "up" cluster_up
 bring_up "dapr" cluster dapr
+
+step "replicas: 3 pods of each migrating service at once on empty databases"
+# The services that migrate a database at start (packages/platform/src/db.ts).
+migrating=(order payment store delivery)
+# app_restarts SERVICE: "<pod>=<restarts of its app container>" per pod.
+app_restarts() {
+  cluster kubectl -n "$namespace" get pods -l "app.kubernetes.io/component=$1" -o \
+    jsonpath="{range .items[*]}{.metadata.name}={.status.containerStatuses[?(@.name==\"$1\")].restartCount}{\" \"}{end}"
+}
+# Every pod of the migrating services runs the pending migrations before it
+# listens, under a MariaDB lock. From an empty database, three pods of each
+# service started at once must all become Ready without a restart, and exactly
+# one of the three must have applied the migrations (the others find none
+# pending): on a database that was not empty, none would. Empty because the
+# release is uninstalled first, and with it the MariaDB pod whose emptyDir held
+# the data (a warm `up` keeps pods and their emptyDirs); the install brings
+# everything else up with the four services at 0 replicas (so that no pod of
+# theirs races MariaDB's first start), then each is scaled to 3 at once.
+replicas_on_empty_databases() {
+  local svc t0 deadline pods restarts applied total_applied ready rc=0
+  cluster baedal-uninstall || return 1
+  cluster baedal -f tools/cluster/replicas-values.yaml || return 1
+  echo "[replicas] MariaDB pod $(cluster kubectl -n "$namespace" get pods -l app.kubernetes.io/component=mariadb \
+    -o jsonpath='{.items[0].metadata.name}, created {.items[0].metadata.creationTimestamp}') (a new emptyDir)"
+  t0=$SECONDS
+  for svc in "${migrating[@]}"; do
+    cluster kubectl -n "$namespace" scale deploy -l "app.kubernetes.io/component=$svc" --replicas=3 >/dev/null || return 1
+  done
+  deadline=$((SECONDS + 240))
+  for svc in "${migrating[@]}"; do
+    until [[ "$(cluster kubectl -n "$namespace" get deploy -l "app.kubernetes.io/component=$svc" \
+      -o jsonpath='{.items[0].status.readyReplicas}')" == 3 ]]; do
+      ((SECONDS < deadline)) || {
+        echo "[replicas] $svc: not 3 Ready within 240s" >&2
+        rc=1
+        break
+      }
+      sleep 1
+    done
+  done
+  echo "[replicas] 12 pods of ${migrating[*]} scaled from 0 to 3 each: all Ready after $((SECONDS - t0))s"
+  for svc in "${migrating[@]}"; do
+    restarts="$(app_restarts "$svc")"
+    pods="$(cluster kubectl -n "$namespace" get pods -l "app.kubernetes.io/component=$svc" -o name)"
+    ready="$(cluster kubectl -n "$namespace" get pods -l "app.kubernetes.io/component=$svc" \
+      -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}')"
+    applied=0
+    total_applied=""
+    local pod lines
+    for pod in $pods; do
+      lines="$(cluster kubectl -n "$namespace" logs "$pod" -c "$svc" | grep -F '"migrations applied"' || true)"
+      if [[ -n "$lines" ]]; then
+        applied=$((applied + 1))
+        total_applied="$(grep -o '"migrations":\[[^]]*\]' <<<"$lines" | tr -cd ',' | wc -c)"
+        total_applied=$((total_applied + 1))
+      fi
+    done
+    echo "[replicas] $svc: restarts of the app container ${restarts% }; Ready: ${ready% }; pods that applied migrations: $applied${total_applied:+ ($total_applied migrations)}"
+    [[ "$(wc -w <<<"$pods")" == 3 && "$ready" == "True True True " ]] || rc=1
+    [[ "$restarts" =~ ^([^ =]+=0 ){3}$ ]] || rc=1
+    ((applied == 1)) || rc=1
+  done
+  # The next install (the HPA test's values) turns autoscaling on: from 1 pod
+  # each, not 3 (their surge pods would not fit the node's CPUs) nor 0 (an HPA
+  # leaves a Deployment at 0 replicas alone).
+  for svc in "${migrating[@]}"; do
+    cluster kubectl -n "$namespace" scale deploy -l "app.kubernetes.io/component=$svc" --replicas=1 >/dev/null || rc=1
+  done
+  return "$rc"
+}
+namespace="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
+check "3 replicas of each migrating service on empty databases: all Ready, no restart, one migrated" \
+  replicas_on_empty_databases
+
 bring_up "baedal (trial values + tools/cluster/hpa-values.yaml)" cluster baedal -f tools/cluster/hpa-values.yaml
 cluster kubectl get pods -n baedal || true
 url="$(cluster url)"
@@ -166,7 +245,6 @@ step "integration tests through the Ingress (jest project cluster)"
 # past the entry point would fail, not touch a local stack.
 jest_out=()
 [[ -n "$results" ]] && jest_out=(--json --outputFile="$results/cluster-integration.json")
-namespace="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
 # The one test of those files left out: it signs its tokens, the valid control
 # token among them, with the local stack's JWT secret, not the installation's.
 local_secret_test='identity when a token is malformed'
