@@ -8,8 +8,9 @@
 #      tools/cluster/replicas-values.yaml, the four services that migrate
 #      scaled from 0 to 3 each at once: every pod Ready, no app container
 #      restarted, one pod per service applied the migrations;
-#   3. `baedal -f tools/cluster/hpa-values.yaml` (the trial install plus the
-#      HPA test's values); every pod of both namespaces Ready;
+#   3. `baedal -f tools/cluster/hpa-values.yaml -f tools/cluster/loadtest-values.yaml`
+#      (the trial install plus the HPA test's values and the load-test Job);
+#      every pod of both namespaces Ready;
 #   4. the cluster's smoke check (smoke.sh), then one whole saga through the
 #      Ingress (loadtests/local/saga-timing.ts 1: order, payment, store, rider,
 #      confirmation);
@@ -24,13 +25,15 @@
 #      by more than one pod; every order consistent); it
 #      writes <out>.{json,csv,svg}, out = .cluster/measurements/hpa-scale-out
 #      (BAEDAL_HPA_OUT moves it; docs/measurements/hpa-scale-out is the committed run);
-#   7. the developer loop (skaffold_dev below), after uninstalling the release:
+#   7. `helm test` of the release: the chart's load-test Job, smoke-sized, run by
+#      the local runner's image (k6 is AGPL-licensed: not used here);
+#   8. the developer loop (skaffold_dev below), after uninstalling the release:
 #      `npm run cluster -- skaffold dev -m baedal`
 #      in a temporary copy of the repo's tracked files deploys the six images it
 #      builds as a release of its own; an edit of the edge's OpenAPI title in the copy
 #      is rebuilt (the edge's image only) and served through the Ingress; then
 #      SIGINT, on which skaffold uninstalls the release (the last step before down);
-#   8. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
+#   9. `cluster.sh down`, pass or fail (the state stays for a warm start), and a
 #      check that nothing of the cluster is left: no process, mount, network
 #      namespace, bridge or listening port. --keep-up leaves the cluster running.
 # A failed check does not stop the later ones; a failed bring-up step does.
@@ -230,7 +233,8 @@ namespace="${BAEDAL_CLUSTER_NAMESPACE:-baedal}"
 check "3 replicas of each migrating service on empty databases: all Ready, no restart, one migrated" \
   replicas_on_empty_databases
 
-bring_up "baedal (trial values + tools/cluster/hpa-values.yaml)" cluster baedal -f tools/cluster/hpa-values.yaml
+bring_up "baedal (trial values + tools/cluster/hpa-values.yaml + tools/cluster/loadtest-values.yaml)" \
+  cluster baedal -f tools/cluster/hpa-values.yaml -f tools/cluster/loadtest-values.yaml
 cluster kubectl get pods -n baedal || true
 url="$(cluster url)"
 
@@ -273,6 +277,24 @@ fi
 
 step "HPA: scale-out and scale-in under the siege, then under the ramp"
 check "HPA scale-out and scale-in" node loadtests/cluster/hpa.ts --url "$url" --out "$hpa_out"
+
+step "helm test: the chart's load-test Job, by the local runner's image"
+# The release's `helm test` hook (charts/baedal/templates/loadtest.yaml) as
+# loadtest-values.yaml sizes it: a Job whose container gets k6's arguments,
+# here the local runner's image (k6 is AGPL-licensed: not used here). Passes
+# only when helm test did, the Job succeeded and the runner exited 0 (99: a
+# threshold of the script was crossed).
+helm_test() {
+  local rc=0 code succeeded
+  cluster helm test baedal --namespace "$namespace" --logs --timeout 5m || rc=1
+  code="$(cluster kubectl -n "$namespace" get pods -l app.kubernetes.io/component=loadtest \
+    -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.exitCode}')"
+  succeeded="$(cluster kubectl -n "$namespace" get jobs -l app.kubernetes.io/component=loadtest \
+    -o jsonpath='{.items[0].status.succeeded}')"
+  echo "[helm test] Job: ${succeeded:-0} succeeded; the runner's exit code: ${code:-none}"
+  [[ $rc == 0 && "$code" == 0 && "$succeeded" == 1 ]]
+}
+check "helm test: the load-test Job succeeded, its thresholds held" helm_test
 
 step "skaffold dev: an edit of the edge reaches its pod through the Ingress"
 # The title of the OpenAPI document the edge serves through the Ingress.
