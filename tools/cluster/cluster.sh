@@ -5,7 +5,7 @@
 #   npm run cluster -- status   # what runs, the node, the system pods
 #   npm run cluster -- url      # the Ingress's base URL (traefik on 127.0.0.1)
 #   npm run cluster -- kubectl get pods -A   # kubectl with the admin kubeconfig
-#   npm run cluster -- helm test baedal -n baedal --logs   # helm (4) with the admin kubeconfig
+#   npm run cluster -- helm test baedal -n baedal          # helm (4) with the admin kubeconfig
 #   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal

@@ -286,7 +286,9 @@ step "helm test: the chart's load-test Job, by the local runner's image"
 # threshold of the script was crossed).
 helm_test() {
   local rc=0 code succeeded
-  cluster helm test baedal --namespace "$namespace" --logs --timeout 5m || rc=1
+  cluster helm test baedal --namespace "$namespace" --timeout 5m || rc=1
+  # The runner's summary (helm's --logs prints a test Pod's, not a Job's).
+  cluster kubectl -n "$namespace" logs -l app.kubernetes.io/component=loadtest --tail=-1 || rc=1
   code="$(cluster kubectl -n "$namespace" get pods -l app.kubernetes.io/component=loadtest \
     -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.exitCode}')"
   succeeded="$(cluster kubectl -n "$namespace" get jobs -l app.kubernetes.io/component=loadtest \
