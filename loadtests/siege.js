@@ -13,7 +13,9 @@
  *
  * setup() logs in as the customer, places one order and waits until the view
  * has it; every virtual user then reads that order. Env: BASE_URL (default
- * http://127.0.0.1:8080), CUSTOMER_USER (alice), PASSWORD (demo-pass), SCENARIO.
+ * http://127.0.0.1:8080), CUSTOMER_USER (alice), PASSWORD (demo-pass), SCENARIO,
+ * VUS and DURATION (the siege's, 20 and 40s by default: a smoke-sized run
+ * such as the local cluster's `helm test` sets fewer and shorter).
  * The per-user rate limit (100 requests/s by default) must be lifted for the
  * test: RATE_LIMIT_ENABLED=false, or the chart's app.rateLimit.
  * loadtests/local/run.ts runs the same scenarios with autocannon (no k6 here),
@@ -29,7 +31,12 @@ const customerUser = __ENV.CUSTOMER_USER || 'alice';
 
 /** @type {Record<string, import('k6/options').Scenario>} */
 const scenarios = {
-  siege: { executor: 'constant-vus', vus: 20, duration: '40s', gracefulStop: '5s' },
+  siege: {
+    executor: 'constant-vus',
+    vus: Number(__ENV.VUS || 20),
+    duration: __ENV.DURATION || '40s',
+    gracefulStop: '5s',
+  },
   // Longer than the siege, and gradual: the HPA sees the CPU climb over a minute
   // instead of at once. It starts after the siege's 45 s and 75 s more, about
   // the time the HPA of tools/cluster/hpa-values.yaml took to scale back in

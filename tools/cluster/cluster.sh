@@ -5,10 +5,13 @@
 #   npm run cluster -- status   # what runs, the node, the system pods
 #   npm run cluster -- url      # the Ingress's base URL (traefik on 127.0.0.1)
 #   npm run cluster -- kubectl get pods -A   # kubectl with the admin kubeconfig
+#   npm run cluster -- helm test baedal -n baedal          # helm (4) with the admin kubeconfig
 #   npm run cluster -- smoke    # the smoke check (tools/cluster/smoke.sh)
 #   npm run cluster -- dapr     # helm install the Dapr control plane (dapr's own chart, local images)
 #   npm run cluster -- baedal   # helm install charts/baedal, trial profile, in namespace baedal
+#                                 (the load-test Job, when enabled, runs the local runner's image, not k6)
 #   npm run cluster -- baedal -f more-values.yaml   # the same with more values files on top
+#   npm run cluster -- baedal-uninstall             # helm uninstall it; returns once its pods are gone
 #   npm run cluster -- skaffold dev -m baedal       # skaffold against this cluster (profile local-cluster)
 #   npm run cluster -- down     # stop everything it started; keeps the state
 #   npm run cluster -- reset    # down, then delete the state (next up is cold)
@@ -488,19 +491,40 @@ baedal() {
   running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
   kc get deploy -n "$DAPR_NAMESPACE" dapr-sidecar-injector >/dev/null 2>&1 ||
     die "no Dapr control plane: npm run cluster -- dapr"
-  local started=$SECONDS tag mariadb redis
-  log "images: the six services (services/Dockerfile), MariaDB, Redis"
+  local started=$SECONDS tag mariadb redis runner
+  log "images: the six services (services/Dockerfile), MariaDB, Redis, the load-test runner"
   tag="$(services_images_ensure)"
   mariadb="$(mariadb_image_ensure)"
   redis="$(redis_image_ensure)"
+  runner="$(loadtest_runner_image_ensure)"
   baedal_namespace
   log "helm upgrade --install baedal charts/baedal (trial values + tools/cluster/baedal-values.yaml${extra[*]:+ ${extra[*]}})"
   helm_ upgrade --install baedal "$root/charts/baedal" --namespace "$BAEDAL_NAMESPACE" \
     -f "$root/charts/baedal/ci/03-trial-values.yaml" -f "$here/baedal-values.yaml" "${extra[@]}" \
     --set-string "image.tag=$tag,database.inCluster.image.tag=${mariadb##*:},redis.inCluster.image.tag=${redis##*:}" \
+    --set-string "loadtest.image.repository=${runner%:*},loadtest.image.tag=${runner##*:}" \
     --wait --timeout 10m >/dev/null
   pods_ready "$BAEDAL_NAMESPACE" 300
   log "baedal ready in $((SECONDS - started))s on $(url)"
+}
+
+# baedal_uninstall: the release gone, and every pod of the namespace with it
+# (a pod's emptyDir volumes, the in-cluster MariaDB's data among them, go with
+# the pod: the next install starts from empty databases). The namespace stays.
+baedal_uninstall() {
+  running kube-apiserver || die "the cluster is not up: npm run cluster -- up"
+  local started=$SECONDS
+  if helm_ status baedal --namespace "$BAEDAL_NAMESPACE" >/dev/null 2>&1; then
+    log "helm uninstall baedal from $BAEDAL_NAMESPACE"
+    helm_ uninstall baedal --namespace "$BAEDAL_NAMESPACE" --wait --timeout 3m >/dev/null
+  fi
+  # Helm leaves hook resources behind: the load-test Job of `helm test` and its pod.
+  kc -n "$BAEDAL_NAMESPACE" delete jobs -l app.kubernetes.io/instance=baedal --ignore-not-found >/dev/null
+  while [[ -n "$(kc -n "$BAEDAL_NAMESPACE" get pods -o name 2>/dev/null)" ]]; do
+    ((SECONDS - started < 180)) || die "pods of $BAEDAL_NAMESPACE still there after 180s"
+    sleep 1
+  done
+  log "no release baedal and no pod in $BAEDAL_NAMESPACE ($((SECONDS - started))s)"
 }
 
 # skaffold ARGS...: the pinned skaffold (tools/k8s/build.sh) in the repo root,
@@ -661,6 +685,10 @@ case "${1:-}" in
     shift
     kc "$@"
     ;;
+  helm)
+    shift
+    helm_ "$@"
+    ;;
   smoke) KUBECTL="$(bin kubectl)" KUBECONFIG="$KUBECONFIG_ADMIN" INGRESS_URL="$(url)" \
     bash "$here/smoke.sh" ;;
   install-deps)
@@ -670,6 +698,7 @@ case "${1:-}" in
   # Every binary of the cluster into the cache (about 45 min cold on 2 cores; then instant).
   build) bash "$here/build.sh" all >/dev/null ;;
   dapr) dapr ;;
+  baedal-uninstall) baedal_uninstall ;;
   baedal)
     shift
     baedal "$@"
@@ -679,7 +708,7 @@ case "${1:-}" in
     skaffold_ "$@"
     ;;
   *)
-    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|smoke|dapr|baedal [-f VALUES]...|skaffold ARGS|install-deps [--if-missing]"
+    log "usage: npm run cluster -- build|up|down|reset|status|url|kubectl ARGS|helm ARGS|smoke|dapr|baedal [-f VALUES]...|baedal-uninstall|skaffold ARGS|install-deps [--if-missing]"
     exit 2
     ;;
 esac

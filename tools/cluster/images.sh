@@ -180,6 +180,44 @@ services_images_ensure() {
   printf '%s\n' "$tag"
 }
 
+# ---- the load-test runner ------------------------------------------------------
+
+# The chart's load-test Job (`helm test`) runs grafana/k6 by default; k6 is
+# AGPL-licensed and is neither used nor built here, so the cluster runs the
+# local runner behind k6's command line instead (loadtests/local/Dockerfile,
+# loadtests/local/k6.ts). Its build context is a folder of only the files that
+# Dockerfile copies (tracked or new, no tests); the tag hashes them and the base image.
+LOADTEST_RUNNER_FILES=(package.json package-lock.json packages/platform test/kit/api.ts test/kit/quantiles.ts loadtests/local)
+
+loadtest_runner_files() {
+  (cd "$root" && git ls-files -co --exclude-standard -- "${LOADTEST_RUNNER_FILES[@]}" |
+    grep -v -e '/node_modules/' -e '\.spec\.ts$' | LC_ALL=C sort)
+}
+
+# Prints the image's name.
+loadtest_runner_image_ensure() {
+  local tag name context started=$SECONDS
+  node_base_ensure
+  tag="$( (
+    cd "$root"
+    loadtest_runner_files | xargs -d '\n' sha256sum
+    cat "$IMAGE_STORE/node-base/key"
+  ) | sha256sum | cut -c1-12)"
+  name="$IMAGE_REPO/loadtest-runner:$tag"
+  if ! image_present "$name"; then
+    log "image $name (loadtests/local/Dockerfile)"
+    context="$(mktemp -d "$IMAGE_STORE/loadtest-context.XXXXXX")"
+    (cd "$root" && loadtest_runner_files | tar -cf - -T - | tar -xf - -C "$context")
+    buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
+      -f "$context/loadtests/local/Dockerfile" -t "$name" "$context" >/dev/null
+    rm -rf "$context"
+    image_import "$name"
+    log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
+    buildah_ rmi "$name" >/dev/null 2>&1 || true
+  fi
+  printf '%s\n' "$name"
+}
+
 # ---- the trial's MariaDB and Redis -----------------------------------------------
 
 # The chart's in-cluster MariaDB and Redis name the official images; here they
