@@ -11,7 +11,7 @@ import { processSettingsFromEnv } from '../tools/stack/env-options.ts';
 import { stackInstance } from '../tools/stack/instance.ts';
 import { round } from './figures.ts';
 import { redisQuery } from './redis.ts';
-import { instance, instanceBroker, log, observe, profile, profileDir } from './settings.ts';
+import { instance, instanceBroker, log, observe, profile, profileDir, samplingRate } from './settings.ts';
 
 const shell = processSettingsFromEnv();
 /** Which apps' settings of the shell reach the instance: every one but the rate limits. */
@@ -33,8 +33,9 @@ export const stack = stackInstance({
   },
   // The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
   measureHop: true,
-  // Tracing's cost: the same run with every request sampled and exported (off by default).
+  // Tracing's cost: the same run with requests sampled (every one, or --sampling-rate) and exported (off by default).
   observe,
+  samplingRate,
 });
 const { paths, topology } = stack;
 
@@ -115,6 +116,12 @@ export async function ensureStack(): Promise<StackStart> {
   if (stack.recordedBroker() !== instanceBroker) {
     await stack.down();
     stack.recordBroker(instanceBroker);
+  }
+  // Likewise whether it is observed, and at which rate: `up` would refuse to switch while the
+  // databases it has just emptied run (a run with --observe after one without).
+  if (stack.recordedSamplingRate() !== samplingRate) {
+    await stack.down();
+    stack.recordObserve(observe, samplingRate);
   }
   const wasRunning = stack.isRunning('mariadb') || stack.isRunning('redis');
   // Apps and sidecars start fresh every run: the code as it is now, rate limits off, idle memory after a start.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventsResult } from './phases/events.ts';
-import { benchDir, connections, keep, profile, quick, repoRoot, t0 } from './settings.ts';
+import { benchDir, connections, keep, profile, quick, repoRoot, samplingRate, t0 } from './settings.ts';
 
 /** Event to view on the Kafka instance, as a Kafka part reports it (to the run on both, or printed alone). */
 export interface KafkaPart {
@@ -42,6 +42,8 @@ export async function runKafkaPart(rate: number): Promise<KafkaPart | { error: s
     ...(quick ? ['--quick'] : []),
     ...(keep ? ['--keep'] : []),
     ...(profile ? ['--profile'] : []),
+    // Observed as the Redis part is, at the same rate.
+    ...(samplingRate === undefined ? [] : ['--observe', '--sampling-rate', String(samplingRate)]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,

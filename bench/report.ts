@@ -262,6 +262,8 @@ export function reportRedis(r: RedisRun): void {
       restartedForCompileCache: stackStart.restartedForCache,
       newStateDir: stackStart.newStateDir,
       upSeconds: stackStart.upSeconds,
+      /** The share of requests traced (--observe, --sampling-rate); null: not observed. */
+      samplingRate: stack.recordedSamplingRate() ?? null,
     },
     settings: { connections, customers, durations, eventOrders, eventWarmupOrders },
     floors: { insert: insertFloor, hello: helloFloor },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--keep] [--broker both|redis|kafka] [--connections N] [--profile] [--observe]`: every
+ * `npm run bench -- [--quick] [--keep] [--broker both|redis|kafka] [--connections N] [--profile] [--observe [--sampling-rate R]]`: every
  * speed figure of baedal, each against a floor measured in the same run on the
  * same machine (machines here are noisy; a ratio travels, a raw number does not).
  *
@@ -67,6 +67,8 @@
  *   --profile        services run with --cpu-prof; profiles land in <state dir>/profiles when they stop
  *   --observe        the stacks come up as `npm run stack -- up --observe` does: every request traced
  *                    (sampling 1) and exported to Zipkin, Prometheus scraping; the cost of tracing
+ *   --sampling-rate R  with --observe: trace that share of the requests (0 to 1) instead, as
+ *                    `npm run stack -- up --sampling-rate R` does
  *   --report-to F    (internal) the Kafka part of a run on both: write its result to F, print no report
  * Instances: BAEDAL_BENCH_STACK_DIR, BAEDAL_BENCH_PORT_OFFSET (Redis), BAEDAL_BENCH_KAFKA_STACK_DIR,
  * BAEDAL_BENCH_KAFKA_PORT_OFFSET (Kafka). Kafka's jars come through Maven once (tools/kafka/fetch.sh,

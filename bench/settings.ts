@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkSamplingRate, defaultSamplingRate } from '../tools/stack/observe.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -13,6 +14,7 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     observe: { type: 'boolean', default: false },
+    'sampling-rate': { type: 'string' },
     connections: { type: 'string', default: '32' },
     broker: { type: 'string', default: 'both' },
     'event-rate': { type: 'string' },
@@ -24,6 +26,13 @@ export const keep = opts.keep;
 export const profile = opts.profile;
 /** --observe: the instance comes up as `up --observe` does (Zipkin, Prometheus, every request traced). */
 export const observe = opts.observe;
+if (opts['sampling-rate'] !== undefined && !observe) throw new Error('--sampling-rate needs --observe');
+/** --sampling-rate: the share of requests an observed instance traces (`up --sampling-rate`); undefined: not observed. */
+export const samplingRate = observe
+  ? opts['sampling-rate'] === undefined
+    ? defaultSamplingRate
+    : checkSamplingRate(opts['sampling-rate'])
+  : undefined;
 /** --report-to: this process is the Kafka part of a run on both; its result goes to this file. */
 export const reportTo = opts['report-to'];
 export const connections = Number(opts.connections);

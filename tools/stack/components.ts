@@ -53,18 +53,19 @@ export function withHopProbe(configYaml: string): string {
 }
 
 /**
- * An observed stack (`up --observe`, observe.ts) traces every request: the
- * Configuration's tracing block samples everything and exports to the stack's
+ * An observed stack (`up --observe`, observe.ts) traces requests: the
+ * Configuration's tracing block samples at the stack's rate (every request
+ * unless `up --sampling-rate` says otherwise) and exports to the stack's
  * Zipkin (daprd's own Zipkin exporter: JSON v2 spans over HTTP; its base
  * address, moved with the others below).
  * Without --observe the block stays as components/config.yaml has it (sampling off).
  */
-export function withTracing(configYaml: string): string {
+export function withTracing(configYaml: string, samplingRate: number): string {
   const doc = parseDocument(configYaml);
   doc.setIn(
     ['spec', 'tracing'],
     doc.createNode({
-      samplingRate: '1',
+      samplingRate: String(samplingRate),
       zipkin: { endpointAddress: baseZipkinEndpoint },
     }),
   );
@@ -103,13 +104,14 @@ export type StackComponents = ReturnType<typeof stackComponents>;
 
 /**
  * The rendering of components/ for one instance; `measureHop` adds the hop probe (withHopProbe),
- * `observed` (whether the instance is observed now, observe.ts) the tracing block (withTracing).
+ * `samplingRate` (the observed instance's now, observe.ts; undefined when not observed) the tracing
+ * block (withTracing).
  */
 export function stackComponents(
   paths: StackPaths,
   topology: StackTopology,
   measureHop: boolean,
-  observed: () => boolean,
+  samplingRate: () => number | undefined,
 ) {
   const { componentsDir, stackDir } = paths;
   const { componentEndpoints } = topology;
@@ -123,7 +125,8 @@ export function stackComponents(
   /** One source file rendered for this instance. */
   function renderComponent(file: string, text: string): string {
     if (file === 'config.yaml' && measureHop) text = withHopProbe(text);
-    if (file === 'config.yaml' && observed()) text = withTracing(text);
+    const rate = file === 'config.yaml' ? samplingRate() : undefined;
+    if (rate !== undefined) text = withTracing(text, rate);
     const body = text
       .replace(/127\.0\.0\.1:(\d+)/g, (whole, p: string) => {
         const to = componentEndpoints.get(Number(p));

@@ -39,6 +39,8 @@ export interface StackOptions {
    * default: what the state folder remembers, else not.
    */
   observe?: boolean;
+  /** The share of requests an observed `up` traces when not told (observe.ts; default: as remembered, else 1). */
+  samplingRate?: number;
   /** The entry port outright, whatever the offset (default: 8080 plus the offset). */
   entryPort?: number;
   /** Environment handed to every app (topology.ts appSettingNames: rate limits, re-drive, log level, Node flags). */
@@ -58,14 +60,14 @@ export function stackInstance(options: StackOptions) {
   const observed = observeRecord(paths);
   const topology = stackTopology({
     stackDir: paths.stackDir,
-    observed: observed.recordedObserve,
+    samplingRate: observed.recordedSamplingRate,
     portOffset: options.portOffset,
     entryPort: options.entryPort,
     appSettings: options.appSettings,
   });
   const procs = stackProcs(paths);
   const brokers = brokerRecord(paths);
-  const components = stackComponents(paths, topology, options.measureHop ?? false, observed.recordedObserve);
+  const components = stackComponents(paths, topology, options.measureHop ?? false, observed.recordedSamplingRate);
   const sentry = stackSentry(paths, topology, components);
   const daprd = stackDaprd(paths, topology, sentry, options.daprdLogLevel);
   const kafka = stackKafka(paths, topology, options.kafkaHeap);
@@ -85,6 +87,7 @@ export function stackInstance(options: StackOptions) {
     observability,
     broker: options.broker,
     observe: options.observe,
+    samplingRate: options.samplingRate,
   });
   const { stackUp, stackDown, stackStatus, ...operations } = processes;
   return {
@@ -103,6 +106,10 @@ export function stackInstance(options: StackOptions) {
     recordBroker: brokers.recordBroker,
     /** Whether the instance is observed (`up --observe`), as its state folder remembers. */
     recordedObserve: observed.recordedObserve,
+    /** The share of requests the observed instance traces, as its state folder remembers (undefined: not observed). */
+    recordedSamplingRate: observed.recordedSamplingRate,
+    /** Remember whether the instance is observed, and at which rate, for its next `up` (none of it may run). */
+    recordObserve: observed.recordObserve,
     /** Zipkin's and Prometheus' addresses and processes (used only when observed). */
     observability,
     daprd,

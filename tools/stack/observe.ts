@@ -1,9 +1,11 @@
 /**
  * An observed stack (`npm run stack -- up --observe`, remembered like the
  * broker): Zipkin and Prometheus as two more processes of the stack, and
- * every sidecar tracing every request to that Zipkin (components.ts
- * `withTracing`; the apps get TRACE_SAMPLING_RATE=1, topology.ts). The
- * instance option `observe` (instance.ts) is what `up` does when not told.
+ * every sidecar tracing to that Zipkin the share of requests its sampling rate
+ * says (components.ts `withTracing`; the apps get the same number as
+ * TRACE_SAMPLING_RATE, topology.ts): every one, unless `up --sampling-rate R`
+ * (remembered with it). The instance options `observe` and `samplingRate`
+ * (instance.ts) are what `up` does when not told.
  *
  * - Zipkin server (UI included), the jar upstream publishes on Maven Central,
  *   fetched once by tools/zipkin/fetch.sh and cached outside the repo; run
@@ -29,7 +31,7 @@ import { findBinary } from './infra.ts';
 import { javaBinary } from './kafka.ts';
 import { rel, repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
-import { httpStatus, runToolScript } from './proc.ts';
+import { httpStatus, runToolScript, StackError } from './proc.ts';
 import type { ProcSpec } from './proc.ts';
 import type { StackTopology } from './topology.ts';
 
@@ -44,31 +46,55 @@ const zipkinHeap = '256m';
 /** The alert and recording rules (the chart carries a copy: tools/k8s/sync-chart-files.sh). */
 export const prometheusRulesFile = path.join(repoRoot, 'deploy', 'prometheus', 'rules.yml');
 
+/** The share of requests an observed stack traces when `up` is not told another. */
+export const defaultSamplingRate = 1;
+
+/** A sampling rate as `--sampling-rate` gives it: a number from 0 to 1, as Dapr's Configuration takes it. */
+export function checkSamplingRate(text: string, what = '--sampling-rate'): number {
+  const rate = Number(text);
+  if (text.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new StackError(`${what} ${text}: a number from 0 to 1 (the share of requests traced), e.g. 0.1`);
+  }
+  return rate;
+}
+
 export type ObserveRecord = ReturnType<typeof observeRecord>;
 
 /** Whether one instance is observed, as remembered in its state folder (`up --observe`, `up --no-observe`). */
 export function observeRecord(paths: StackPaths) {
   const { observeFile, ensureStateDirs } = paths;
 
-  /** Whether this stack runs with Zipkin and Prometheus and traces every request. */
-  function recordedObserve(): boolean {
+  /** The file's words: `on` and the sampling rate (a file of an older stack has `on` alone). */
+  function words(): string[] {
     try {
-      return fs.readFileSync(observeFile, 'utf8').trim() === 'on';
+      return fs.readFileSync(observeFile, 'utf8').trim().split(/\s+/);
     } catch {
-      return false;
+      return [];
     }
   }
 
-  function recordObserve(on: boolean): void {
+  /** Whether this stack runs with Zipkin and Prometheus and traces requests. */
+  function recordedObserve(): boolean {
+    return words()[0] === 'on';
+  }
+
+  /** The share of requests the stack traces: undefined when it is not observed. */
+  function recordedSamplingRate(): number | undefined {
+    const [on, rate] = words();
+    if (on !== 'on') return undefined;
+    return rate === undefined ? defaultSamplingRate : checkSamplingRate(rate, observeFile);
+  }
+
+  function recordObserve(on: boolean, samplingRate = defaultSamplingRate): void {
     if (!on) {
       fs.rmSync(observeFile, { force: true });
       return;
     }
     ensureStateDirs();
-    fs.writeFileSync(observeFile, 'on\n');
+    fs.writeFileSync(observeFile, `on ${samplingRate}\n`);
   }
 
-  return { recordedObserve, recordObserve };
+  return { recordedObserve, recordedSamplingRate, recordObserve };
 }
 
 export type StackObserve = ReturnType<typeof stackObserve>;

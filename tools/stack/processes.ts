@@ -30,6 +30,7 @@ import { sidecarPorts } from './daprd.ts';
 import type { StackDaprd } from './daprd.ts';
 import { infraGraceMs } from './infra.ts';
 import type { InfraProcesses } from './infra.ts';
+import { defaultSamplingRate } from './observe.ts';
 import type { ObserveRecord, StackObserve } from './observe.ts';
 import { rel, repoRoot } from './paths.ts';
 import type { StackPaths } from './paths.ts';
@@ -82,6 +83,8 @@ export interface UpOptions {
    * broker, so a plain `up` keeps what the last one chose. Switching takes a `down` first.
    */
   observe?: boolean;
+  /** The share of requests an observed stack traces (observe.ts; default 1); remembered with it. */
+  samplingRate?: number;
 }
 
 export interface StatusRow {
@@ -116,6 +119,8 @@ export interface StackParts {
   broker?: Broker;
   /** Whether `up` observes when not told (default: as remembered, else not). */
   observe?: boolean;
+  /** The sampling rate of an observed `up` when not told (default: as remembered, else 1). */
+  samplingRate?: number;
 }
 
 export type StackProcesses = ReturnType<typeof stackProcesses>;
@@ -130,7 +135,7 @@ export function stackProcesses(parts: StackParts) {
   const { daprdBinary, sidecarArgs, sidecarEnv } = parts.daprd;
   const { infraMarker, infraProbe, startInfra } = parts.infra;
   const { codeStampOf, writeCodeStamp } = parts.stamps;
-  const { recordObserve, recordedObserve } = parts.observeRecord;
+  const { recordObserve, recordedObserve, recordedSamplingRate } = parts.observeRecord;
   const { prometheusMarker, prometheusUrl, writePrometheusConfig, zipkinUiUrl } = parts.observability;
 
   /**
@@ -316,20 +321,28 @@ export function stackProcesses(parts: StackParts) {
   }
 
   /**
-   * Whether `up` observes: as requested, else as remembered. A running stack keeps what its
-   * sidecars were started with (their Configuration is read once, at start).
+   * Whether `up` observes, and at which sampling rate: as requested, else as remembered. A
+   * running stack keeps what its sidecars were started with (their Configuration is read once,
+   * at start).
    */
-  function chooseObserve(requested: boolean | undefined): boolean {
+  function chooseObserve(requested: boolean | undefined, requestedRate: number | undefined): boolean {
     const current = recordedObserve();
-    if (requested === undefined || requested === current) return current;
+    const observe = requested ?? current;
+    if (requestedRate !== undefined && !observe) {
+      throw new StackError('--sampling-rate is the rate of an observed stack: add --observe');
+    }
+    const rate = observe ? (requestedRate ?? (current ? recordedSamplingRate() : undefined)) : undefined;
+    if (observe === current && rate === recordedSamplingRate()) return current;
     if (anyRunning()) {
+      const now = current ? `--observe --sampling-rate ${recordedSamplingRate()}` : '--no-observe';
+      const wanted = observe ? `--observe --sampling-rate ${rate ?? defaultSamplingRate}` : '--no-observe';
       throw new StackError(
-        `this stack (${rel(stackDir)}) runs ${current ? 'with' : 'without'} --observe; to change that: ` +
-          `npm run stack -- down, then npm run stack -- up ${requested ? '--observe' : '--no-observe'}`,
+        `this stack (${rel(stackDir)}) runs with ${now}; to change that: ` +
+          `npm run stack -- down, then npm run stack -- up ${wanted}`,
       );
     }
-    recordObserve(requested);
-    return requested;
+    recordObserve(observe, rate);
+    return observe;
   }
 
   /** A running Prometheus rereads its configuration on SIGHUP (the scrape targets change with --replicas). */
@@ -348,7 +361,7 @@ export function stackProcesses(parts: StackParts) {
    */
   async function stackUp(opts: UpOptions = {}): Promise<string> {
     const broker = chooseBroker(opts.broker ?? parts.broker);
-    const observe = chooseObserve(opts.observe ?? parts.observe);
+    const observe = chooseObserve(opts.observe ?? parts.observe, opts.samplingRate ?? parts.samplingRate);
     if (opts.replicas !== undefined) useReplicas(opts.replicas, true);
     if (observe) reloadPrometheusConfig();
     // Sidecars hot-reload their resources folder (Dapr's HotReload is on by default),

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 
 // The one instance this command drives: the environment names it.
 import { envStack as stack } from './env-instance.ts';
+import { checkSamplingRate } from './observe.ts';
 import { rel, repoRoot } from './paths.ts';
 import { StackError, tailLines } from './proc.ts';
 
@@ -17,13 +18,13 @@ const { portOffset } = stack.topology;
 
 const usage = `usage: npm run stack -- <verb>
 
-  up [--broker redis|kafka] [--replicas n] [--observe|--no-observe]
+  up [--broker redis|kafka] [--replicas n] [--observe [--sampling-rate r]|--no-observe]
                              start everything that is not running; wait until ready; print the entry URL
                              (the broker is remembered; switching one takes a down first; --replicas 2
                              adds order-2, payment-2, ...: a second app and sidecar per service, same
                              Dapr app id, own ports; remembered too, --replicas 1 goes back; --observe
-                             adds Zipkin and Prometheus and traces every request, remembered likewise,
-                             --no-observe goes back: docs/observability.md)
+                             adds Zipkin and Prometheus and traces every request (--sampling-rate 0.1:
+                             one in ten), remembered likewise, --no-observe goes back: docs/observability.md)
   down                       stop every app, sidecar, Kafka, Redis, MariaDB, Zipkin and Prometheus (data stays in ${rel(stackDir)}/data)
   status                     table of processes, pids, ports and readiness
   stop <name>                stop one (an app stops with its sidecar)
@@ -60,7 +61,8 @@ function printTable(rows: string[][]): void {
 
 async function status(): Promise<void> {
   const rows = await stack.status();
-  const observed = stack.recordedObserve() ? ', observed (Zipkin, Prometheus)' : '';
+  const rate = stack.recordedSamplingRate();
+  const observed = rate === undefined ? '' : `, observed (Zipkin, Prometheus; sampling rate ${rate})`;
   process.stdout.write(`stack ${rel(stackDir)}, port offset ${portOffset}, broker ${stack.broker()}${observed}\n`);
   // Rows carry a URL only in an observed stack: only then the table has that column.
   const urls = rows.some((r) => r.url);
@@ -105,15 +107,17 @@ async function main(argv: string[]): Promise<void> {
       let broker: string | undefined;
       let replicas: number | undefined;
       let observe: boolean | undefined;
+      let samplingRate: number | undefined;
       for (let i = 0; i < args.length; i++) {
         const a = args[i] ?? '';
         if (a === '--observe' || a === '--no-observe') observe = a === '--observe';
+        else if (a === '--sampling-rate' && args[i + 1]) samplingRate = checkSamplingRate(args[++i] ?? '');
         else if (a === '--replicas' && args[i + 1]) replicas = Number(args[++i]);
         else if (a === '--broker' && args[i + 1]) broker = args[++i];
         else if (a.startsWith('--broker=')) broker = a.slice('--broker='.length);
         else fail(`unknown option for up: ${a}\n\n${usage}`, 2);
       }
-      const url = await stack.up({ broker, replicas, observe });
+      const url = await stack.up({ broker, replicas, observe, samplingRate });
       process.stdout.write(`baedal is up: ${url}\n`);
       return;
     }

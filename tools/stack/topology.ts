@@ -136,8 +136,8 @@ const fetchBadPorts = new Set([
 export interface TopologyOptions {
   /** The instance's state folder, absolute (paths.ts). */
   stackDir: string;
-  /** Whether the instance is observed now (observe.ts observeRecord): its apps then sample every trace. */
-  observed?: () => boolean;
+  /** The observed instance's sampling rate now (observe.ts observeRecord), undefined when it is not observed. */
+  samplingRate?: () => number | undefined;
   /** Added to every port. */
   portOffset: number;
   /** The entry port outright (default: 8080 plus the offset). */
@@ -312,8 +312,9 @@ export function stackTopology(opts: TopologyOptions) {
     }
     // BAEDAL_NODE_OPTIONS adds flags (e.g. --cpu-prof) to the image's (runtime-env.ts).
     env.NODE_OPTIONS = [serviceRuntimeEnv.NODE_OPTIONS, settings.BAEDAL_NODE_OPTIONS].filter(Boolean).join(' ');
-    // An observed stack traces every request (the sidecars' Configuration samples at 1, components.ts).
-    if (app.dapr && opts.observed?.()) env.TRACE_SAMPLING_RATE = '1';
+    // An observed stack's apps sample the traces they start at their sidecars' rate (components.ts).
+    const samplingRate = opts.samplingRate?.();
+    if (app.dapr && samplingRate !== undefined) env.TRACE_SAMPLING_RATE = String(samplingRate);
     if (app.dapr) {
       env.DAPR_HOST = '127.0.0.1';
       env.DAPR_HTTP_PORT = String(app.dapr.httpPort);

@@ -1,7 +1,8 @@
 /**
  * The dead-letter collector's answer to the sidecar, on a real socket: SUCCESS
  * only once the letter is stored; RETRY (a non-2xx status) when the database
- * refused it, so the sidecar delivers it again instead of dropping it.
+ * refused it, so the sidecar delivers it again instead of dropping it. Its
+ * counter (what the DeadLetters alert reads) counts letters stored, not deliveries.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http, { type Server } from 'node:http';
@@ -28,10 +29,11 @@ const orm = {
 
 let server: Server;
 let base = '';
+let metrics: Metrics;
 
 beforeAll(async () => {
   const logger = createLogger('test', 'silent');
-  const metrics = new Metrics('test');
+  metrics = new Metrics('test');
   // No sidecar token here: this spec is about what the routes do with a letter, not who may call them.
   const { app, router } = createServiceApp({ logger, metrics, sidecar: null, readiness: async () => ({ ok: true }) });
   const verifier = new TokenVerifier({
@@ -49,6 +51,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
+
+/** The counter's value for dead OrderPlaced events, as /metrics shows it. */
+async function deadLettersCounted(): Promise<number> {
+  const { values } = await metrics.eventsHandled.get();
+  return values.find((v) => v.labels.topic === 'deadletters' && v.labels.type === 'OrderPlaced')?.value ?? 0;
+}
 
 const letter = (id: string) =>
   fetch(`${base}/events/deadletters`, {
@@ -72,5 +80,15 @@ describe('dead-letter collector', () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ status: 'RETRY' });
     expect(db.stored).toHaveLength(1);
+  });
+
+  it('when a refused letter is delivered again and stored, then it is counted once', async () => {
+    const before = await deadLettersCounted();
+    db.down = true;
+    expect((await letter('e3')).status).toBe(500);
+    expect((await letter('e3')).status).toBe(500);
+    db.down = false;
+    expect((await letter('e3')).status).toBe(200);
+    expect((await deadLettersCounted()) - before).toBe(1);
   });
 });

@@ -69,16 +69,18 @@ export function deadLetterRoutes(deps: {
       payload: ce.data ?? null,
       receivedAt: new Date(),
     };
-    deps.logger.error({ deadLetter: letter }, 'dead letter: an event could not be handled');
-    deps.metrics.eventsHandled.inc({ topic: DEAD_LETTER_TOPIC, type: letter.type, outcome: 'dead-letter' });
     try {
       await deps.orm.em.fork().insert(DeadLetter, letter);
     } catch (e) {
-      deps.logger.error({ err: e, eventId }, 'dead letter could not be stored; asking for redelivery');
+      deps.logger.error({ err: e, deadLetter: letter }, 'dead letter could not be stored; asking for redelivery');
       ctx.status = 500;
       ctx.body = { status: 'RETRY' };
       return;
     }
+    // Logged and counted once stored: a letter refused while the database is away comes back
+    // with every redelivery, and would otherwise be counted (and alerted on) each time.
+    deps.logger.error({ deadLetter: letter }, 'dead letter: an event could not be handled');
+    deps.metrics.eventsHandled.inc({ topic: DEAD_LETTER_TOPIC, type: letter.type, outcome: 'dead-letter' });
     ctx.body = { status: 'SUCCESS' };
   });
   router.get('/api/admin/dead-letters', requireRole(deps.verifier, 'admin'), async (ctx) => {
