@@ -29,6 +29,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 node --version
 
 results="$(mktemp -d)"
+run_started_ms=$(($(date +%s) * 1000))
 started_here=0
 # Every suite in order; `suite <name>` marks one as started.
 suites=(unit integration browser fuzz schemathesis faults kafka observe k8s cluster)
@@ -49,6 +50,13 @@ finish() {
     }
     console.log(`test: ${passed} passed, ${failed} failed`);
   ' "$results" || true
+  # A step on the default stack failed: what its processes logged (the side stacks print their own).
+  local last="${ran[*]-}"
+  last="${last##* }"
+  if [[ $code != 0 && " integration browser fuzz schemathesis faults " == *" ${last:-none} "* ]]; then
+    step "warnings and errors the local stack logged during this run"
+    node tools/stack/log-problems.ts "$run_started_ms" "${BAEDAL_STACK_DIR:-.stack}" || true
+  fi
   local not_run=()
   for s in "${suites[@]}"; do [[ " ${ran[*]-} " == *" $s "* ]] || not_run+=("$s"); done
   if ((${#not_run[@]} > 0)); then

@@ -82,7 +82,11 @@ export async function cookedOrder(t: Tokens, store: DemoStore = gangnam) {
   await inInbox(t.owner, order.id);
   for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
     const r = await ownerAction(t.owner, order.id, action);
-    expect({ action, status: r.status }).toEqual({ action, status: 200 });
+    // On a failure the answer's problem says which hop refused (edge, store or order).
+    expect({ action, status: r.status, ...(r.status === 200 ? {} : { problem: r.body }) }).toEqual({
+      action,
+      status: 200,
+    });
   }
   return order;
 }
@@ -97,7 +101,11 @@ export async function completeSaga(t: Tokens, order: OrderBody, store: DemoStore
   await inInbox(t.owner, order.id);
   for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
     const r = await ownerAction(t.owner, order.id, action);
-    expect({ action, status: r.status }).toEqual({ action, status: 200 });
+    // On a failure the answer's problem says which hop refused (edge, store or order).
+    expect({ action, status: r.status, ...(r.status === 200 ? {} : { problem: r.body }) }).toEqual({
+      action,
+      status: 200,
+    });
   }
   const delivery = await readyDelivery(t.rider, order.id, store);
   expect((await call('POST', `/api/deliveries/${delivery.id}/pick`, { token: t.rider })).status).toBe(200);

@@ -7,7 +7,9 @@
 # (env-options.ts reads BAEDAL_STACK_DIR and BAEDAL_PORT_OFFSET; the tests'
 # entry URL BAEDAL_URL is derived from the same offset), refuses the default
 # stack's folder or ports, runs tools/setup.sh, and stops the stack on exit if
-# this run is the one that starts it (one already running is left running).
+# this run is the one that starts it (one already running is left running);
+# when the script fails, it first prints what the stack's processes logged at
+# warn or above since the script started (tools/stack/log-problems.ts).
 # Defines `step <text>` for the script's headings.
 
 side_stack() {
@@ -31,6 +33,7 @@ side_stack() {
   bash tools/setup.sh
   export PATH="$PWD/node_modules/.bin:$PATH"
 
+  side_stack_started_ms=$(($(date +%s) * 1000))
   side_stack_started_here=1
   if curl -sf -o /dev/null "$BAEDAL_URL/healthz"; then
     side_stack_started_here=0
@@ -41,8 +44,14 @@ side_stack() {
 step() { printf '\n\033[1m[test:%s] %s\033[0m\n' "$side_stack_label" "$*"; }
 
 side_stack_stop() {
+  local code=$?
+  if [[ $code != 0 ]]; then
+    step "warnings and errors the $side_stack_what logged during this run"
+    node tools/stack/log-problems.ts "$side_stack_started_ms" "$BAEDAL_STACK_DIR" || true
+  fi
   if [[ $side_stack_started_here == 1 ]]; then
     step "stopping the $side_stack_what this run started"
     node tools/stack/stack.ts down || true
   fi
+  return "$code"
 }

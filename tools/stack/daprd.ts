@@ -80,6 +80,10 @@ export function stackDaprd(paths: StackPaths, topology: StackTopology, sentry: S
       // wait for the app instead of running out of retries.
       '--app-health-probe-interval', '2',
       '--app-health-threshold', '2',
+      // An unhealthy app also gets no invocations (the caller sees 503), so a busy app
+      // must not pass for a hung one: daprd's default 500 ms is one GC pause on a loaded
+      // 2-core machine. The chart's default (values.yaml dapr.appHealthCheck) is the same.
+      '--app-health-probe-timeout', '1000',
       '--dapr-graceful-shutdown-seconds', '2',
       // mTLS between sidecars, certificates from the stack's Sentry (sentry.ts): the
       // access control of config.yaml knows a caller only by its certificate.
