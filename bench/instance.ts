@@ -130,7 +130,8 @@ export async function ensureStack(): Promise<StackStart> {
   await resetData();
   const cached = compileCacheEntries();
   const upStarted = performance.now();
-  await stack.up();
+  // One replica of each app (the staleness phase adds a second for itself).
+  await stack.up({ replicas: 1 });
   const upSeconds = round((performance.now() - upStarted) / 1000, 1);
   // A module new to Node's compile cache (changed code, first run) was type-stripped at this
   // start, which loads the stripper for good: start once more so idle memory is a warm start's.

@@ -45,7 +45,10 @@
  *      (its apps start cold; the Redis instance's have run every phase before);
  *   5. memory: RSS (and PSS, anonymous, file-backed) of every service and
  *      sidecar idle (after the start, before any load) and after the load
- *      (Redis instance).
+ *      (Redis instance);
+ *   6. read staleness (Redis instance, a second replica of every service for
+ *      the phase): how much older than the state store's view a status read
+ *      through the entry point is while orders change (phases/staleness.ts).
  * Beside them: CPU milliseconds per order and per view read by process,
  * MariaDB statements per order, and the CPU other processes of the machine
  * used meanwhile.
@@ -90,6 +93,7 @@ import { stopFloors } from './phases/floors.ts';
 import { phaseHop, phaseHopThroughput } from './phases/hop.ts';
 import { memorySnapshot } from './phases/memory.ts';
 import { phaseOrders } from './phases/orders.ts';
+import { phaseStaleness } from './phases/staleness.ts';
 import { phaseReadCeiling, phaseView } from './phases/view.ts';
 import { settle } from './pipeline.ts';
 import { reportKafka, reportRedis } from './report.ts';
@@ -211,6 +215,7 @@ async function mainRedis(): Promise<void> {
   const events = await phaseEvents(tokens, eventRate);
   await settle(15);
   const memAfter = memorySnapshot();
+  const staleness = await phaseStaleness();
 
   let kafkaResult: KafkaPart | { error: string } | undefined;
   if (brokerChoice === 'both') {
@@ -224,7 +229,19 @@ async function mainRedis(): Promise<void> {
     }
   }
   await cleanup();
-  reportRedis({ stackStart, memIdle, orders, view, readCeiling, hop, hopThroughput, events, memAfter, kafkaResult });
+  reportRedis({
+    stackStart,
+    memIdle,
+    orders,
+    view,
+    readCeiling,
+    staleness,
+    hop,
+    hopThroughput,
+    events,
+    memAfter,
+    kafkaResult,
+  });
 }
 
 try {

@@ -24,6 +24,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orderStatusRoutes } from './routes/order-status.ts';
 import type { SseStreams } from './routes/sse.ts';
+import { FreshViews } from './state/fresh-views.ts';
 import type { ViewStore } from './state/view-store.ts';
 
 /** The read model lives behind the sidecar: when it does not answer, say so with 503 + Retry-After. */
@@ -113,7 +114,9 @@ export function buildApp(deps: {
 
   const verifier = new TokenVerifier(config.auth);
   router.use(adminRoutes({ loseNextEvent, verifier, faultInjection: config.faultInjection }).routes());
-  router.use(orderStatusRoutes({ store, changes, streams, verifier, timing: config.stream, logger }).routes());
+  const views = new FreshViews(store, config.views);
+  changes.subscribeAll((view) => views.offer(view));
+  router.use(orderStatusRoutes({ store, views, changes, streams, verifier, timing: config.stream, logger }).routes());
   router.use(notificationRoutes({ store, verifier }).routes());
   return finishApp(app, router);
 }

@@ -7,6 +7,7 @@ const common = readCommonConfig(process.env, { needsDb: false });
 const customerEnv = z.object({
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_MAX_STREAMS_PER_USER),
   SSE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  VIEW_MAX_AGE_MS: z.coerce.number().int().min(0).max(1000).default(25),
 });
 const parsed = customerEnv.safeParse(process.env);
 if (!parsed.success) {
@@ -29,5 +30,11 @@ export const config = Object.freeze({
     heartbeatMs: 15_000,
     maxPerUser: parsed.data.SSE_MAX_STREAMS_PER_USER,
   },
+  /**
+   * How old a view the status routes may answer with (state/fresh-views.ts):
+   * a change another replica wrote shows at most this much later than a read
+   * of the state store would show it; 0 reads the state store every time.
+   */
+  views: { maxAgeMs: parsed.data.VIEW_MAX_AGE_MS, maxEntries: 10_000 },
 });
 export type Config = typeof config;

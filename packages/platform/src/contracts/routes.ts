@@ -257,7 +257,8 @@ export const operations: readonly Operation[] = [
     path: '/api/order-status/{orderId}',
     service: 'customer',
     roles: ['customer'],
-    summary: 'The order status view (CQRS read model)',
+    summary:
+      'The order status view (CQRS read model; a change another replica projected shows within VIEW_MAX_AGE_MS, 25 ms by default)',
     query: EmptyQuery,
     answer: { status: 200, description: 'The view', schema: OrderStatusResponse },
     documented: true,

@@ -8,6 +8,7 @@ import type { OrderView } from '../domain/view.ts';
 
 export class ViewChanges {
   private readonly emitter = new EventEmitter();
+  private readonly everyOrder = new Set<(view: OrderView) => void>();
 
   constructor() {
     // One listener per open stream; there is no meaningful limit.
@@ -16,6 +17,12 @@ export class ViewChanges {
 
   publish(view: OrderView): void {
     this.emitter.emit(view.orderId, view);
+    for (const listener of this.everyOrder) listener(view);
+  }
+
+  /** Every view written, whatever the order (the routes' FreshViews). */
+  subscribeAll(listener: (view: OrderView) => void): void {
+    this.everyOrder.add(listener);
   }
 
   /** Returns the unsubscribe function. */

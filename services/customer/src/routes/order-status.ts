@@ -17,6 +17,7 @@ import {
 import { EmptyQuery, ListOrderStatusQuery } from '@baedal/platform/contracts/api';
 import { publicView, type OrderView } from '../domain/view.ts';
 import type { ViewChanges } from '../events/view-changes.ts';
+import type { FreshViews } from '../state/fresh-views.ts';
 import type { ViewStore } from '../state/view-store.ts';
 import type { SseStreams } from './sse.ts';
 
@@ -26,11 +27,11 @@ export interface StreamTiming {
   heartbeatMs: number;
 }
 
-/** The caller's view of an order, or 404. */
-export async function ownView(store: ViewStore, customerId: string, orderId: string): Promise<OrderView> {
-  const found = await store.getView(orderId);
-  if (!found || found.value.customerId !== customerId) throw notFound(`Order ${orderId}`);
-  return found.value;
+/** The caller's view of an order (at most the views' max age old), or 404. */
+export async function ownView(views: FreshViews, customerId: string, orderId: string): Promise<OrderView> {
+  const view = await views.get(orderId);
+  if (!view || view.customerId !== customerId) throw notFound(`Order ${orderId}`);
+  return view;
 }
 
 /** The caller's newest orders, newest first, as stored views. */
@@ -101,13 +102,14 @@ export function followView(
 
 export function orderStatusRoutes(deps: {
   store: ViewStore;
+  views: FreshViews;
   changes: ViewChanges;
   streams: SseStreams;
   verifier: TokenVerifier;
   timing: StreamTiming;
   logger: Logger;
 }): Router {
-  const { store, changes, streams, verifier, timing, logger } = deps;
+  const { store, views, changes, streams, verifier, timing, logger } = deps;
   const router = new Router({ prefix: '/api/order-status' });
   router.use(requireRole(verifier, 'customer'));
 
@@ -119,14 +121,14 @@ export function orderStatusRoutes(deps: {
   router.get('/:orderId', async (ctx) => {
     const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyQuery, ctx.query, 'query');
-    ctx.body = publicView(await ownView(store, userOf(ctx).id, orderId));
+    ctx.body = publicView(await ownView(views, userOf(ctx).id, orderId));
   });
 
   router.get('/:orderId/stream', async (ctx) => {
     const orderId = parseIdParam(ctx.params.orderId, 'The order');
     parseWith(EmptyQuery, ctx.query, 'query');
     const customerId = userOf(ctx).id;
-    const first = await ownView(store, customerId, orderId);
+    const first = await ownView(views, customerId, orderId);
 
     const channel = streams.open(ctx, { userId: customerId, closeAt: tokenExpiryOf(ctx) });
     followView({ store, changes, timing, logger }, channel, customerId, first);

@@ -1,0 +1,129 @@
+/**
+ * How stale a status read through the entry point is, with two customer
+ * replicas. The edge calls replica 1; an order's events are spread over both
+ * replicas' subscriptions, so the changes replica 2 writes reach replica 1's
+ * kept views (services/customer/src/state/fresh-views.ts) only as they expire.
+ *
+ * While an owner walks orders through accept, start-cooking and finish-cooking
+ * (one at a time), readers poll the order's view through the entry point, and
+ * a watcher polls the view's state key straight from customer-dapr: the
+ * freshest version any read could show. A read that began after the watcher
+ * had seen a later status than the one the read answered was stale by the time
+ * between the two; every other read by 0. The watcher sees a write up to one of
+ * its polls late, so its poll period (printed) is the figure's resolution.
+ */
+import { orderStatuses } from '../../packages/platform/src/contracts/lifecycle.ts';
+import { call, login } from '../../test/kit/api.ts';
+import { orderBody } from '../customers.ts';
+import { percentiles } from '../figures.ts';
+import { customerApp, entry, sidecarHeaders, stack } from '../instance.ts';
+import { log, quick } from '../settings.ts';
+
+const READERS = 8;
+const ORDERS = quick ? 10 : 30;
+const rank = (status: string) => orderStatuses.indexOf(status as (typeof orderStatuses)[number]);
+
+interface Read {
+  startedAt: number;
+  staleMs: number;
+}
+
+export async function phaseStaleness() {
+  log('read staleness: a second replica of every service');
+  await stack.up({ replicas: 2 });
+  try {
+    return await measure();
+  } finally {
+    // Back to one replica: the replicas stop, and the instance remembers one again.
+    await Promise.all(stack.topology.apps.filter((a) => a.replicaOf).map((a) => stack.stopApp(a.name)));
+    await stack.up({ replicas: 1 });
+  }
+}
+
+async function measure() {
+  const sidecar = customerApp.dapr;
+  if (!sidecar) throw new Error('customer has no sidecar');
+  const alice = (await login(entry, 'alice')).accessToken;
+  const owner = (await login(entry, 'owner1')).accessToken;
+  log(`read staleness: ${ORDERS} orders x 3 owner actions, ${READERS} readers through the entry point`);
+
+  const reads: Read[] = [];
+  /** When the watcher first saw each status rank of the current order. */
+  let firstSeen = new Map<number, number>();
+  const watchPolls: number[] = [];
+  let orderId = '';
+  let running = true;
+
+  const stateUrl = (id: string) =>
+    `http://127.0.0.1:${sidecar.httpPort}/v1.0/state/statestore/${encodeURIComponent(`order-view:${id}`)}`;
+  const watcher = (async () => {
+    const headers = sidecarHeaders('customer');
+    while (running) {
+      if (!orderId) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const seen = firstSeen;
+      const started = performance.now();
+      const res = await fetch(stateUrl(orderId), { headers });
+      const body = res.status === 200 ? ((await res.json()) as { status: string }) : null;
+      if (!body) await res.arrayBuffer();
+      // The state as of the poll's start at the latest: a write it shows happened before its answer.
+      else for (let k = 0; k <= rank(body.status); k++) if (!seen.has(k)) seen.set(k, performance.now());
+      watchPolls.push(performance.now() - started);
+    }
+  })();
+  const readers = Array.from({ length: READERS }, async () => {
+    while (running) {
+      if (!orderId) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const seen = firstSeen;
+      const startedAt = performance.now();
+      const r = await call<{ status: string }>(entry, 'GET', `/api/order-status/${orderId}`, { token: alice });
+      if (r.status !== 200 || seen !== firstSeen) continue;
+      // Stale when the watcher had seen a later status before this read began: by how long.
+      const later = [...seen.entries()].filter(([k, at]) => k > rank(r.body.status) && at < startedAt);
+      reads.push({ startedAt, staleMs: later.length ? startedAt - Math.min(...later.map(([, at]) => at)) : 0 });
+    }
+  });
+
+  const misses: string[] = [];
+  try {
+    for (let i = 0; i < ORDERS; i++) {
+      const placed = await call<{ id: string }>(entry, 'POST', '/api/orders', {
+        token: alice,
+        body: orderBody(`staleness ${i}`),
+      });
+      if (placed.status !== 201) throw new Error(`placing an order: ${placed.status}`);
+      firstSeen = new Map();
+      orderId = placed.body.id;
+      for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
+        // The store learns of a new order through its own subscription: 404 until then.
+        let r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
+        for (let n = 0; n < 200 && r.status === 404; n++) {
+          await new Promise((res) => setTimeout(res, 10));
+          r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
+        }
+        if (r.status !== 200) misses.push(`${action} ${orderId}: ${r.status}`);
+        // Reads between the changes: the time a client polling this status would spend.
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+  } finally {
+    running = false;
+    await Promise.all([watcher, ...readers]);
+  }
+  const staleness = reads.map((r) => r.staleMs);
+  const stale = staleness.filter((ms) => ms > 0);
+  return {
+    reads: reads.length,
+    staleReads: stale.length,
+    ...percentiles(staleness),
+    watcherPollP50Ms: percentiles(watchPolls).p50,
+    misses,
+  };
+}
+
+export type StalenessResult = Awaited<ReturnType<typeof phaseStaleness>>;
