@@ -11,9 +11,11 @@ import { processSettingsFromEnv } from '../tools/stack/env-options.ts';
 import { stackInstance } from '../tools/stack/instance.ts';
 import { round } from './figures.ts';
 import { redisQuery } from './redis.ts';
-import { instance, instanceBroker, log, observe, profile, profileDir, samplingRate } from './settings.ts';
+import { instance, instanceBroker, log, profile, profileDir, samplingRate } from './settings.ts';
 
 const shell = processSettingsFromEnv();
+/** Observed: a sampling rate was given (settings.ts). */
+const observe = samplingRate !== undefined;
 /** Which apps' settings of the shell reach the instance: every one but the rate limits. */
 const handedOn = Object.entries(shell.appSettings ?? {}).filter(([name]) => !name.startsWith('RATE_LIMIT_'));
 

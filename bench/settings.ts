@@ -24,11 +24,13 @@ const { values: opts } = parseArgs({
 export const quick = opts.quick;
 export const keep = opts.keep;
 export const profile = opts.profile;
-/** --observe: the instance comes up as `up --observe` does (Zipkin, Prometheus, every request traced). */
-export const observe = opts.observe;
-if (opts['sampling-rate'] !== undefined && !observe) throw new Error('--sampling-rate needs --observe');
-/** --sampling-rate: the share of requests an observed instance traces (`up --sampling-rate`); undefined: not observed. */
-export const samplingRate = observe
+if (opts['sampling-rate'] !== undefined && !opts.observe) throw new Error('--sampling-rate needs --observe');
+/**
+ * --observe [--sampling-rate R]: the share of requests the instance traces, as
+ * `up --observe [--sampling-rate R]` does (Zipkin, Prometheus; every request
+ * unless R says otherwise); undefined: not observed.
+ */
+export const samplingRate = opts.observe
   ? opts['sampling-rate'] === undefined
     ? defaultSamplingRate
     : checkSamplingRate(opts['sampling-rate'])

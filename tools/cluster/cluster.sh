@@ -520,10 +520,9 @@ baedal_uninstall() {
   fi
   # Helm leaves hook resources behind: the load-test Job of `helm test` and its pod.
   kc -n "$BAEDAL_NAMESPACE" delete jobs -l app.kubernetes.io/instance=baedal --ignore-not-found >/dev/null
-  while [[ -n "$(kc -n "$BAEDAL_NAMESPACE" get pods -o name 2>/dev/null)" ]]; do
-    ((SECONDS - started < 180)) || die "pods of $BAEDAL_NAMESPACE still there after 180s"
-    sleep 1
-  done
+  # Succeeds at once when there is no pod (kubectl wait only requires a match for other conditions).
+  kc -n "$BAEDAL_NAMESPACE" wait --for=delete pod --all --timeout=180s >/dev/null ||
+    die "pods of $BAEDAL_NAMESPACE still there after 180s"
   log "no release baedal and no pod in $BAEDAL_NAMESPACE ($((SECONDS - started))s)"
 }
 

@@ -50,6 +50,33 @@ image_import() {
   rm -f "$archive"
 }
 
+# image_bud NAME DOCKERFILE CONTEXT [BUILDAH_BUD_ARGS...]: a Dockerfile build
+# into buildah's store only, from local images (the base image must be there).
+image_bud() {
+  local name=$1 dockerfile=$2 context=$3
+  shift 3
+  buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
+    -f "$dockerfile" "$@" -t "$name" "$context" >/dev/null
+}
+
+# image_hand_over NAME STARTED: a built image from buildah's store into
+# containerd, which keeps it (buildah's store does not); logs the time since STARTED.
+image_hand_over() {
+  local name=$1 started=$2
+  image_import "$name"
+  log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
+  buildah_ rmi "$name" >/dev/null 2>&1 || true
+}
+
+# image_build_import NAME DOCKERFILE CONTEXT [BUILDAH_BUD_ARGS...]: image_bud,
+# then image_hand_over.
+image_build_import() {
+  local name=$1 started=$SECONDS
+  log "image $name (${2#"$3"/})"
+  image_bud "$@"
+  image_hand_over "$name" "$started"
+}
+
 image_ensure() {
   # image_ensure COMPONENT [USER]: the image in containerd, built if missing.
   local c=$1 user=${2:-65532} name binary work started=$SECONDS
@@ -65,9 +92,7 @@ image_ensure() {
   buildah_ config --entrypoint "[\"/$c\"]" --user "$user:$user" \
     --label "org.opencontainers.image.version=${name##*:}" "$work"
   buildah_ commit --quiet --rm "$work" "$name" >/dev/null
-  image_import "$name"
-  buildah_ rmi "$name" >/dev/null 2>&1 || true
-  log "image $name imported in $((SECONDS - started))s"
+  image_hand_over "$name" "$started"
 }
 
 images_ensure() {
@@ -156,26 +181,22 @@ services_tag() {
   ) | sha256sum | cut -c1-12
 }
 
-# service_image_build SERVICE NAME: services/Dockerfile for SERVICE, from the
-# build context at $root, as NAME in buildah's store (the base image must be there).
+# service_image_build SERVICE NAME [BUILD]: services/Dockerfile for SERVICE,
+# from the build context at $root, as NAME, by BUILD: image_bud (the default:
+# into buildah's store only, as skaffold-build.sh wants it, which pushes it to
+# the registry) or image_build_import.
 service_image_build() {
-  buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
-    -f "$root/services/Dockerfile" --build-arg "SERVICE=$1" -t "$2" "$root" >/dev/null
+  "${3:-image_bud}" "$2" "$root/services/Dockerfile" "$root" --build-arg "SERVICE=$1"
 }
 
 services_images_ensure() {
-  local tag svc name started
+  local tag svc name
   node_base_ensure
   tag="$(services_tag)"
   for svc in "${SERVICES[@]}"; do
     name="$IMAGE_REPO/$svc:$tag"
     image_present "$name" && continue
-    started=$SECONDS
-    log "image $name (services/Dockerfile)"
-    service_image_build "$svc" "$name"
-    image_import "$name"
-    log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
-    buildah_ rmi "$name" >/dev/null 2>&1 || true
+    service_image_build "$svc" "$name" image_build_import
   done
   printf '%s\n' "$tag"
 }
@@ -196,7 +217,7 @@ loadtest_runner_files() {
 
 # Prints the image's name.
 loadtest_runner_image_ensure() {
-  local tag name context started=$SECONDS
+  local tag name context
   node_base_ensure
   tag="$( (
     cd "$root"
@@ -205,15 +226,10 @@ loadtest_runner_image_ensure() {
   ) | sha256sum | cut -c1-12)"
   name="$IMAGE_REPO/loadtest-runner:$tag"
   if ! image_present "$name"; then
-    log "image $name (loadtests/local/Dockerfile)"
     context="$(mktemp -d "$IMAGE_STORE/loadtest-context.XXXXXX")"
     (cd "$root" && loadtest_runner_files | tar -cf - -T - | tar -xf - -C "$context")
-    buildah_ bud --quiet --pull=never --isolation chroot --layers=false \
-      -f "$context/loadtests/local/Dockerfile" -t "$name" "$context" >/dev/null
+    image_build_import "$name" "$context/loadtests/local/Dockerfile" "$context"
     rm -rf "$context"
-    image_import "$name"
-    log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
-    buildah_ rmi "$name" >/dev/null 2>&1 || true
   fi
   printf '%s\n' "$name"
 }
@@ -248,9 +264,7 @@ debian_image_ensure() {
     buildah_ config --user 999:999 --label "org.opencontainers.image.version=$tag" "$work"
     buildah_ commit --quiet --rm "$work" "$name" >/dev/null
     rm -rf "$dir"
-    image_import "$name"
-    log "image $name imported in $((SECONDS - started))s ($(buildah_ images --format '{{.Size}}' "$name"))"
-    buildah_ rmi "$name" >/dev/null 2>&1 || true
+    image_hand_over "$name" "$started"
   fi
   printf '%s\n' "$name"
 }
