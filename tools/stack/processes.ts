@@ -239,9 +239,9 @@ export function stackProcesses(parts: StackParts) {
     // loaded machine can make that last seconds after the app listens. A call to the app's
     // /healthz through the sidecar (a call to itself, no access policy involved) answers 200
     // only once the sidecar forwards to the app.
-    const id = serviceOf(app);
-    const through = await httpStatus(`${base}/invoke/${id}/method/healthz`, 2_000, {
-      'dapr-api-token': appTokens(id).daprApiToken,
+    // The sidecar's own token: a replica's (order-2) is not its primary's (tokens.ts).
+    const through = await httpStatus(`${base}/invoke/${serviceOf(app)}/method/healthz`, 2_000, {
+      'dapr-api-token': appTokens(app.name).daprApiToken,
     });
     return through === 200 ? true : `${sidecarId(app)} → ${app.name} /healthz: ${through ?? 'no answer'}`;
   }
