@@ -99,8 +99,10 @@ export function serviceOf(app: AppSpec): string {
 /**
  * Settings handed to every app of an instance as environment variables: the rate
  * limits (benchmarks and load tests turn them off), re-drive (the bench turns it
- * off), retention, the log level and extra Node flags (BAEDAL_NODE_OPTIONS, e.g.
- * --cpu-prof). env-instance.ts takes them from the shell that starts the stack.
+ * off), retention, the customer's view max age (VIEW_MAX_AGE_MS=0: every status
+ * read from the state store), the log level and extra Node flags
+ * (BAEDAL_NODE_OPTIONS, e.g. --cpu-prof). env-instance.ts takes them from the
+ * shell that starts the stack.
  */
 export const appSettingNames = [
   'LOG_LEVEL',
@@ -110,6 +112,7 @@ export const appSettingNames = [
   'OUTBOX_REDRIVE_AFTER_SECONDS',
   'OUTBOX_MAX_ATTEMPTS',
   'RETENTION_DAYS',
+  'VIEW_MAX_AGE_MS',
   'BAEDAL_NODE_OPTIONS',
 ] as const;
 export type AppSettings = Partial<Record<(typeof appSettingNames)[number], string>>;
