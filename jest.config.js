@@ -22,13 +22,14 @@ export default {
       displayName: 'unit',
       // deploy/: the Prometheus rules, checked by promtool; test/kit: the helpers the bench, the
       // load tests and the stack tests share; loadtests/: the local runner's k6 shapes;
-      // tools/: the stack tools' own logic.
+      // tools/ and bench/: the stack tools' and the bench's own logic.
       testMatch: [
         '<rootDir>/{packages,services}/*/src/**/*.spec.ts',
         '<rootDir>/deploy/**/*.spec.ts',
         '<rootDir>/test/kit/**/*.spec.ts',
         '<rootDir>/loadtests/**/*.spec.ts',
         '<rootDir>/tools/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
       ],
     },
     {

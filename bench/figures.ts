@@ -15,3 +15,20 @@ export function percentiles(values: number[]) {
     max: r(s.at(-1) ?? NaN),
   };
 }
+
+/** Slope of the least-squares line through (hours, MiB) points. */
+export function slopePerHour(points: { atMs: number; rssMb: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const xs = points.map((p) => p.atMs / 3_600_000);
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = points.reduce((a, p) => a + p.rssMb, 0) / n;
+  let num = 0;
+  let den = 0;
+  points.forEach((p, i) => {
+    const dx = (xs[i] ?? 0) - mx;
+    num += dx * (p.rssMb - my);
+    den += dx * dx;
+  });
+  return den === 0 ? 0 : num / den;
+}

@@ -15,6 +15,7 @@ import { fails, type LoadResult } from './load.ts';
 import type { EventsResult } from './phases/events.ts';
 import type { phaseHop, phaseHopThroughput } from './phases/hop.ts';
 import { maxRss, type memorySnapshot } from './phases/memory.ts';
+import type { SoakResult } from './phases/soak.ts';
 import type { StalenessResult } from './phases/staleness.ts';
 import type { phaseOrders } from './phases/orders.ts';
 import type { phaseView } from './phases/view.ts';
@@ -401,6 +402,59 @@ export function reportKafka(part: KafkaPart, rate: number): void {
     ]),
   );
   if (part.events.misses.length) console.log(`\nevent to view misses: ${part.events.misses.slice(0, 5).join('; ')}`);
+  console.log(`\nresults: ${rel(file)}`);
+  console.log(`${elapsedText(elapsedSeconds)}\n`);
+  console.log(line);
+}
+
+/** Target of the soak: no process grows by more than this after the warm-up. */
+const soakSlopeTargetMiBh = 8;
+/** ... and each is back within 20 % of its idle RSS 2 minutes after the load. */
+const soakRecoveryTarget = 1.2;
+
+/** The report of `--soak`. */
+export function reportSoak(r: SoakResult): void {
+  const machine = machineInfo();
+  const targets = {
+    maxRssSlopeMiBh: r.maxRssSlopeMiBh <= soakSlopeTargetMiBh,
+    maxRecoveryRatio: r.maxRecoveryRatio <= soakRecoveryTarget,
+  };
+  const line = `bench: soak maxRssSlopeMiBh=${r.maxRssSlopeMiBh} maxRecoveryRatio=${r.maxRecoveryRatio}`;
+  const elapsedSeconds = round((Date.now() - t0) / 1000, 1);
+  const file = writeResult({
+    startedAt: startedAt.toISOString(),
+    soak: r,
+    machine,
+    summary: { maxRssSlopeMiBh: r.maxRssSlopeMiBh, maxRecoveryRatio: r.maxRecoveryRatio },
+    targets,
+    line,
+    elapsedSeconds,
+  });
+  console.log(
+    `\nbaedal bench --soak (${r.minutes} min): ${machine.cpus} x ${machine.cpuModel}, ${machine.memGb} GiB, Node ${machine.node}\n`,
+  );
+  console.log(
+    `orders ${r.orders.rps}/s (errors ${fails(r.orders)}), order-list reads ${r.reads.rps}/s (errors ${fails(r.reads)}); ` +
+      `${r.samples} samples\n`,
+  );
+  console.log(
+    table([
+      ['process', 'RSS idle', 'peak', 'at the end', '2 min after', 'growth after warm-up', 'after / idle'],
+      ...r.processes.map((p) => [
+        p.name,
+        `${p.idleRssMb} MB`,
+        `${p.peakRssMb} MB`,
+        `${p.endRssMb} MB`,
+        `${p.recoveredRssMb} MB`,
+        `${p.slopeMiBh} MiB/h`,
+        `${p.recoveryRatio}`,
+      ]),
+    ]),
+  );
+  console.log(
+    `\nmaxRssSlopeMiBh ${r.maxRssSlopeMiBh} (<= ${soakSlopeTargetMiBh} ${mark(targets.maxRssSlopeMiBh)}), ` +
+      `maxRecoveryRatio ${r.maxRecoveryRatio} (<= ${soakRecoveryTarget} ${mark(targets.maxRecoveryRatio)})`,
+  );
   console.log(`\nresults: ${rel(file)}`);
   console.log(`${elapsedText(elapsedSeconds)}\n`);
   console.log(line);

@@ -72,6 +72,11 @@
  *                    (sampling 1) and exported to Zipkin, Prometheus scraping; the cost of tracing
  *   --sampling-rate R  with --observe: trace that share of the requests (0 to 1) instead, as
  *                    `npm run stack -- up --sampling-rate R` does
+ *   --soak           only the soak, on the Redis instance: 30 minutes of orders and status reads
+ *                    from many customers, every process's RSS growth after the warm-up and its
+ *                    RSS 2 minutes after the load (phases/soak.ts); closing line
+ *                    `bench: soak maxRssSlopeMiBh=… maxRecoveryRatio=…`
+ *   --soak-minutes N the soak's length (default 30)
  *   --report-to F    (internal) the Kafka part of a run on both: write its result to F, print no report
  * Instances: BAEDAL_BENCH_STACK_DIR, BAEDAL_BENCH_PORT_OFFSET (Redis), BAEDAL_BENCH_KAFKA_STACK_DIR,
  * BAEDAL_BENCH_KAFKA_PORT_OFFSET (Kafka). Kafka's jars come through Maven once (tools/kafka/fetch.sh,
@@ -93,10 +98,11 @@ import { stopFloors } from './phases/floors.ts';
 import { phaseHop, phaseHopThroughput } from './phases/hop.ts';
 import { memorySnapshot } from './phases/memory.ts';
 import { phaseOrders } from './phases/orders.ts';
+import { phaseSoak } from './phases/soak.ts';
 import { phaseStaleness } from './phases/staleness.ts';
 import { phaseReadCeiling, phaseView } from './phases/view.ts';
 import { settle } from './pipeline.ts';
-import { reportKafka, reportRedis } from './report.ts';
+import { reportKafka, reportRedis, reportSoak } from './report.ts';
 import {
   brokerChoice,
   customers,
@@ -110,6 +116,8 @@ import {
   profileDir,
   quick,
   reportTo,
+  soak,
+  soakMinutes,
 } from './settings.ts';
 
 setStackLogger((line) => log(`stack: ${line}`));
@@ -244,8 +252,21 @@ async function mainRedis(): Promise<void> {
   });
 }
 
+/** --soak: the Redis instance from empty, idle memory, the soak, the memory after it. */
+async function mainSoak(): Promise<void> {
+  log(`bench --soak on ${rel(stack.paths.stackDir)} (port offset ${stack.topology.portOffset}, ${entry})`);
+  await ensureStack();
+  log(`idle for ${durations.idle}s, then memory`);
+  await sleep(durations.idle * 1000);
+  const memIdle = memorySnapshot();
+  const result = await phaseSoak(await customerTokens(customers), soakMinutes, memIdle);
+  await cleanup();
+  reportSoak(result);
+}
+
 try {
-  if (instanceBroker === 'kafka') await mainKafka();
+  if (soak) await mainSoak();
+  else if (instanceBroker === 'kafka') await mainKafka();
   else await mainRedis();
 } catch (e) {
   await cleanup().catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));

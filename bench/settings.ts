@@ -19,6 +19,8 @@ const { values: opts } = parseArgs({
     broker: { type: 'string', default: 'both' },
     'event-rate': { type: 'string' },
     'report-to': { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string', default: '30' },
   },
 });
 export const quick = opts.quick;
@@ -37,6 +39,11 @@ export const samplingRate = opts.observe
   : undefined;
 /** --report-to: this process is the Kafka part of a run on both; its result goes to this file. */
 export const reportTo = opts['report-to'];
+/** --soak: only the soak (phases/soak.ts), --soak-minutes long, on the Redis instance. */
+export const soak = opts.soak;
+export const soakMinutes = Number(opts['soak-minutes']);
+if (!(soakMinutes > 0 && soakMinutes <= 24 * 60))
+  throw new Error('--soak-minutes must be a number of minutes, 0 < N <= 1440');
 export const connections = Number(opts.connections);
 if (!Number.isInteger(connections) || connections < 1) throw new Error('--connections must be a positive integer');
 const brokerChoices = ['both', 'redis', 'kafka'] as const;

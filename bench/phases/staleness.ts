@@ -56,38 +56,33 @@ async function measure() {
 
   const stateUrl = (id: string) =>
     `http://127.0.0.1:${sidecar.httpPort}/v1.0/state/statestore/${encodeURIComponent(`order-view:${id}`)}`;
-  const watcher = (async () => {
-    const headers = sidecarHeaders('customer');
+  /** Calls `poll` with the order being walked and its watcher's record, again and again, until the walk ends. */
+  const pollLoop = async (poll: (id: string, seen: Map<number, number>) => Promise<void>) => {
     while (running) {
-      if (!orderId) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
-      }
-      const seen = firstSeen;
-      const started = performance.now();
-      const res = await fetch(stateUrl(orderId), { headers });
-      const body = res.status === 200 ? ((await res.json()) as { status: string }) : null;
-      if (!body) await res.arrayBuffer();
-      // The state as of the poll's start at the latest: a write it shows happened before its answer.
-      else for (let k = 0; k <= rank(body.status); k++) if (!seen.has(k)) seen.set(k, performance.now());
-      watchPolls.push(performance.now() - started);
+      if (orderId) await poll(orderId, firstSeen);
+      else await new Promise((r) => setTimeout(r, 5));
     }
-  })();
-  const readers = Array.from({ length: READERS }, async () => {
-    while (running) {
-      if (!orderId) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
-      }
-      const seen = firstSeen;
+  };
+  const headers = sidecarHeaders('customer');
+  const watcher = pollLoop(async (id, seen) => {
+    const started = performance.now();
+    const res = await fetch(stateUrl(id), { headers });
+    const body = res.status === 200 ? ((await res.json()) as { status: string }) : null;
+    if (!body) await res.arrayBuffer();
+    // The state as of the poll's start at the latest: a write it shows happened before its answer.
+    else for (let k = 0; k <= rank(body.status); k++) if (!seen.has(k)) seen.set(k, performance.now());
+    watchPolls.push(performance.now() - started);
+  });
+  const readers = Array.from({ length: READERS }, () =>
+    pollLoop(async (id, seen) => {
       const startedAt = performance.now();
-      const r = await call<{ status: string }>(entry, 'GET', `/api/order-status/${orderId}`, { token: alice });
-      if (r.status !== 200 || seen !== firstSeen) continue;
+      const r = await call<{ status: string }>(entry, 'GET', `/api/order-status/${id}`, { token: alice });
+      if (r.status !== 200 || seen !== firstSeen) return;
       // Stale when the watcher had seen a later status before this read began: by how long.
       const later = [...seen.entries()].filter(([k, at]) => k > rank(r.body.status) && at < startedAt);
       reads.push({ startedAt, staleMs: later.length ? startedAt - Math.min(...later.map(([, at]) => at)) : 0 });
-    }
-  });
+    }),
+  );
 
   const misses: string[] = [];
   try {

@@ -33,7 +33,8 @@ export const config = Object.freeze({
   /**
    * How old a view the status routes may answer with (state/fresh-views.ts):
    * a change another replica wrote shows at most this much later than a read
-   * of the state store would show it; 0 reads the state store every time.
+   * of the state store would show it; 0 reads the state store for every request
+   * (requests at the same moment still share one read).
    */
   views: { maxAgeMs: parsed.data.VIEW_MAX_AGE_MS, maxEntries: 10_000 },
 });

@@ -28,7 +28,7 @@ interface Entry {
 }
 
 export interface FreshViewsOptions {
-  /** How long an entry answers reads; 0 reads the state store every time. */
+  /** How long an entry answers reads; 0: none kept (reads at the same moment still share one). */
   maxAgeMs: number;
   /** Entries kept at most (beyond the expired ones, which go first); the oldest goes first. */
   maxEntries: number;
