@@ -56,7 +56,8 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
     const last = samples.at(-1)?.mem ?? {};
     const top = Object.entries(last).sort((a, b) => b[1].rssMb - a[1].rssMb)[0];
     log(`soak: ${Math.round((performance.now() - started) / 1000)}s, largest RSS ${top?.[0]} ${top?.[1].rssMb} MB`);
-    await sleep(Math.min(SAMPLE_SECONDS * 1000, seconds * 1000 - (performance.now() - started)));
+    const left = seconds * 1000 - (performance.now() - started);
+    if (left > 0) await sleep(Math.min(SAMPLE_SECONDS * 1000, left));
   }
   const [orderResult, readResult] = await Promise.all([orders.done, reads.done]);
   const end = flat(memorySnapshot());
