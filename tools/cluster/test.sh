@@ -7,7 +7,7 @@
 #      uninstalled (MariaDB's data with it), installed with
 #      tools/cluster/replicas-values.yaml, the four services that migrate
 #      scaled from 0 to 3 each at once: every pod Ready, no app container
-#      restarted, one pod per service applied the migrations;
+#      restarted, one pod per database applied its migrations;
 #   3. `baedal -f tools/cluster/hpa-values.yaml -f tools/cluster/loadtest-values.yaml`
 #      (the trial install plus the HPA test's values and the load-test Job);
 #      every pod of both namespaces Ready;
@@ -171,14 +171,16 @@ app_restarts() {
 # Every pod of the migrating services runs the pending migrations before it
 # listens, under a MariaDB lock. From an empty database, three pods of each
 # service started at once must all become Ready without a restart, and exactly
-# one of the three must have applied the migrations (the others find none
-# pending): on a database that was not empty, none would. Empty because the
+# one pod must have applied each database's migrations (the others find none
+# pending; the payment service has two databases, its own and the gateway's,
+# and two pods may each win one lock): on a database that was not empty, none
+# would. Empty because the
 # release is uninstalled first, and with it the MariaDB pod whose emptyDir held
 # the data (a warm `up` keeps pods and their emptyDirs); the install brings
 # everything else up with the four services at 0 replicas (so that no pod of
 # theirs races MariaDB's first start), then each is scaled to 3 at once.
 replicas_on_empty_databases() {
-  local svc t0 deadline deploy pods restarts applied ready rc=0
+  local svc t0 deadline deploy pods restarts migrated ready rc=0
   cluster baedal-uninstall || return 1
   cluster baedal -f tools/cluster/replicas-values.yaml || return 1
   echo "[replicas] MariaDB pod $(cluster kubectl -n "$namespace" get pods -l app.kubernetes.io/component=mariadb \
@@ -204,17 +206,18 @@ replicas_on_empty_databases() {
     pods="$(cluster kubectl -n "$namespace" get pods -l "app.kubernetes.io/component=$svc" -o name)"
     ready="$(cluster kubectl -n "$namespace" get pods -l "app.kubernetes.io/component=$svc" \
       -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}')"
-    applied=0
+    # "<pods> <database>" per database whose migrations a pod logged as applied.
     local pod
-    for pod in $pods; do
-      # Not grep -q: it would stop reading early, and kubectl's SIGPIPE fails the pipe.
-      cluster kubectl -n "$namespace" logs "$pod" -c "$svc" | grep -F '"migrations applied"' >/dev/null &&
-        applied=$((applied + 1))
-    done
-    echo "[replicas] $svc: restarts of the app container ${restarts% }; Ready: ${ready% }; pods that applied migrations: $applied"
+    migrated="$(for pod in $pods; do
+      cluster kubectl -n "$namespace" logs "$pod" -c "$svc" | grep -F '"migrations applied"' |
+        grep -o '"database":"[^"]*"' | sort -u || true
+    done | sort | uniq -c | sed -E 's/"database":"([^"]*)"/\1/')"
+    echo "[replicas] $svc: restarts of the app container ${restarts% }; Ready: ${ready% };" \
+      "pods that applied each database's migrations: $(awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}' <<<"$migrated")"
     [[ "$(wc -w <<<"$pods")" == 3 && "$ready" == "True True True " ]] || rc=1
     [[ "$restarts" =~ ^([^ =]+=0 ){3}$ ]] || rc=1
-    ((applied == 1)) || rc=1
+    # At least one database, and each migrated by exactly one pod.
+    [[ -n "$migrated" ]] && ! grep -qv '^ *1 ' <<<"$migrated" || rc=1
   done
   # The next install (the HPA test's values) turns autoscaling on: from 1 pod
   # each, not 3 (their surge pods would not fit the node's CPUs) nor 0 (an HPA

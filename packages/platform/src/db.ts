@@ -80,7 +80,9 @@ export async function openDatabase(opts: {
     waitS: DATABASE_WAIT_S,
   });
   const applied = await migrateAlone(orm);
-  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  if (applied.length) {
+    logger.info({ database: db.dbName, migrations: applied.map((m) => m.name) }, 'migrations applied');
+  }
   return orm;
 }
 
