@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, login } from '../../test/kit/api.ts';
 import { sseEvents } from '../../test/kit/sse.ts';
-import { orderBody } from '../customers.ts';
+import { orderBody, ownerStep, type OwnerAction } from '../customers.ts';
 import { percentiles, round } from '../figures.ts';
 import { entry } from '../instance.ts';
 import { paced } from '../load.ts';
@@ -97,21 +97,16 @@ export async function phaseEvents(
     ['accept', 'ACCEPTED'],
     ['start-cooking', 'COOKING'],
     ['finish-cooking', 'COOKED'],
-  ] as const;
+  ] as const satisfies readonly (readonly [OwnerAction, string])[];
   try {
     for (const orderId of orderIds) {
       const stream = await openStream(orderId, alice);
       try {
         await stream.next('PAID');
         for (const [action, status] of steps) {
-          // The store learns of a new order through its own subscription: 404 until then.
-          let r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
-          for (let i = 0; i < 200 && r.status === 404; i++) {
-            await sleep(10);
-            r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
-          }
-          if (r.status !== 200) {
-            misses.push(`${action} ${orderId}: ${r.status}`);
+          const r = await ownerStep(orderId, action, owner);
+          if (r !== 200) {
+            misses.push(`${action} ${orderId}: ${r}`);
             break;
           }
           const seen = await stream.next(status);

@@ -14,7 +14,7 @@
  */
 import { orderStatuses } from '../../packages/platform/src/contracts/lifecycle.ts';
 import { call, login } from '../../test/kit/api.ts';
-import { orderBody } from '../customers.ts';
+import { orderBody, ownerActions, ownerStep } from '../customers.ts';
 import { percentiles } from '../figures.ts';
 import { customerApp, entry, sidecarHeaders, stack } from '../instance.ts';
 import { log, quick } from '../settings.ts';
@@ -94,14 +94,9 @@ async function measure() {
       if (placed.status !== 201) throw new Error(`placing an order: ${placed.status}`);
       firstSeen = new Map();
       orderId = placed.body.id;
-      for (const action of ['accept', 'start-cooking', 'finish-cooking']) {
-        // The store learns of a new order through its own subscription: 404 until then.
-        let r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
-        for (let n = 0; n < 200 && r.status === 404; n++) {
-          await new Promise((res) => setTimeout(res, 10));
-          r = await call(entry, 'POST', `/api/store/orders/${orderId}/${action}`, { token: owner });
-        }
-        if (r.status !== 200) misses.push(`${action} ${orderId}: ${r.status}`);
+      for (const action of ownerActions) {
+        const status = await ownerStep(orderId, action, owner);
+        if (status !== 200) misses.push(`${action} ${orderId}: ${status}`);
         // Reads between the changes: the time a client polling this status would spend.
         await new Promise((res) => setTimeout(res, 200));
       }

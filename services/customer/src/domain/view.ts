@@ -121,6 +121,12 @@ export function applyEvent(current: OrderView | null, event: OrderEvent, now: Da
   return { kind: 'applied', view, notification };
 }
 
+/**
+ * Which of two views of one order is newer: each applied event adds one id and
+ * none is ever removed, so the count orders them (-1: no view yet).
+ */
+export const viewVersion = (v: OrderView | null | undefined): number => v?.appliedEventIds.length ?? -1;
+
 export function publicView(v: OrderView): PublicOrderView {
   return {
     orderId: v.orderId,

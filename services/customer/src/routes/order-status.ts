@@ -15,7 +15,7 @@ import {
   type TokenVerifier,
 } from '@baedal/platform';
 import { EmptyQuery, ListOrderStatusQuery } from '@baedal/platform/contracts/api';
-import { publicView, type OrderView } from '../domain/view.ts';
+import { publicView, viewVersion, type OrderView } from '../domain/view.ts';
 import type { ViewChanges } from '../events/view-changes.ts';
 import type { FreshViews } from '../state/fresh-views.ts';
 import type { ViewStore } from '../state/view-store.ts';
@@ -67,12 +67,12 @@ export function followView(
 ): void {
   const { store, changes, timing, logger } = deps;
   const orderId = first.orderId;
-  let version = first.appliedEventIds.length;
+  let version = viewVersion(first);
   let sent = JSON.stringify(publicView(first));
   sink.send(publicView(first));
   const offer = (view: OrderView) => {
-    if (view.customerId !== customerId || view.appliedEventIds.length <= version) return;
-    version = view.appliedEventIds.length;
+    if (view.customerId !== customerId || viewVersion(view) <= version) return;
+    version = viewVersion(view);
     const body = JSON.stringify(publicView(view));
     if (body === sent) return;
     sent = body;

@@ -18,7 +18,7 @@
  * version order and the "as of when the read began" age are the point here,
  * and they are a few lines; the bound on entries is a Map in insertion order.
  */
-import type { OrderView } from '../domain/view.ts';
+import { viewVersion, type OrderView } from '../domain/view.ts';
 import type { ViewStore } from './view-store.ts';
 
 interface Entry {
@@ -34,8 +34,6 @@ export interface FreshViewsOptions {
   maxEntries: number;
   now?: () => number;
 }
-
-const version = (v: OrderView | null) => v?.appliedEventIds.length ?? -1;
 
 export class FreshViews {
   private readonly entries = new Map<string, Entry>();
@@ -66,7 +64,7 @@ export class FreshViews {
         this.keep(orderId, view, asOf);
         // A newer version offered while this read was under way wins.
         const held = this.entries.get(orderId);
-        return held && version(held.view) > version(view) ? held.view : view;
+        return held && viewVersion(held.view) > viewVersion(view) ? held.view : view;
       })
       .finally(() => this.reading.delete(orderId));
     this.reading.set(orderId, read);
@@ -86,7 +84,7 @@ export class FreshViews {
     if (this.maxAgeMs <= 0) return;
     const held = this.entries.get(orderId);
     // A newer version is held (offered after this read began): keep it.
-    if (held && version(held.view) > version(view)) return;
+    if (held && viewVersion(held.view) > viewVersion(view)) return;
     this.entries.delete(orderId);
     this.entries.set(orderId, { view, asOf });
     // Insertion order is about the order of `asOf` (a read's is its start): the
