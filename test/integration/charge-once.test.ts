@@ -1,7 +1,7 @@
 /**
  * Charged once where the money is: many overlapping charge calls for one order
  * (as Dapr retries and client retries make them) reach the payment service;
- * the gateway's own request log must show one charge call, which created the
+ * the gateway must show one charge call, which created the
  * one charge. The calls go to the payment app's port, not through its
  * sidecar: 50 calls at once on a loaded machine can outlast the sidecar's 2 s
  * per-attempt timeout and trip the payment circuit breaker that the other

@@ -1,9 +1,11 @@
 /**
  * Read-only views of the payment gateway stand-in's own ledger (its database,
- * GATEWAY_DB_NAME): the append-only request log counts every charge call that
- * reached the gateway, the charges table says where the money is. Tests count
- * charges here, where they happen, not in the payment service's table (whose
- * unique order id makes "one row per order" true whatever the gateway did).
+ * GATEWAY_DB_NAME): a charge call that created a charge is the charge's row,
+ * every other charge call that reached the gateway is an entry of its
+ * append-only request log, and the charges table says where the money is.
+ * Tests count charges here, where they happen, not in the payment service's
+ * table (whose unique order id makes "one row per order" true whatever the
+ * gateway did).
  */
 import { gatewayDatabase as gatewayDb } from '../../tools/stack/topology.ts';
 import { sql, sqlList } from '../faults/support.ts';
@@ -11,7 +13,7 @@ import { sql, sqlList } from '../faults/support.ts';
 export interface GatewayTally {
   /** Charge calls the gateway answered, by outcome (created, replayed, declined, refused). */
   calls: Record<string, number>;
-  /** Charges created: a charge call's `created` entries. */
+  /** Charges created under the key (its unique key allows one). */
   created: number;
   /** Money with the merchant: amount of the key's charge if AUTHORIZED or CAPTURED, else 0. */
   net: number;
@@ -30,14 +32,14 @@ export async function gatewayTallies(keys: readonly string[]): Promise<Map<strin
       `select idempotency_key, outcome, count(*) from ${gatewayDb}.gateway_request
         where operation = 'charge' and idempotency_key in ${part} group by idempotency_key, outcome`,
     )) {
-      const t = out.get(key!)!;
-      t.calls[outcome!] = Number(n);
-      if (outcome === 'created') t.created = Number(n);
+      out.get(key!)!.calls[outcome!] = Number(n);
     }
     for (const [key, amount, status] of await sql(
       `select idempotency_key, amount, status from ${gatewayDb}.gateway_charge where idempotency_key in ${part}`,
     )) {
       const t = out.get(key!)!;
+      t.created = 1;
+      t.calls.created = 1;
       t.status = status!;
       t.net = status === 'AUTHORIZED' || status === 'CAPTURED' ? Number(amount) : 0;
     }

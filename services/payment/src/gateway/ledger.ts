@@ -29,16 +29,17 @@ export type GatewayCharge = InferEntity<typeof GatewayCharge>;
 export const requestOperations = ['charge', 'capture', 'void', 'refund'] as const;
 export type RequestOperation = (typeof requestOperations)[number];
 /**
- * created: a new charge; replayed: the key's charge answered again; declined:
- * refused by the (simulated) network, nothing kept under the key; refused: the
- * key was used with another amount; done / unchanged: a capture, void or
- * refund that changed the charge / found it already so; invalid: not allowed
- * in the charge's state (or no charge).
+ * replayed: the key's charge answered again; declined: refused by the
+ * (simulated) network, nothing kept under the key; refused: the key was used
+ * with another amount; unchanged: a capture, void or refund that found the
+ * charge already so; invalid: not allowed in the charge's state (or no charge).
+ * A charge created, or moved by a capture, void or refund, is its row in
+ * gateway_charge, not a log entry.
  */
-export const requestOutcomes = ['created', 'replayed', 'declined', 'refused', 'done', 'unchanged', 'invalid'] as const;
+export const requestOutcomes = ['replayed', 'declined', 'refused', 'unchanged', 'invalid'] as const;
 export type RequestOutcome = (typeof requestOutcomes)[number];
 
-/** Append-only: one row per request the gateway answered. Never updated, never deleted. */
+/** Append-only: one row per request that neither created a charge nor moved one. Never updated, never deleted. */
 export const GatewayRequest = defineEntity({
   name: 'GatewayRequest',
   tableName: 'gateway_request',
