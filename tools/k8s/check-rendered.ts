@@ -471,9 +471,9 @@ for (const file of files) {
 // 8. The image runs the services as the local stack does (tools/stack/runtime-env.ts): services/Dockerfile's ENV.
 const dockerEnv = new Map<string, string>();
 for (const m of readFileSync(join(root, 'services/Dockerfile'), 'utf8').matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
-  for (const pair of (m[1] ?? '').replace(/\\\n/g, ' ').trim().split(/\s+/)) {
-    const [name = '', ...value] = pair.split('=');
-    dockerEnv.set(name, value.join('='));
+  // NAME=value pairs; a value in double quotes may hold spaces (NODE_OPTIONS with several flags).
+  for (const pair of (m[1] ?? '').replace(/\\\n/g, ' ').matchAll(/(?:^|\s)([A-Za-z_]\w*)=("[^"]*"|\S*)/g)) {
+    dockerEnv.set(pair[1] ?? '', (pair[2] ?? '').replace(/^"(.*)"$/, '$1'));
   }
 }
 for (const [name, value] of Object.entries(serviceRuntimeEnv)) {

@@ -10,8 +10,11 @@
 /** Environment of every Node service process (services/Dockerfile: ENV). */
 export const serviceRuntimeEnv = {
   // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
-  // instead of after minutes of idling.
-  NODE_OPTIONS: '--expose-gc',
+  // instead of after minutes of idling. --max-semi-space-size: V8 grows its young
+  // generation with the allocation rate, up to two 64 MB semi-spaces on a 64-bit host
+  // whatever the heap limit, and keeps them long after the load: 16 MB each caps it at
+  // 32 MB (docs/performance.md, round 4).
+  NODE_OPTIONS: '--expose-gc --max-semi-space-size=16',
   // glibc raises its mmap threshold after the first large free, so later large blocks
   // (scrypt's 16 MB for each login hash, on libuv's threads) come from per-thread arenas
   // and stay resident once freed: the edge kept ~30 MB that way. A fixed threshold

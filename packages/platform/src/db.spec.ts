@@ -1,7 +1,7 @@
 /** TLS to MySQL: what mysql2 is given for each DB_TLS setting, and how the settings are read. */
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, readCommonConfig } from './config.ts';
-import { mysqlTlsOptions, waitForDatabase } from './db.ts';
+import { mysqlDriverOptions, mysqlTlsOptions, waitForDatabase } from './db.ts';
 
 const env = {
   SERVICE_NAME: 'order',
@@ -45,6 +45,21 @@ describe('mysqlTlsOptions', () => {
 
   it('when a CA file is given without DB_TLS, then the start fails rather than connect in clear', () => {
     expect(() => readCommonConfig({ ...env, DB_TLS_CA_FILE: '/ca.crt' }, { needsDb: true })).toThrow(ConfigError);
+  });
+});
+
+describe('mysqlDriverOptions', () => {
+  it("when a pool connects, then its prepared-statement cache is small (mysql2's default index takes 512 KB a connection)", () => {
+    const opts = mysqlDriverOptions(null);
+    expect(opts.maxPreparedStatements).toBeGreaterThan(0);
+    expect(opts.maxPreparedStatements).toBeLessThanOrEqual(64);
+    expect(opts).not.toHaveProperty('ssl');
+  });
+
+  it('when TLS is on, then the TLS options ride along', () => {
+    expect(mysqlDriverOptions({ caFile: undefined })).toMatchObject({
+      ssl: { rejectUnauthorized: true, verifyIdentity: true },
+    });
   });
 });
 
