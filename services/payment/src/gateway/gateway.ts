@@ -184,6 +184,8 @@ export class PaymentGateway {
   }
 
   private async log(key: string, operation: RequestOperation, outcome: RequestOutcome, amount: number | null) {
-    await this.orm.em.fork().insert(GatewayRequest, { idempotencyKey: key, operation, outcome, amount, at: new Date() });
+    await this.orm.em
+      .fork()
+      .insert(GatewayRequest, { idempotencyKey: key, operation, outcome, amount, at: new Date() });
   }
 }
