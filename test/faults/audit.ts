@@ -42,7 +42,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { statusOfEvent } from '@baedal/platform/contracts/events';
 import { appTokens, port, stackDir } from '../../tools/stack/env-instance.ts';
-import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
+import { chargeCallsThatCounted, chargesCreated, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { illegalStep } from './saga.ts';
 import { sleep, sql, sqlList, sqlTime } from './support.ts';
 
@@ -322,7 +322,7 @@ export async function audit(
     }
     // Counted where the money is: the gateway's log of charge calls, and its ledger.
     const g = atGateway.get(t.id)!;
-    if (g.created !== 1 || chargeCallsThatCounted(g) !== 1) {
+    if (chargesCreated(g) !== 1 || chargeCallsThatCounted(g) !== 1) {
       flag('not one gateway charge', `${t.id} charge calls ${JSON.stringify(g.calls)}`);
     } else if (g.net !== owed) {
       flag('gateway net ≠ owed', `${t.id} ${o.status}: gateway holds ${g.net} (${g.status}), owed ${owed}`);
@@ -450,7 +450,7 @@ export async function orphanCharges(customerKeys: readonly string[], timeoutMs: 
       return {
         reserved: rows.length,
         orphans: orphans.length,
-        orphanCharges: orphans.filter((r) => atGateway.get(r[0]!)!.created > 0).length,
+        orphanCharges: orphans.filter((r) => chargesCreated(atGateway.get(r[0]!)!) > 0).length,
         stillCharged: charged.map((r) => r[0]!),
         elapsedMs: Date.now() - started,
       };

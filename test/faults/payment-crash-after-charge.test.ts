@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startApp } from '../../tools/stack/env-instance.ts';
 import { call } from '../integration/client.ts';
-import { chargeCallsThatCounted, gatewayTallies } from '../integration/gateway-ledger.ts';
+import { chargeCallsThatCounted, chargesCreated, gatewayTallies } from '../integration/gateway-ledger.ts';
 import { casts, SagaDriver } from './saga.ts';
 import {
   admin,
@@ -70,7 +70,7 @@ describe('fault: crash between the gateway charge and the payment row update', (
         const orderId = r?.[0];
         if (!orderId) return undefined;
         const t = (await gatewayTallies([orderId])).get(orderId)!;
-        return t.created === 1 && (await paymentRow(orderId))?.[0] === 'PENDING' ? orderId : undefined;
+        return chargesCreated(t) === 1 && (await paymentRow(orderId))?.[0] === 'PENDING' ? orderId : undefined;
       },
       20_000,
       50,
@@ -134,7 +134,7 @@ describe('fault: crash between the gateway charge and the payment row update', (
     ]);
     expect(resolutions.map((l) => l.msg)).toEqual(['pending payment resolved: the gateway had charged it']);
     expect(chargeCallsThatCounted(end.value.t)).toBe(1);
-    expect(end.value.t.created).toBe(1);
+    expect(chargesCreated(end.value.t)).toBe(1);
     expect(end.value.t.net).toBe(placed ? retry.value.body.totalAmount : 0);
   }, 180_000);
 

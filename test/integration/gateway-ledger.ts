@@ -11,17 +11,18 @@ import { gatewayDatabase as gatewayDb } from '../../tools/stack/topology.ts';
 import { sql, sqlList } from '../faults/support.ts';
 
 export interface GatewayTally {
-  /** Charge calls the gateway answered, by outcome (created, replayed, declined, refused). */
+  /**
+   * Charge calls the gateway answered, by outcome: `created` from the charges table (its
+   * unique key allows one), the others (replayed, declined, refused) from the request log.
+   */
   calls: Record<string, number>;
-  /** Charges created under the key (its unique key allows one). */
-  created: number;
   /** Money with the merchant: amount of the key's charge if AUTHORIZED or CAPTURED, else 0. */
   net: number;
   /** The charge's status at the gateway, or 'none'. */
   status: string;
 }
 
-const empty = (): GatewayTally => ({ calls: {}, created: 0, net: 0, status: 'none' });
+const empty = (): GatewayTally => ({ calls: {}, net: 0, status: 'none' });
 
 /** Per idempotency key (order id): what the gateway's log and ledger hold. */
 export async function gatewayTallies(keys: readonly string[]): Promise<Map<string, GatewayTally>> {
@@ -38,7 +39,6 @@ export async function gatewayTallies(keys: readonly string[]): Promise<Map<strin
       `select idempotency_key, amount, status from ${gatewayDb}.gateway_charge where idempotency_key in ${part}`,
     )) {
       const t = out.get(key!)!;
-      t.created = 1;
       t.calls.created = 1;
       t.status = status!;
       t.net = status === 'AUTHORIZED' || status === 'CAPTURED' ? Number(amount) : 0;
@@ -46,6 +46,9 @@ export async function gatewayTallies(keys: readonly string[]): Promise<Map<strin
   }
   return out;
 }
+
+/** Charges the gateway created under the key: 0 or 1. */
+export const chargesCreated = (t: GatewayTally): number => t.calls.created ?? 0;
 
 /** Charge calls that reached the gateway and were not declined (created + replayed + refused). */
 export const chargeCallsThatCounted = (t: GatewayTally): number =>
