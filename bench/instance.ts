@@ -33,6 +33,9 @@ export const stack = stackInstance({
     OUTBOX_REDRIVE_AFTER_SECONDS: '0',
     ...(profile ? { BAEDAL_NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
   },
+  // Measured as production runs: the local stack shortens payment's sweeps and reconciliation
+  // (every 10 s over the week's charges, not every 300 s) so that fault tests see them act.
+  productionTimers: true,
   // The hop phases call payment's GET /healthz through order-dapr (tools/stack/components.ts withHopProbe).
   measureHop: true,
   // Tracing's cost: the same run with requests sampled (every one, or --sampling-rate) and exported (off by default).

@@ -51,6 +51,8 @@ export interface StackOptions {
   daprdLogLevel?: string;
   /** Kafka's heap, as -Xmx takes it (default 256m). */
   kafkaHeap?: string;
+  /** The payment service's timers at its own defaults (topology.ts), not the local stack's short ones. */
+  productionTimers?: boolean;
 }
 
 export type StackInstance = ReturnType<typeof stackInstance>;
@@ -64,6 +66,7 @@ export function stackInstance(options: StackOptions) {
     portOffset: options.portOffset,
     entryPort: options.entryPort,
     appSettings: options.appSettings,
+    productionTimers: options.productionTimers,
   });
   const procs = stackProcs(paths);
   const brokers = brokerRecord(paths);

@@ -146,6 +146,8 @@ export interface TopologyOptions {
   /** The entry port outright (default: 8080 plus the offset). */
   entryPort?: number;
   appSettings?: AppSettings;
+  /** The payment service's timers at its own defaults, as production runs them (the bench), not the short local ones. */
+  productionTimers?: boolean;
 }
 
 export type StackTopology = ReturnType<typeof stackTopology>;
@@ -334,9 +336,11 @@ export function stackTopology(opts: TopologyOptions) {
       env.DB_PASSWORD = localDemoSecrets.dbPassword(service);
     }
     if (service === 'payment') {
+      env.GATEWAY_DB_NAME = gatewayDatabase;
+    }
+    if (service === 'payment' && !opts.productionTimers) {
       // Short locally so the fault tests see abandoned charges voided quickly; 120 s by default.
       env.PAYMENT_CAPTURE_TIMEOUT_SECONDS = '15';
-      env.GATEWAY_DB_NAME = gatewayDatabase;
       // Above the fault tests' longest gateway delay (5 s), short enough to see abandoned claims declined.
       env.PAYMENT_PENDING_GRACE_SECONDS = '20';
       env.PAYMENT_RECONCILE_INTERVAL_SECONDS = '10';
