@@ -47,9 +47,11 @@ for pair in mariadbd:mariadb-server mariadb-install-db:mariadb-server mariadb:ma
   bin="${pair%%:*}" pkg="${pair#*:}"
   if ! have "$bin" && [[ " ${missing[*]-} " != *" $pkg "* ]]; then missing+=("$pkg"); fi
 done
+# A library, not a binary: jemalloc, preloaded into every service (tools/stack/runtime-env.ts).
+compgen -G '/usr/lib/*-linux-gnu/libjemalloc.so.2' >/dev/null || missing+=(libjemalloc2)
 if ((${#missing[@]} > 0)); then
   command -v apt-get >/dev/null 2>&1 ||
-    die "missing ${missing[*]} and no apt-get: install MariaDB (>= 10.11), Redis (>= 7) and Prometheus (>= 2.42) yourself"
+    die "missing ${missing[*]} and no apt-get: install MariaDB (>= 10.11), Redis (>= 7), Prometheus (>= 2.42) and jemalloc 5 yourself"
   sudo=()
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: run as root or install sudo"
@@ -62,7 +64,7 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
   say "Debian packages installed"
 else
-  say "mariadb-server, redis-server and prometheus present"
+  say "mariadb-server, redis-server, prometheus and libjemalloc2 present"
 fi
 
 # --- 3. daprd -----------------------------------------------------------------

@@ -42,7 +42,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
 import { documentPaths } from '../../services/edge/src/routes/docs.ts';
 import { uiPaths } from '../../services/edge/src/routes/ui.ts';
-import { serviceRuntimeEnv, sidecarRuntimeEnv } from '../stack/runtime-env.ts';
+import { IMAGE_JEMALLOC, serviceRuntimeEnv, sidecarRuntimeEnv } from '../stack/runtime-env.ts';
 import { chartRoutes } from './chart-routes.ts';
 
 const STRICT_PATH = /^[A-Za-z0-9/_-]+$/;
@@ -476,7 +476,7 @@ for (const m of readFileSync(join(root, 'services/Dockerfile'), 'utf8').matchAll
     dockerEnv.set(pair[1] ?? '', (pair[2] ?? '').replace(/^"(.*)"$/, '$1'));
   }
 }
-for (const [name, value] of Object.entries(serviceRuntimeEnv)) {
+for (const [name, value] of Object.entries({ ...serviceRuntimeEnv, LD_PRELOAD: IMAGE_JEMALLOC })) {
   if (dockerEnv.get(name) !== value) {
     failed = true;
     console.error(

@@ -6,8 +6,12 @@
  * values and `npm run test:k8s` (tools/k8s/check-rendered.ts) fails when
  * services/Dockerfile's ENV or the chart's `dapr.io/env` differs from these.
  */
+import { existsSync } from 'node:fs';
 
-/** Environment of every Node service process (services/Dockerfile: ENV). */
+/**
+ * Environment of every Node service process (services/Dockerfile: ENV), besides
+ * LD_PRELOAD, which names jemalloc where each system keeps it (jemallocLibrary).
+ */
 export const serviceRuntimeEnv = {
   // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
   // instead of after minutes of idling. --max-semi-space-size: V8 grows its young
@@ -15,12 +19,26 @@ export const serviceRuntimeEnv = {
   // whatever the heap limit, and keeps them long after the load: 16 MB each caps it at
   // 32 MB (docs/performance.md, round 4).
   NODE_OPTIONS: '--expose-gc --max-semi-space-size=16',
-  // glibc raises its mmap threshold after the first large free, so later large blocks
-  // (scrypt's 16 MB for each login hash, on libuv's threads) come from per-thread arenas
-  // and stay resident once freed: the edge kept ~30 MB that way. A fixed threshold
-  // keeps blocks of 128 KiB and up in their own mappings, returned when freed.
-  MALLOC_MMAP_THRESHOLD_: '131072',
+  // jemalloc (LD_PRELOAD, below) instead of glibc's malloc, tuned to give memory back: one
+  // arena (Node allocates almost only on its main thread) and freed pages returned within a
+  // second by jemalloc's own background thread, also once the process idles. glibc keeps
+  // what is freed in the middle of its main arena (only the top is ever trimmed), where
+  // Node's socket reads and HTTP parsing churn, and scrypt's 16 MB per login in per-thread
+  // arenas. In quick bench runs every service held 5-8 MB less idle, and less after the
+  // load (docs/performance.md, round 4, item 20).
+  MALLOC_CONF: 'narenas:1,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0',
 } as const;
+
+/** Where the image installs Debian's libjemalloc2 (services/Dockerfile: a link, whatever the architecture). */
+export const IMAGE_JEMALLOC = '/usr/local/lib/libjemalloc.so.2';
+
+/** Debian's libjemalloc2 on this machine (tools/setup.sh installs it), preloaded into every service process. */
+export function jemallocLibrary(): string {
+  const multiarch = ({ x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as Record<string, string>)[process.arch];
+  const library = `/usr/lib/${multiarch ?? process.arch}/libjemalloc.so.2`;
+  if (!existsSync(library)) throw new Error(`${library} is missing: run tools/setup.sh (Debian's libjemalloc2)`);
+  return library;
+}
 
 /** Environment of every Dapr sidecar (the chart: dapr.sidecar.goGC, dapr.sidecar.goMemLimit). */
 export const sidecarRuntimeEnv = {

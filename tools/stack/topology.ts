@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { serviceRuntimeEnv } from './runtime-env.ts';
+import { jemallocLibrary, serviceRuntimeEnv } from './runtime-env.ts';
 import { appTokensIn } from './tokens.ts';
 
 /** The highest port offset: see checkPortOffset. */
@@ -308,8 +308,9 @@ export function stackTopology(opts: TopologyOptions) {
       // module of about 18 MB that stays resident) nor strips and compiles again. (The image
       // carries one, filled when it is built: services/Dockerfile.)
       NODE_COMPILE_CACHE: path.join(stackDir, 'compile-cache'),
-      // MALLOC_MMAP_THRESHOLD_ and NODE_OPTIONS, as in the image (runtime-env.ts).
+      // NODE_OPTIONS and jemalloc, as in the image (runtime-env.ts).
       ...serviceRuntimeEnv,
+      LD_PRELOAD: jemallocLibrary(),
     };
     for (const name of appSettingNames) {
       const value = settings[name];
