@@ -17,17 +17,17 @@ export function percentiles(values: number[]) {
 }
 
 /** Slope of the least-squares line through (hours, MiB) points. */
-export function slopePerHour(points: { atMs: number; rssMb: number }[]): number {
+export function slopePerHour(points: { atMs: number; mb: number }[]): number {
   const n = points.length;
   if (n < 2) return 0;
   const xs = points.map((p) => p.atMs / 3_600_000);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = points.reduce((a, p) => a + p.rssMb, 0) / n;
+  const my = points.reduce((a, p) => a + p.mb, 0) / n;
   let num = 0;
   let den = 0;
   points.forEach((p, i) => {
     const dx = (xs[i] ?? 0) - mx;
-    num += dx * (p.rssMb - my);
+    num += dx * (p.mb - my);
     den += dx * dx;
   });
   return den === 0 ? 0 : num / den;

@@ -412,6 +412,26 @@ const soakSlopeTargetMiBh = 8;
 /** ... and each is back within 20 % of its idle RSS 2 minutes after the load. */
 const soakRecoveryTarget = 1.2;
 
+/** The parts of a service's memory the soak reports (phases/soak.ts partsOf), with the heap's three largest spaces. */
+const soakParts = ['rss', 'anon', 'file', 'heap', 'heap:new', 'heap:old', 'heap:code', 'external', 'native'] as const;
+
+/**
+ * What each Node service's memory is made of, and which part grew: growth after
+ * the warm-up in MiB/h, then idle → end of the load → 2 minutes after, in MB.
+ */
+function reportSoakParts(r: SoakResult): void {
+  const services = r.processes.filter((p) => p.parts.idle.heap !== undefined);
+  if (services.length === 0) return;
+  const cell = (p: SoakResult['processes'][number], part: string) => {
+    const mb = (when: 'idle' | 'end' | 'recovered') => p.parts[when][part] ?? '?';
+    return `${p.growth[part] ?? '?'} (${mb('idle')}→${mb('end')}→${mb('recovered')})`;
+  };
+  console.log('\nservices by part: growth after warm-up in MiB/h (MB idle→end→2 min after)');
+  console.log(
+    table([['process', ...soakParts], ...services.map((p) => [p.name, ...soakParts.map((part) => cell(p, part))])]),
+  );
+}
+
 /** The report of `--soak`. */
 export function reportSoak(r: SoakResult): void {
   const machine = machineInfo();
@@ -451,6 +471,7 @@ export function reportSoak(r: SoakResult): void {
       ]),
     ]),
   );
+  reportSoakParts(r);
   console.log(
     `\nmaxRssSlopeMiBh ${r.maxRssSlopeMiBh} (<= ${soakSlopeTargetMiBh} ${mark(targets.maxRssSlopeMiBh)}), ` +
       `maxRecoveryRatio ${r.maxRecoveryRatio} (<= ${soakRecoveryTarget} ${mark(targets.maxRecoveryRatio)})`,

@@ -9,7 +9,9 @@
  * process's samples gives its growth in MiB per hour (maxRssSlopeMiBh is the
  * largest). Then the load stops, and 2 minutes later every process's RSS is
  * compared with its idle figure from before the load (maxRecoveryRatio, the
- * largest ratio; target: within 20 %).
+ * largest ratio; target: within 20 %). Beside RSS, each sample reads what a
+ * Node service's memory is made of (heap.ts), and the same line through each
+ * part says which part grows (`growth`), in MiB per hour.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { orderBody } from '../customers.ts';
@@ -17,6 +19,8 @@ import { round, slopePerHour } from '../figures.ts';
 import { entry } from '../instance.ts';
 import { paced } from '../load.ts';
 import { log } from '../settings.ts';
+import { stack } from '../instance.ts';
+import { heapParts } from './heap.ts';
 import { memorySnapshot, type Mem } from './memory.ts';
 
 const SOAK_ORDER_RATE = 5;
@@ -26,6 +30,26 @@ const RECOVERY_SECONDS = 120;
 
 type Snapshot = ReturnType<typeof memorySnapshot>;
 const flat = (s: Snapshot): Record<string, Mem> => ({ ...s.services, ...s.sidecars });
+type Parts = Record<string, number>;
+
+/** Every service's heap parts (heap.ts), by app name. */
+async function partsSnapshot(): Promise<Record<string, Parts>> {
+  const entries = await Promise.all(
+    stack.topology.apps.map(async (app) => [app.name, await heapParts(app.appPort)] as const),
+  );
+  return Object.fromEntries(entries.filter((e): e is readonly [string, Parts] => e[1] !== null));
+}
+
+/**
+ * The parts of a process's memory the soak follows, in MB: RSS, anonymous and
+ * file-backed, and for a Node service its heap spaces, external memory, and
+ * `native`: anonymous memory neither of them accounts for (malloc, stacks).
+ */
+function partsOf(mem: Mem, parts: Parts | undefined): Parts {
+  const own: Parts = { rss: mem.rssMb, anon: mem.anonMb, file: mem.fileMb };
+  if (!parts) return own;
+  return { ...own, ...parts, native: round(mem.anonMb - (parts.heap ?? 0) - (parts.external ?? 0)) };
+}
 
 export async function phaseSoak(tokens: string[], minutes: number, idle: Snapshot) {
   const seconds = minutes * 60;
@@ -49,10 +73,13 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
     seconds,
     rate: SOAK_READ_RATE,
   });
+  const startParts = await partsSnapshot();
   const started = performance.now();
-  const samples: { atMs: number; mem: Record<string, Mem> }[] = [];
+  const samples: { atMs: number; mem: Record<string, Mem>; parts: Record<string, Parts> }[] = [];
   while (performance.now() - started < seconds * 1000) {
-    samples.push({ atMs: performance.now() - started, mem: flat(memorySnapshot()) });
+    const atMs = performance.now() - started;
+    const [mem, parts] = [flat(memorySnapshot()), await partsSnapshot()];
+    samples.push({ atMs, mem, parts });
     const last = samples.at(-1)?.mem ?? {};
     const top = Object.entries(last).sort((a, b) => b[1].rssMb - a[1].rssMb)[0];
     log(`soak: ${Math.round((performance.now() - started) / 1000)}s, largest RSS ${top?.[0]} ${top?.[1].rssMb} MB`);
@@ -61,24 +88,40 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
   }
   const [orderResult, readResult] = await Promise.all([orders.done, reads.done]);
   const end = flat(memorySnapshot());
+  const endParts = await partsSnapshot();
   log(`soak: load stopped; ${RECOVERY_SECONDS}s idle, then memory again`);
   await sleep(RECOVERY_SECONDS * 1000);
   const recovered = flat(memorySnapshot());
+  const recoveredParts = await partsSnapshot();
 
   const warmupMs = (seconds * 1000) / 6;
   const idleMem = flat(idle);
   const processes = Object.keys(idleMem).map((name) => {
     const after = samples.filter((s) => s.atMs >= warmupMs && s.mem[name]);
-    const slope = slopePerHour(after.map((s) => ({ atMs: s.atMs, rssMb: s.mem[name]?.rssMb ?? 0 })));
     const idleRss = idleMem[name]?.rssMb ?? NaN;
+    const series = after.map((s) => ({ atMs: s.atMs, parts: partsOf(s.mem[name] as Mem, s.parts[name]) }));
+    const partNames = Object.keys(series.at(-1)?.parts ?? {});
+    const growth = Object.fromEntries(
+      partNames.map((part) => [
+        part,
+        round(slopePerHour(series.map((s) => ({ atMs: s.atMs, mb: s.parts[part] ?? 0 }))), 1),
+      ]),
+    );
+    const at = (mem: Mem | undefined, parts: Parts | undefined) => (mem ? partsOf(mem, parts) : {});
     return {
       name,
       idleRssMb: idleRss,
       peakRssMb: Math.max(...samples.map((s) => s.mem[name]?.rssMb ?? 0)),
       endRssMb: end[name]?.rssMb ?? NaN,
       recoveredRssMb: recovered[name]?.rssMb ?? NaN,
-      slopeMiBh: round(slope, 1),
+      slopeMiBh: growth.rss ?? 0,
       recoveryRatio: round((recovered[name]?.rssMb ?? NaN) / idleRss, 2),
+      growth,
+      parts: {
+        idle: at(idleMem[name], startParts[name]),
+        end: at(end[name], endParts[name]),
+        recovered: at(recovered[name], recoveredParts[name]),
+      },
     };
   });
   return {
