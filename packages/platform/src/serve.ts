@@ -4,6 +4,7 @@ import { flushCompileCache } from 'node:module';
 import type { Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from './logger.ts';
+import { releaseMemoryWhenIdle, releaseStartupMemory } from './memory-release.ts';
 
 /**
  * Requests Node's HTTP parser refuses (an unknown method, a request line and
@@ -54,18 +55,6 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
   socket.setTimeout(5000, () => socket.destroy());
 }
 
-/**
- * Start-up (module compilation, ORM discovery, migrations) leaves garbage and a
- * grown young generation behind, about 30 MB, which V8's memory reducer gives
- * back only after a couple of idle minutes. When the process runs with
- * --expose-gc (the local stack's NODE_OPTIONS), collect it now, once, the way
- * the memory reducer later would; otherwise leave it to V8.
- */
-function releaseStartupMemory(): void {
-  const gc = (globalThis as { gc?: (options: object) => void }).gc;
-  if (typeof gc === 'function') gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-}
-
 export function serve(
   app: Koa,
   opts: { port: number; host?: string | undefined; logger: Logger; onShutdown?: () => Promise<void> },
@@ -77,6 +66,7 @@ export function serve(
     // the local stack) at once rather than at exit, which a killed process never reaches.
     flushCompileCache();
     releaseStartupMemory();
+    releaseMemoryWhenIdle({ onRelease: () => opts.logger.debug('quiet after a load: memory given back') });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket));
   // Sidecars and proxies keep connections open; outlive their idle timeouts.
