@@ -15,7 +15,7 @@ describe('shouldRelease', () => {
 });
 
 describe('releaseMemoryWhenIdle', () => {
-  let stop = () => undefined as void;
+  let stop: () => void = () => undefined;
   afterEach(() => stop());
   const grown = () => 32 * 1024 * 1024;
 
