@@ -13,12 +13,14 @@ import { existsSync } from 'node:fs';
  * LD_PRELOAD, which names jemalloc where each system keeps it (jemallocLibrary).
  */
 export const serviceRuntimeEnv = {
-  // --expose-gc lets a service give back its start-up garbage at once (platform serve.ts)
-  // instead of after minutes of idling. --max-semi-space-size: V8 grows its young
-  // generation with the allocation rate, up to two 64 MB semi-spaces on a 64-bit host
-  // whatever the heap limit, and keeps them long after the load: 16 MB each caps it at
-  // 32 MB (docs/performance.md, round 4).
-  NODE_OPTIONS: '--expose-gc --max-semi-space-size=16',
+  // --expose-gc lets a service give back its start-up garbage at once, and what a load
+  // left once it goes quiet (platform memory-release.ts), instead of after minutes of
+  // idling or never. --max-semi-space-size: V8 grows its young generation with the
+  // allocation rate, up to two 64 MB semi-spaces on a 64-bit host whatever the heap
+  // limit; 4 MB each caps it at 8 MB. In a soak that kept peaks 17-51 MB lower than
+  // 16 MB did, and no quick bench run showed a CPU cost (docs/performance.md, round 4,
+  // item 21).
+  NODE_OPTIONS: '--expose-gc --max-semi-space-size=4',
   // jemalloc (LD_PRELOAD, below) instead of glibc's malloc, tuned to give memory back: one
   // arena (Node allocates almost only on its main thread) and freed pages returned within a
   // second by jemalloc's own background thread, also once the process idles. glibc keeps

@@ -1,43 +1,48 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GROWN_NEW_SPACE_BYTES, releaseMemoryWhenIdle, shouldRelease } from './memory-release.ts';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { releaseMemoryWhenIdle, shouldRelease } from './memory-release.ts';
 
 describe('shouldRelease', () => {
-  it('when an interval had no young-generation collection and the young generation has grown, then release', () => {
-    expect(shouldRelease({ scavenges: 0, newSpaceBytes: 32 * 1024 * 1024 })).toBe(true);
+  it('when an interval had no young-generation collection after a load, then release', () => {
+    expect(shouldRelease({ scavenges: 0, loadSinceRelease: true })).toBe(true);
   });
 
-  it('when the process still allocates, or its young generation is at its start size, then leave it', () => {
-    expect(shouldRelease({ scavenges: 1, newSpaceBytes: 32 * 1024 * 1024 })).toBe(false);
-    expect(shouldRelease({ scavenges: 0, newSpaceBytes: GROWN_NEW_SPACE_BYTES })).toBe(false);
-    expect(shouldRelease({ scavenges: 0, newSpaceBytes: 1024 * 1024 })).toBe(false);
+  it('when the process still allocates, or nothing has loaded it since the last release, then leave it', () => {
+    expect(shouldRelease({ scavenges: 1, loadSinceRelease: true })).toBe(false);
+    expect(shouldRelease({ scavenges: 0, loadSinceRelease: false })).toBe(false);
   });
 });
 
 describe('releaseMemoryWhenIdle', () => {
   let stop: () => void = () => undefined;
   afterEach(() => stop());
-  const grown = () => 32 * 1024 * 1024;
+  // V8's own gc() (as --expose-gc gives it) in a fresh context: young-generation collections on demand.
+  v8.setFlagsFromString('--expose-gc');
+  const v8Gc = vm.runInNewContext('gc') as (options: object) => void;
+  /** A load: a young-generation collection every 5 ms, as a busy service has them. */
+  const load = () => {
+    const timer = setInterval(() => v8Gc({ type: 'minor' }), 5);
+    return () => clearInterval(timer);
+  };
 
-  it('when the process is quiet with a grown young generation, then it collects once per quiet interval', async () => {
+  it('when a load stops, then it collects once, and not again while the process stays quiet', async () => {
     const gc = jest.fn();
-    stop = releaseMemoryWhenIdle({ gc, checkMs: 40, newSpaceBytes: grown });
-    await sleep(150);
-    expect(gc.mock.calls.length).toBeGreaterThanOrEqual(2);
+    stop = releaseMemoryWhenIdle({ gc, checkMs: 100 });
+    const stopLoad = load();
+    await sleep(350);
+    stopLoad();
+    expect(gc).not.toHaveBeenCalled();
+    await sleep(600);
+    expect(gc).toHaveBeenCalledTimes(1);
     expect(gc).toHaveBeenCalledWith({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   });
 
-  it('when the process allocates all the time, then it never collects', async () => {
+  it('when no load ever came, then it never collects', async () => {
     const gc = jest.fn();
-    stop = releaseMemoryWhenIdle({ gc, checkMs: 100, newSpaceBytes: grown });
-    // Garbage fast enough for several young-generation collections in every interval.
-    let sink: unknown[] = [];
-    const churn = setInterval(() => {
-      sink = Array.from({ length: 20_000 }, (_, i) => ({ i, s: `x${i}` }));
-    }, 2);
-    await sleep(450);
-    clearInterval(churn);
-    expect(sink.length).toBe(20_000);
+    stop = releaseMemoryWhenIdle({ gc, checkMs: 40 });
+    await sleep(200);
     expect(gc).not.toHaveBeenCalled();
   });
 });

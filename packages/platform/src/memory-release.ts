@@ -8,12 +8,11 @@
  * (up to twice --max-semi-space-size) and shrinks only in a garbage collection
  * that finds the process idle. A process that does nothing once its requests
  * stop (the edge, the customer service) may never run one: 2 minutes after a
- * soak their young generation still held its 32 MB, resident, while the order
- * service, whose relay keeps working, had shrunk back to 1 MB
+ * soak their young generation still held all it had grown to, resident, while
+ * the order service, whose relay keeps working, had shrunk back to 1 MB
  * (docs/performance.md, item 21).
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import v8 from 'node:v8';
 
 type Gc = (options: object) => void;
 /** A full, compacting collection that also shrinks the young generation, as V8's memory reducer runs it. */
@@ -34,28 +33,33 @@ export function releaseStartupMemory(gc = exposedGc()): void {
 
 /** How often the process looks whether it has gone quiet. */
 export const IDLE_CHECK_MS = 30_000;
-/** A young generation above this has grown with a load (it starts at 1 MB). */
-export const GROWN_NEW_SPACE_BYTES = 8 * 1024 * 1024;
+/**
+ * Young-generation collections in one check interval that make it a load: the
+ * young generation filled at least this often. Idle, a service's probes and
+ * metric scrapes fill its 1 MB once every few intervals.
+ */
+export const LOAD_SCAVENGES = 3;
 
-/** Quiet: not one young-generation collection in a whole check interval, so nothing worth the space allocates. */
-export function shouldRelease(interval: { scavenges: number; newSpaceBytes: number }): boolean {
-  return interval.scavenges === 0 && interval.newSpaceBytes > GROWN_NEW_SPACE_BYTES;
+/** Quiet after a load: not one young-generation collection in the interval, and a load since the last release. */
+export function shouldRelease(interval: { scavenges: number; loadSinceRelease: boolean }): boolean {
+  return interval.scavenges === 0 && interval.loadSinceRelease;
 }
 
-const newSpaceSize = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-
 /**
- * Every IDLE_CHECK_MS, collects everything once when the interval was quiet
- * and the young generation had grown (shouldRelease). Probes and metric
- * scrapes allocate far less than a grown young generation holds, so they do
- * not keep a process from being quiet. Returns the function that stops it.
+ * Every IDLE_CHECK_MS, collects everything once when the process has gone
+ * quiet after a load (shouldRelease): the young generation shrinks to its
+ * start size, the old one is compacted, and the pages V8 keeps for reuse go
+ * back to the system (its own memory reducer, when it runs, shrinks the young
+ * generation but left them resident: payment, item 21). Returns the function
+ * that stops it.
  */
 export function releaseMemoryWhenIdle(
-  deps: { gc?: Gc | undefined; checkMs?: number; newSpaceBytes?: () => number; onRelease?: () => void } = {},
+  deps: { gc?: Gc | undefined; checkMs?: number; onRelease?: () => void } = {},
 ): () => void {
-  const { gc = exposedGc(), checkMs = IDLE_CHECK_MS, newSpaceBytes = newSpaceSize, onRelease } = deps;
+  const { gc = exposedGc(), checkMs = IDLE_CHECK_MS, onRelease } = deps;
   if (!gc) return () => undefined;
   let scavenges = 0;
+  let loadSinceRelease = false;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
@@ -64,8 +68,10 @@ export function releaseMemoryWhenIdle(
   });
   observer.observe({ entryTypes: ['gc'] });
   const timer = setInterval(() => {
-    if (shouldRelease({ scavenges, newSpaceBytes: newSpaceBytes() })) {
+    if (scavenges >= LOAD_SCAVENGES) loadSinceRelease = true;
+    if (shouldRelease({ scavenges, loadSinceRelease })) {
       gc(COLLECT_ALL);
+      loadSinceRelease = false;
       onRelease?.();
     }
     scavenges = 0;
