@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { round } from './figures.ts';
+import { ingressPid } from './ingress.ts';
 import { stack } from './instance.ts';
 import { floorPids } from './phases/floors.ts';
 
@@ -21,7 +22,7 @@ function cpuTicks(pid: number): number {
   }
 }
 
-/** Every process of the instance, the floors, and this one (the load generator). */
+/** Every process of the instance, its Ingress, the floors, and this one (the load generator). */
 function ourPids(): Record<string, number> {
   const pids: Record<string, number> = { bench: process.pid };
   for (const name of stack.stackNames()) {
@@ -29,6 +30,8 @@ function ourPids(): Record<string, number> {
     if (pid !== null) pids[name] = pid;
   }
   Object.assign(pids, floorPids());
+  const ingress = ingressPid();
+  if (ingress !== undefined) pids.ingress = ingress;
   return pids;
 }
 

@@ -10,8 +10,9 @@ import mysql from 'mysql2/promise';
 import { processSettingsFromEnv } from '../tools/stack/env-options.ts';
 import { stackInstance } from '../tools/stack/instance.ts';
 import { round } from './figures.ts';
+import { ingressPort, startIngress } from './ingress.ts';
 import { redisQuery } from './redis.ts';
-import { instance, instanceBroker, log, profile, profileDir, samplingRate } from './settings.ts';
+import { instance, instanceBroker, log, profile, profileDir, repoRoot, samplingRate } from './settings.ts';
 
 const shell = processSettingsFromEnv();
 /** Observed: a sampling rate was given (settings.ts). */
@@ -44,7 +45,8 @@ export const stack = stackInstance({
 });
 const { paths, topology } = stack;
 
-export const entry = `http://127.0.0.1:${topology.entryPort}`;
+/** Where every phase sends its requests: the Ingress in front of the instance (ingress.ts), as in the cluster. */
+export const entry = `http://127.0.0.1:${ingressPort(topology)}`;
 const appNamed = (name: string) => {
   const app = topology.appByName(name);
   if (!app) throw new Error(`no app ${name}`);
@@ -147,5 +149,6 @@ export async function ensureStack(): Promise<StackStart> {
     await stopApps();
     await stack.up();
   }
+  await startIngress({ topology, stackDir: paths.stackDir, repoRoot, log });
   return { wasRunning, restartedForCache: added > 0 && instanceBroker === 'redis', newStateDir, upSeconds };
 }

@@ -4,11 +4,14 @@
  * same machine (machines here are noisy; a ratio travels, a raw number does not).
  *
  * It runs on its own stack instances, never on the default stack: the Redis
- * one (state in .stack-bench, every port shifted by 3000: entry point
- * http://127.0.0.1:11080) for every phase, and a second one whose pub/sub is
- * Kafka (.stack-bench-kafka, ports shifted by 11000: http://127.0.0.1:19080)
- * for event to view on Kafka (apart from the Kafka test stack at 1000 and the
- * default stack, which may all run at once). Every run empties an instance's databases and
+ * one (state in .stack-bench, every port shifted by 3000) for every phase, and
+ * a second one whose pub/sub is Kafka (.stack-bench-kafka, ports shifted by
+ * 11000) for event to view on Kafka (apart from the Kafka test stack at 1000
+ * and the default stack, which may all run at once). Every request goes
+ * through the entry point production has: the cluster's Ingress controller
+ * (traefik, with the chart's Ingress paths; bench/ingress.ts), at
+ * http://127.0.0.1:11081 and :19081, which sends /api paths straight to their
+ * services and the rest to the edge. Every run empties an instance's databases and
  * Redis (and Kafka's data), then (re)starts its apps and sidecars with the rate
  * limits and re-drive off (RATE_LIMIT_ENABLED=false, OUTBOX_REDRIVE_AFTER_SECONDS=0), so it measures the code as it is now,
  * from the same data, and idle memory right after a start (a second start when
@@ -16,7 +19,7 @@
  * stopped again, unless --keep.
  *
  * Phases (one run):
- *   1. orders: POST /api/orders through the entry point (edge, order, payment
+ *   1. orders: POST /api/orders through the entry point (Ingress, order, payment
  *      invocation through two sidecars, commit, outbox relay, pub/sub, every
  *      consumer), tokens of 500 customers, 32 connections: max throughput,
  *      counted until every event of the run is published and handled; then
@@ -60,7 +63,7 @@
  *
  * Options:
  *   --quick          shorter phases: the whole run on both brokers in under 3 minutes
- *   --keep           leave the bench stacks running
+ *   --keep           leave the bench stacks running (not their Ingress)
  *   --broker B       both (default): everything on Redis, then event to view on Kafka;
  *                    redis: everything on Redis, no Kafka instance;
  *                    kafka: only event to view on Kafka, with background orders at
@@ -92,6 +95,7 @@ import { setStackLogger } from '../tools/stack/proc.ts';
 import { customerTokens } from './customers.ts';
 import { round } from './figures.ts';
 import { entry, ensureStack, stack } from './instance.ts';
+import { stopIngress } from './ingress.ts';
 import { lastRedisEventRate, runKafkaPart, runningKafkaPart, type KafkaPart } from './kafka-part.ts';
 import { phaseEvents } from './phases/events.ts';
 import { stopFloors } from './phases/floors.ts';
@@ -128,6 +132,7 @@ let stopStackAtEnd = !keep;
 let interrupted = false;
 async function cleanup(): Promise<void> {
   stopFloors();
+  stopIngress();
   if (stopStackAtEnd) {
     stopStackAtEnd = false;
     log(`stopping the bench stack (${rel(stack.paths.stackDir)}); --keep leaves it running`);

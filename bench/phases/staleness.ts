@@ -1,8 +1,9 @@
 /**
  * How stale a status read through the entry point is, with two customer
- * replicas. The edge calls replica 1; an order's events are spread over both
- * replicas' subscriptions, so the changes replica 2 writes reach replica 1's
- * kept views (services/customer/src/state/fresh-views.ts) only as they expire.
+ * replicas. The entry point (bench/ingress.ts) calls replica 1; an order's
+ * events are spread over both replicas' subscriptions, so the changes replica
+ * 2 writes reach replica 1's kept views
+ * (services/customer/src/state/fresh-views.ts) only as they expire.
  *
  * While an owner walks orders through accept, start-cooking and finish-cooking
  * (one at a time), readers poll the order's view through the entry point, and

@@ -44,8 +44,8 @@ export async function phaseView() {
 
 /**
  * The structural ceiling of a view read: the same 20 connections reading the
- * view's key straight from the customer's sidecar (state API -> Redis), no edge
- * and no service. Every view read makes that one state read, so readRatio
+ * view's key straight from the customer's sidecar (state API -> Redis), no
+ * Ingress and no service. Every view read makes that one state read, so readRatio
  * cannot beat (this rps) / (hello floor) on this machine.
  */
 export async function phaseReadCeiling(orderId: string) {
