@@ -86,7 +86,9 @@ async function stopApps(): Promise<void> {
  * view's state) and, on Kafka, an empty broker (formatted again at the start):
  * data earlier runs left would make later runs slower (tables outgrow the buffer
  * pool) and the figures depend on history; events of an earlier run would reach
- * consumers whose databases no longer know them.
+ * consumers whose databases no longer know them. The payment gateway stand-in's
+ * ledger goes too: charges of an earlier run that the payment service no longer
+ * knows would be refunded by its first reconciliation pass, 5 minutes into a soak.
  */
 async function resetData(): Promise<void> {
   if (instanceBroker === 'kafka') {
@@ -98,7 +100,10 @@ async function resetData(): Promise<void> {
   const db = await rootDb();
   try {
     await db.query(
-      topology.apps.flatMap((a) => (a.database ? [`drop database if exists \`${a.database}\``] : [])).join('; '),
+      topology.apps
+        .flatMap((a) => (a.database ? [a.database, ...(a.moreDatabases ?? [])] : []))
+        .map((name) => `drop database if exists \`${name}\``)
+        .join('; '),
     );
   } finally {
     await db.end();

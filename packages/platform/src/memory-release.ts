@@ -34,9 +34,9 @@ export function releaseStartupMemory(gc = exposedGc()): void {
 /** How often the process looks whether it has gone quiet. */
 export const IDLE_CHECK_MS = 30_000;
 /**
- * Young-generation collections in one check interval that make it a load: the
- * young generation filled at least this often. Idle, a service's probes and
- * metric scrapes fill its 1 MB once every few intervals.
+ * Young-generation collections in one check interval that make it a load (the
+ * young generation filled three times in 30 s), so that a stray probe or
+ * scrape does not count as one and cost a full collection afterwards.
  */
 export const LOAD_SCAVENGES = 3;
 
@@ -50,8 +50,8 @@ export function shouldRelease(interval: { scavenges: number; loadSinceRelease: b
  * quiet after a load (shouldRelease): the young generation shrinks to its
  * start size, the old one is compacted, and the pages V8 keeps for reuse go
  * back to the system (its own memory reducer, when it runs, shrinks the young
- * generation but left them resident: payment, item 21). Returns the function
- * that stops it.
+ * generation but left payment's resident: docs/performance.md, item 21).
+ * Returns the function that stops it.
  */
 export function releaseMemoryWhenIdle(
   deps: { gc?: Gc | undefined; checkMs?: number; onRelease?: () => void } = {},
