@@ -102,7 +102,7 @@ import { stopFloors } from './phases/floors.ts';
 import { phaseHop, phaseHopThroughput } from './phases/hop.ts';
 import { memorySnapshot } from './phases/memory.ts';
 import { phaseOrders } from './phases/orders.ts';
-import { phaseSoak } from './phases/soak.ts';
+import { phaseSoak, soakSnapshot } from './phases/soak.ts';
 import { phaseStaleness } from './phases/staleness.ts';
 import { phaseReadCeiling, phaseView } from './phases/view.ts';
 import { settle } from './pipeline.ts';
@@ -263,8 +263,8 @@ async function mainSoak(): Promise<void> {
   await ensureStack();
   log(`idle for ${durations.idle}s, then memory`);
   await sleep(durations.idle * 1000);
-  const memIdle = memorySnapshot();
-  const result = await phaseSoak(await customerTokens(customers), soakMinutes, memIdle);
+  const idle = await soakSnapshot();
+  const result = await phaseSoak(await customerTokens(customers), soakMinutes, idle);
   await cleanup();
   reportSoak(result);
 }

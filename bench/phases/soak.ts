@@ -16,10 +16,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { orderBody } from '../customers.ts';
 import { round, slopePerHour } from '../figures.ts';
-import { entry } from '../instance.ts';
+import { entry, stack } from '../instance.ts';
 import { paced } from '../load.ts';
 import { log } from '../settings.ts';
-import { stack } from '../instance.ts';
 import { heapParts } from './heap.ts';
 import { memorySnapshot, type Mem } from './memory.ts';
 
@@ -28,17 +27,18 @@ const SOAK_READ_RATE = 100;
 const SAMPLE_SECONDS = 30;
 const RECOVERY_SECONDS = 120;
 
-type Snapshot = ReturnType<typeof memorySnapshot>;
-const flat = (s: Snapshot): Record<string, Mem> => ({ ...s.services, ...s.sidecars });
 type Parts = Record<string, number>;
 
-/** Every service's heap parts (heap.ts), by app name. */
-async function partsSnapshot(): Promise<Record<string, Parts>> {
+/** Every process's memory (memory.ts) and every service's heap parts (heap.ts), by name, read together. */
+export async function soakSnapshot(): Promise<{ mem: Record<string, Mem>; parts: Record<string, Parts> }> {
+  const { services, sidecars } = memorySnapshot();
   const entries = await Promise.all(
     stack.topology.apps.map(async (app) => [app.name, await heapParts(app.appPort)] as const),
   );
-  return Object.fromEntries(entries.filter((e): e is readonly [string, Parts] => e[1] !== null));
+  const parts = Object.fromEntries(entries.filter((e): e is readonly [string, Parts] => e[1] !== null));
+  return { mem: { ...services, ...sidecars }, parts };
 }
+type SoakSnapshot = Awaited<ReturnType<typeof soakSnapshot>>;
 
 /**
  * The parts of a process's memory the soak follows, in MB: RSS, anonymous and
@@ -51,7 +51,7 @@ function partsOf(mem: Mem, parts: Parts | undefined): Parts {
   return { ...own, ...parts, native: round(mem.anonMb - (parts.heap ?? 0) - (parts.external ?? 0)) };
 }
 
-export async function phaseSoak(tokens: string[], minutes: number, idle: Snapshot) {
+export async function phaseSoak(tokens: string[], minutes: number, idle: SoakSnapshot) {
   const seconds = minutes * 60;
   log(
     `soak: ${minutes} min of orders at ${SOAK_ORDER_RATE}/s and order-list reads at ${SOAK_READ_RATE}/s ` +
@@ -73,13 +73,11 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
     seconds,
     rate: SOAK_READ_RATE,
   });
-  const startParts = await partsSnapshot();
   const started = performance.now();
-  const samples: { atMs: number; mem: Record<string, Mem>; parts: Record<string, Parts> }[] = [];
+  const samples: (SoakSnapshot & { atMs: number })[] = [];
   while (performance.now() - started < seconds * 1000) {
     const atMs = performance.now() - started;
-    const [mem, parts] = [flat(memorySnapshot()), await partsSnapshot()];
-    samples.push({ atMs, mem, parts });
+    samples.push({ atMs, ...(await soakSnapshot()) });
     const last = samples.at(-1)?.mem ?? {};
     const top = Object.entries(last).sort((a, b) => b[1].rssMb - a[1].rssMb)[0];
     log(`soak: ${Math.round((performance.now() - started) / 1000)}s, largest RSS ${top?.[0]} ${top?.[1].rssMb} MB`);
@@ -87,15 +85,13 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
     if (left > 0) await sleep(Math.min(SAMPLE_SECONDS * 1000, left));
   }
   const [orderResult, readResult] = await Promise.all([orders.done, reads.done]);
-  const end = flat(memorySnapshot());
-  const endParts = await partsSnapshot();
+  const end = await soakSnapshot();
   log(`soak: load stopped; ${RECOVERY_SECONDS}s idle, then memory again`);
   await sleep(RECOVERY_SECONDS * 1000);
-  const recovered = flat(memorySnapshot());
-  const recoveredParts = await partsSnapshot();
+  const recovered = await soakSnapshot();
 
   const warmupMs = (seconds * 1000) / 6;
-  const idleMem = flat(idle);
+  const idleMem = idle.mem;
   const processes = Object.keys(idleMem).map((name) => {
     const after = samples.filter((s) => s.atMs >= warmupMs && s.mem[name]);
     const idleRss = idleMem[name]?.rssMb ?? NaN;
@@ -112,15 +108,15 @@ export async function phaseSoak(tokens: string[], minutes: number, idle: Snapsho
       name,
       idleRssMb: idleRss,
       peakRssMb: Math.max(...samples.map((s) => s.mem[name]?.rssMb ?? 0)),
-      endRssMb: end[name]?.rssMb ?? NaN,
-      recoveredRssMb: recovered[name]?.rssMb ?? NaN,
+      endRssMb: end.mem[name]?.rssMb ?? NaN,
+      recoveredRssMb: recovered.mem[name]?.rssMb ?? NaN,
       slopeMiBh: growth.rss ?? 0,
-      recoveryRatio: round((recovered[name]?.rssMb ?? NaN) / idleRss, 2),
+      recoveryRatio: round((recovered.mem[name]?.rssMb ?? NaN) / idleRss, 2),
       growth,
       parts: {
-        idle: at(idleMem[name], startParts[name]),
-        end: at(end[name], endParts[name]),
-        recovered: at(recovered[name], recoveredParts[name]),
+        idle: at(idleMem[name], idle.parts[name]),
+        end: at(end.mem[name], end.parts[name]),
+        recovered: at(recovered.mem[name], recovered.parts[name]),
       },
     };
   });

@@ -336,9 +336,7 @@ export function stackTopology(opts: TopologyOptions) {
       env.DB_USER = service;
       env.DB_PASSWORD = localDemoSecrets.dbPassword(service);
     }
-    if (service === 'payment') {
-      env.GATEWAY_DB_NAME = gatewayDatabase;
-    }
+    if (service === 'payment') env.GATEWAY_DB_NAME = gatewayDatabase;
     if (service === 'payment' && !opts.productionTimers) {
       // Short locally so the fault tests see abandoned charges voided quickly; 120 s by default.
       env.PAYMENT_CAPTURE_TIMEOUT_SECONDS = '15';

@@ -13,29 +13,9 @@
  * Kafka has no counterpart: a partition waits for its retries and nothing
  * reclaims the message meanwhile (components/pubsub-kafka.yaml).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parse } from 'yaml';
+import { componentSetting, durationMs, readComponent } from '../../../test/kit/components.ts';
 import { UNREACHABLE_HOLD_MS } from './subscriptions.ts';
-
-const components = path.join(import.meta.dirname, '..', '..', '..', 'components');
-const readYaml = (file: string) => parse(fs.readFileSync(path.join(components, file), 'utf8')) as unknown;
-
-/** Go duration strings as the components use them: 250ms, 2s, 1m, 1m30s. */
-function durationMs(text: string | number): number {
-  if (typeof text === 'number') return text;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = text.trim();
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) throw new Error(`not a duration: ${text}`);
-    total += Number(m[1]) * (units[m[2] as string] as number);
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
 
 interface RetryPolicy {
   policy: string;
@@ -72,7 +52,7 @@ interface Resiliency {
 }
 
 function inboundWindowMs(): number {
-  const r = (readYaml('resiliency.yaml') as Resiliency).spec;
+  const r = (readComponent('resiliency.yaml') as Resiliency).spec;
   const inbound = r.targets.components.pubsub.inbound;
   const retry = r.policies.retries[inbound.retry];
   const timeout = r.policies.timeouts[inbound.timeout];
@@ -81,11 +61,6 @@ function inboundWindowMs(): number {
   // A key daprd drops would make this figure wrong (and the policy not what it says).
   expect(Object.keys(retry).filter((k) => !readByDaprd.includes(k))).toEqual([]);
   return worstRetryWindowMs(retry, durationMs(timeout));
-}
-
-function componentSetting(file: string, name: string): string | undefined {
-  const c = readYaml(file) as { spec: { metadata: { name: string; value: string }[] } };
-  return c.spec.metadata.find((m) => m.name === name)?.value;
 }
 
 describe('inbound retry window and redelivery', () => {
@@ -100,7 +75,7 @@ describe('inbound retry window and redelivery', () => {
   });
 
   it('when a dependency is unreachable, then a failed attempt is held for less than the attempt timeout (the window above assumes the whole timeout)', () => {
-    const r = (readYaml('resiliency.yaml') as Resiliency).spec;
+    const r = (readComponent('resiliency.yaml') as Resiliency).spec;
     const timeout = r.policies.timeouts[r.targets.components.pubsub.inbound.timeout] as string;
     expect(UNREACHABLE_HOLD_MS).toBeLessThan(durationMs(timeout));
   });
