@@ -36,6 +36,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { appByName, appEnv } from '../../tools/stack/env-instance.ts';
 import { defaultBase, printSummary, runSiege, siegeSetup } from './scenarios.ts';
+import { bundleService } from '../../packages/platform/src/bundle.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -170,7 +171,7 @@ const privatePort = 3199;
 async function startPrivateCustomer(): Promise<{ pid: number; stop: () => Promise<void> }> {
   const spec = appByName('customer');
   if (!spec) throw new Error('no customer in tools/stack/topology.ts');
-  const child = spawn(process.execPath, ['src/index.ts'], {
+  const child = spawn(process.execPath, [await bundleService('customer')], {
     cwd: `${root}services/customer`,
     env: {
       PATH: process.env.PATH,

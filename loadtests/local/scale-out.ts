@@ -28,6 +28,7 @@ import {
 } from '../../tools/stack/env-instance.ts';
 import { repoRoot } from '../../tools/stack/paths.ts';
 import { type AppSpec } from '../../tools/stack/topology.ts';
+import { bundleService } from '../../packages/platform/src/bundle.ts';
 
 const seconds = Number(process.argv[2] ?? 15);
 const order = appByName('order');
@@ -114,7 +115,7 @@ await waitFor(target, 40_000);
 const one = await drive('1 payment instance ', [payment.appPort]);
 
 const daprd = readFileSync(daprdPathFile, 'utf8').trim();
-const app = spawn(process.execPath, ['src/index.ts'], {
+const app = spawn(process.execPath, [await bundleService('payment')], {
   cwd: `${repoRoot}/services/payment`,
   env: {
     PATH: process.env.PATH,

@@ -36,12 +36,13 @@
  *    (tools/stack/runtime-env.ts): services/Dockerfile's ENV, the sidecars' `dapr.io/env`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { routeTable } from '../../services/edge/src/domain/route-table.ts';
 import { documentPaths } from '../../services/edge/src/routes/docs.ts';
 import { uiPaths } from '../../services/edge/src/routes/ui.ts';
+import { bundlePath } from '../../packages/platform/src/bundle.ts';
 import { IMAGE_JEMALLOC, serviceRuntimeEnv, sidecarRuntimeEnv } from '../stack/runtime-env.ts';
 import { chartRoutes } from './chart-routes.ts';
 
@@ -487,6 +488,15 @@ for (const [name, value] of Object.entries({ ...serviceRuntimeEnv, LD_PRELOAD: I
 if (!dockerEnv.get('NODE_COMPILE_CACHE')) {
   failed = true;
   console.error('[check-rendered] services/Dockerfile: no NODE_COMPILE_CACHE (the local stack has one)');
+}
+// ... and runs what the local stack runs: the service's bundle (platform bundle.ts).
+const bundleEntry = relative(join(root, 'services', 'order'), bundlePath('order', join(root, 'services')));
+const dockerCmd = /^CMD (.*)$/m.exec(readFileSync(join(root, 'services/Dockerfile'), 'utf8'))?.[1];
+if (dockerCmd !== JSON.stringify(['node', bundleEntry]).replace(',', ', ')) {
+  failed = true;
+  console.error(
+    `[check-rendered] services/Dockerfile: CMD ${dockerCmd ?? '(none)'}, the local stack runs node ${bundleEntry}`,
+  );
 }
 
 const componentFiles = sources.filter((s) => s.doc.kind === 'Component').map((s) => s.file);

@@ -21,6 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { bundlePath, bundleService } from '../../packages/platform/src/bundle.ts';
 import { parseBroker } from './broker.ts';
 import type { Broker, BrokerRecord } from './broker.ts';
 import { codeHash } from './code-stamp.ts';
@@ -49,8 +50,29 @@ export type Target =
 
 const sidecarId = (app: AppSpec): string => `${app.name}-dapr`;
 
-function appEntry(app: AppSpec): string {
+/** The app's sources: services/<name>/src/index.ts. */
+function appSource(app: AppSpec): string {
   return path.join(repoRoot, 'services', serviceOf(app), 'src', 'index.ts');
+}
+
+/** What the app process runs, as in the image: the service's bundle (platform bundle.ts). */
+function appEntry(app: AppSpec): string {
+  return bundlePath(serviceOf(app));
+}
+
+/**
+ * Each service's bundle, built once per command from the sources as they are
+ * (under a second each), however many of its replicas start.
+ */
+const bundles = new Map<string, Promise<string>>();
+function bundled(app: AppSpec): Promise<string> {
+  const service = serviceOf(app);
+  let built = bundles.get(service);
+  if (!built) {
+    built = bundleService(service);
+    bundles.set(service, built);
+  }
+  return built;
 }
 
 // A replica's processes carry its primary's entry and app id; the pid file of its own name
@@ -162,7 +184,7 @@ export function stackProcesses(parts: StackParts) {
     throw new StackError(`unknown name '${name}'; known: ${stackNames().join(', ')}`);
   }
 
-  /** The app process: the pinned node running services/<name>/src/index.ts from the service folder. */
+  /** The app process: the pinned node running services/<name>/dist/index.mjs from the service folder. */
   function appProc(app: AppSpec): ProcSpec {
     return {
       id: app.name,
@@ -203,15 +225,16 @@ export function stackProcesses(parts: StackParts) {
     say(`started ${id} (pid ${pid}, dapr http ${app.dapr.httpPort})`);
   }
 
-  function assertEntryExists(app: AppSpec): void {
-    const entry = appEntry(app);
-    if (!fs.existsSync(entry)) throw new StackError(`cannot start ${app.name}: ${rel(entry)} does not exist`);
+  function assertSourceExists(app: AppSpec): void {
+    const source = appSource(app);
+    if (!fs.existsSync(source)) throw new StackError(`cannot start ${app.name}: ${rel(source)} does not exist`);
   }
 
   async function ensureApp(app: AppSpec): Promise<void> {
     if (appPid(app) !== null) return;
-    assertEntryExists(app);
+    assertSourceExists(app);
     await assertPortsFree(app.name, [app.appPort]);
+    await bundled(app);
     const pid = await spawnDetached(appProc(app));
     writeCodeStamp(app.name);
     say(`started ${app.name} (pid ${pid}, port ${app.appPort})`);
@@ -267,7 +290,7 @@ export function stackProcesses(parts: StackParts) {
   /** Start an app's sidecar and the app (whichever is not running) and wait until ready. */
   async function startAppAndWait(app: AppSpec, timeoutMs: number): Promise<void> {
     const started = Date.now();
-    if (appPid(app) === null) assertEntryExists(app);
+    if (appPid(app) === null) assertSourceExists(app);
     const mustLive = [{ id: app.name, marker: appMarker(app) }];
     if (app.dapr) mustLive.push({ id: sidecarId(app), marker: sidecarMarker(app) });
     for (let attempt = 1; ; attempt++) {
