@@ -61,6 +61,39 @@ export function bundleOptions(service: string, root = servicesDir): BuildOptions
   };
 }
 
+/** esbuild's helper behind keepNames, as it writes it with whitespace minified. */
+export const ESBUILD_NAME_HELPER = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:!0})';
+
+/**
+ * keepNames where a name changed, and nowhere else. esbuild calls `__name` for
+ * every function it emits, also each time a function declared inside another
+ * is created (koa's response setters, on-finished's listeners: several per
+ * request), and redefining a fresh function's `name` gives it a map of its own,
+ * which V8 handles slowly: the customer service spent about 20 % more CPU per
+ * status read than from its sources (reading `name` first to skip it costs
+ * half of that again; docs/performance.md, item 23). A name survives bundling
+ * unchanged except where esbuild renamed a declaration to avoid a clash, which
+ * its output shows as `__name(Renamed2,"Renamed")` and, for classes,
+ * `static{__name(this,"Name")}`; those call a helper that sets the name, once
+ * per definition, and every other call is the identity. What that gives up: an
+ * arrow function or function expression esbuild wrapped in `__name` to name it
+ * (`const f = () => ...`) has an empty `name` (its stack frames, which V8 names
+ * otherwise, are anonymous with esbuild's helper too); nothing the services
+ * run reads one.
+ */
+export function keepChangedNamesOnly(code: string): string {
+  if (!code.includes(ESBUILD_NAME_HELPER)) throw new Error("esbuild's __name helper not found: a newer esbuild?");
+  return code
+    .replace(
+      ESBUILD_NAME_HELPER,
+      'var __name=target=>target,__setName=(target,value)=>__defProp(target,"name",{value,configurable:!0})',
+    )
+    .replaceAll('static{__name(this,"', 'static{__setName(this,"')
+    .replace(/__name\(([A-Za-z_$][\w$]*),"([^"]*)"\)/g, (call, target: string, name: string) =>
+      target === name ? call : `__setName(${target},"${name}")`,
+    );
+}
+
 /**
  * Builds a service's bundle. Each file is written beside its place and renamed
  * onto it, so a process starting meanwhile (another stack instance from the
@@ -71,8 +104,9 @@ export async function bundleService(service: string, root = servicesDir): Promis
   const out = bundlePath(service, root);
   mkdirSync(path.dirname(out), { recursive: true });
   for (const file of result.outputFiles ?? []) {
+    const contents = file.path === out ? keepChangedNamesOnly(file.text) : file.contents;
     const temp = `${file.path}.${randomUUID()}.tmp`;
-    writeFileSync(temp, file.contents);
+    writeFileSync(temp, contents);
     renameSync(temp, file.path);
   }
   return out;
