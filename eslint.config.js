@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.stack/', '.stack-*/', '.cluster/', 'charts/', 'loadtests/*.js', 'bench/results/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.stack/',
+      '.stack-*/',
+      '.cluster/',
+      'charts/',
+      'loadtests/*.js',
+      'bench/results/',
+      'services/*/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -145,8 +145,9 @@ export async function ensureStack(): Promise<StackStart> {
   // One replica of each app (the staleness phase adds a second for itself).
   await stack.up({ replicas: 1 });
   const upSeconds = round((performance.now() - upStarted) / 1000, 1);
-  // A module new to Node's compile cache (changed code, first run) was type-stripped at this
-  // start, which loads the stripper for good: start once more so idle memory is a warm start's.
+  // A bundle new to Node's compile cache (changed code, first run) was compiled and its cache
+  // written at this start: start once more so idle memory is a warm start's, as a pod's is
+  // (the image fills the cache when it is built).
   // The Kafka instance measures no memory, so it keeps its first start.
   const added = [...compileCacheEntries()].filter((f) => !cached.has(f)).length;
   if (added > 0 && instanceBroker === 'redis') {

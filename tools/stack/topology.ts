@@ -303,10 +303,9 @@ export function stackTopology(opts: TopologyOptions) {
       JWT_AUDIENCE: localJwt.audience,
       DEMO_DATA: 'true',
       FAULT_INJECTION: 'true',
-      // Node's compile cache keeps each module's type-stripped source and V8 code, keyed by
-      // content: a start after the first one neither loads the TypeScript stripper (a WASM
-      // module of about 18 MB that stays resident) nor strips and compiles again. (The image
-      // carries one, filled when it is built: services/Dockerfile.)
+      // Node's compile cache keeps the V8 code of each service's bundle, keyed by content:
+      // a start after the first one does not compile it again. (The image carries one,
+      // filled when it is built: services/Dockerfile.)
       NODE_COMPILE_CACHE: path.join(stackDir, 'compile-cache'),
       // NODE_OPTIONS and jemalloc, as in the image (runtime-env.ts).
       ...serviceRuntimeEnv,
