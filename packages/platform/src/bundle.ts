@@ -46,6 +46,9 @@ export function bundleOptions(service: string, root = servicesDir): BuildOptions
     legalComments: 'external',
     minifyWhitespace: true,
     minifySyntax: true,
+    // Lines of at most this length: Node prints the source line of an uncaught error
+    // (a bad configuration at start), which would otherwise be thousands of characters.
+    lineLimit: 160,
     // Bundling renames what collides (two modules' `Migrator`); a class keeps its own
     // `.name`, which MikroORM looks extensions up by (and stack traces show).
     keepNames: true,
