@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundlePath, bundleService } from './bundle.ts';
+import { bundlePath, bundleService, ESBUILD_NAME_HELPER, keepChangedNamesOnly } from './bundle.ts';
 
 function serviceFolder(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'bundle-spec-'));
@@ -64,5 +64,23 @@ describe('service bundle', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('sets the names bundling changed, also where a line break splits the call, and no others', () => {
+    const out = keepChangedNamesOnly(
+      `${ESBUILD_NAME_HELPER};var A=class _A{static{\n__name(this,"A")}};function f2(){}__name(\nf2,\n"f");` +
+        'function g(){function h(){}__name(h,"h")}__name(g,"g");',
+    );
+    expect(out).toContain('var __name=target=>target,__setName=');
+    expect(out).toContain('static{__setName(this,"A")}');
+    expect(out).toContain('__setName(f2,"f")');
+    expect(out).toContain('__name(h,"h")');
+    expect(out).toContain('__name(g,"g")');
+  });
+
+  it('refuses output whose name helper esbuild wrote otherwise', () => {
+    expect(() => keepChangedNamesOnly('var __name=(a,b)=>Object.defineProperty(a,"name",{value:b});')).toThrow(
+      /__name helper not found/,
+    );
   });
 });

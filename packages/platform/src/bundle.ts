@@ -77,7 +77,7 @@ export const ESBUILD_NAME_HELPER = 'var __name=(target,value)=>__defProp(target,
  * half of that again; docs/performance.md, item 23). A name survives bundling
  * unchanged except where esbuild renamed a declaration to avoid a clash, which
  * its output shows as `__name(Renamed2,"Renamed")` and, for classes,
- * `static{__name(this,"Name")}`; those call a helper that sets the name, once
+ * `static{__name(this,"Name")}` (either broken over lines by lineLimit); those call a helper that sets the name, once
  * per definition, and every other call is the identity. What that gives up: an
  * arrow function or function expression esbuild wrapped in `__name` to name it
  * (`const f = () => ...`) has an empty `name` (its stack frames, which V8 names
@@ -91,8 +91,8 @@ export function keepChangedNamesOnly(code: string): string {
       ESBUILD_NAME_HELPER,
       'var __name=target=>target,__setName=(target,value)=>__defProp(target,"name",{value,configurable:!0})',
     )
-    .replaceAll('static{__name(this,"', 'static{__setName(this,"')
-    .replace(/__name\(([A-Za-z_$][\w$]*),"([^"]*)"\)/g, (call, target: string, name: string) =>
+    .replace(/static\{\s*__name\(\s*this\s*,/g, 'static{__setName(this,')
+    .replace(/__name\(\s*([A-Za-z_$][\w$]*)\s*,\s*"([^"]*)"\s*\)/g, (call, target: string, name: string) =>
       target === name ? call : `__setName(${target},"${name}")`,
     );
 }
