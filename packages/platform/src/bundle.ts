@@ -14,12 +14,12 @@
  * indentation: a database service's idle heap went from 34.5 to 22.4 MB and its
  * PSS from 58 to 47 MB (docs/performance.md, round 4, item 23).
  *
- * Identifiers are kept (whitespace and syntax are minified, names are not), and
- * so are functions' and classes' own names, so a stack trace still names its
- * functions. The output is ASCII: one character
- * above 127 makes V8 hold the whole source as two bytes per character; the
- * licence comments of the bundled packages go to `index.mjs.LEGAL.txt` beside
- * it (one of them has such a character).
+ * Identifiers are kept (whitespace and syntax are minified, names are not), so
+ * a stack trace still names its functions; where bundling renamed a class or a
+ * function to avoid a clash, its own `name` is set back (keepChangedNamesOnly).
+ * The output is ASCII: one character above 127 makes V8 hold the whole source
+ * as two bytes per character; the licence comments of the bundled packages go
+ * to `index.mjs.LEGAL.txt` beside it (one of them has such a character).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -50,7 +50,7 @@ export function bundleOptions(service: string, root = servicesDir): BuildOptions
     // (a bad configuration at start), which would otherwise be thousands of characters.
     lineLimit: 160,
     // Bundling renames what collides (two modules' `Migrator`); a class keeps its own
-    // `.name`, which MikroORM looks extensions up by (and stack traces show).
+    // `.name`, by which MikroORM finds its extensions and recognises an EntitySchema.
     keepNames: true,
     // esbuild runs its own native binary, found beside its package: it cannot be
     // bundled (the edge bundles its web app with it at start).
