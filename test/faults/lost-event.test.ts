@@ -86,8 +86,19 @@ describe('fault: an event lost on its way to a consumer', () => {
     );
     const completeMs = Date.now() - confirmedAt;
     expect(ended.value.history.map((h) => h.status)).toEqual(everyStatus);
-    const filled = logOf('customer', 'applied them from the order event log', order.id, startedAt);
-    expect(filled.flatMap((l) => (l.events as { type: string }[]).map((e) => e.type))).toEqual(['CookingFinished']);
+    // The projector logs the fill once the view's write has returned, a moment after the
+    // view shows it: wait for the line rather than read the log once.
+    const filled = await until(
+      'the fill in the customer log',
+      async () => {
+        const lines = logOf('customer', 'applied them from the order event log', order.id, startedAt);
+        return lines.length ? lines : undefined;
+      },
+      5_000,
+    );
+    expect(filled.value.flatMap((l) => (l.events as { type: string }[]).map((e) => e.type))).toEqual([
+      'CookingFinished',
+    ]);
 
     const listed = await call<{ orderId: string; status: string }[]>('GET', '/api/notifications', {
       token: cast.customer,
