@@ -468,10 +468,10 @@ for (const file of files) {
     );
   }
 }
-// Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).
 // 8. The image runs the services as the local stack does (tools/stack/runtime-env.ts): services/Dockerfile's ENV.
+const dockerfile = readFileSync(join(root, 'services/Dockerfile'), 'utf8');
 const dockerEnv = new Map<string, string>();
-for (const m of readFileSync(join(root, 'services/Dockerfile'), 'utf8').matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
+for (const m of dockerfile.matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
   // NAME=value pairs; a value in double quotes may hold spaces (NODE_OPTIONS with several flags).
   for (const pair of (m[1] ?? '').replace(/\\\n/g, ' ').matchAll(/(?:^|\s)([A-Za-z_]\w*)=("[^"]*"|\S*)/g)) {
     dockerEnv.set(pair[1] ?? '', (pair[2] ?? '').replace(/^"(.*)"$/, '$1'));
@@ -490,15 +490,24 @@ if (!dockerEnv.get('NODE_COMPILE_CACHE')) {
   console.error('[check-rendered] services/Dockerfile: no NODE_COMPILE_CACHE (the local stack has one)');
 }
 // ... and runs what the local stack runs: the service's bundle (platform bundle.ts).
+/** The arguments of a Dockerfile instruction in exec form (a JSON array); undefined in shell form. */
+function parseExecForm(args: string | undefined): unknown {
+  try {
+    return JSON.parse(args ?? '');
+  } catch {
+    return undefined;
+  }
+}
 const bundleEntry = relative(join(root, 'services', 'order'), bundlePath('order', join(root, 'services')));
-const dockerCmd = /^CMD (.*)$/m.exec(readFileSync(join(root, 'services/Dockerfile'), 'utf8'))?.[1];
-if (dockerCmd !== JSON.stringify(['node', bundleEntry]).replace(',', ', ')) {
+const dockerCmd = /^CMD (.*)$/m.exec(dockerfile)?.[1];
+if (!isDeepStrictEqual(parseExecForm(dockerCmd), ['node', bundleEntry])) {
   failed = true;
   console.error(
     `[check-rendered] services/Dockerfile: CMD ${dockerCmd ?? '(none)'}, the local stack runs node ${bundleEntry}`,
   );
 }
 
+// Every Component file of components/ must be what some values file renders (the Kafka pub/sub included).
 const componentFiles = sources.filter((s) => s.doc.kind === 'Component').map((s) => s.file);
 const unrendered = componentFiles.filter((f) => !renderedSources.has(f));
 if (unrendered.length) {

@@ -104,12 +104,13 @@ export const ESBUILD_NAME_HELPER = 'var __name=(target,value)=>__defProp(target,
  * half of that again; docs/performance.md, item 23). A name survives bundling
  * unchanged except where esbuild renamed a declaration to avoid a clash, which
  * its output shows as `__name(Renamed2,"Renamed")` and, for classes,
- * `static{__name(this,"Name")}` (either broken over lines by lineLimit); those call a helper that sets the name, once
- * per definition, and every other call is the identity. What that gives up: an
- * arrow function or function expression esbuild wrapped in `__name` to name it
- * (`const f = () => ...`) has an empty `name` (its stack frames, which V8 names
- * otherwise, are anonymous with esbuild's helper too); nothing the services
- * run reads one.
+ * `static{__name(this,"Name")}` (either broken over lines by lineLimit);
+ * those call a helper that sets the name, once per definition, and every other
+ * call is the identity. What that gives up: an arrow function or function
+ * expression esbuild wrapped in `__name` to name it (`const f = () => ...`)
+ * has an empty `name` (its stack frames, which V8 names otherwise, are
+ * anonymous with esbuild's helper too); nothing the services run reads one
+ * but koa's debug log of its middleware (`DEBUG=koa*`), which prints `-`.
  */
 export function keepChangedNamesOnly(code: string): string {
   if (!code.includes(ESBUILD_NAME_HELPER)) throw new Error("esbuild's __name helper not found: a newer esbuild?");
