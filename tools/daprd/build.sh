@@ -31,7 +31,27 @@ fi
 # 2. The cache, 3. or a build into it (tools/lib/go-build-cached.sh).
 version_of() { "$1" --version; }
 hash_inputs=(go.mod go.sum)
-for f in "$here"/*.go; do hash_inputs+=("$(basename "$f")"); done
+shopt -s nullglob
+for f in "$here"/*.go "$here"/patches/*.patch; do hash_inputs+=("${f#"$here"/}"); done
+
+# Upstream fixes that no daprd release here has yet (patches/, each an upstream
+# commit as `git format-patch` wrote it), applied to a copy of the pinned dapr
+# module in WORK; the build then uses that copy (a replace in a go.mod of its own).
+go_build_prepare() {
+  local work=$1 module_dir p
+  module_dir="$(cd "$here" && GOWORK=off GOFLAGS='' go mod download -json github.com/dapr/dapr |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$module_dir" ]] || { log "error: the dapr module was not downloaded"; return 1; }
+  rm -rf "$work" && mkdir -p "$work"
+  cp -R "$module_dir" "$work/dapr" && chmod -R u+w "$work/dapr"
+  for p in "$here"/patches/*.patch; do
+    (cd "$work/dapr" && git apply -p1 "$p") || { log "error: $(basename "$p") does not apply"; return 1; }
+    log "applied $(basename "$p")"
+  done
+  cp "$here/go.mod" "$here/go.sum" "$work/"
+  printf '\nreplace github.com/dapr/dapr => %s\n' "$work/dapr" >>"$work/go.mod"
+  printf '%s\n' "-modfile=$work/go.mod"
+}
 pkg='github.com/dapr/dapr/pkg/buildinfo'
 go_build_cached daprd "$here" "$version" . \
   "-X $pkg.version=$version -X $pkg.gitversion=v$version -X $pkg.gitcommit=baedal-slim" "${hash_inputs[@]}"

@@ -13,7 +13,10 @@
 # that reports anything but VERSION fails. With BAEDAL_CACHED_ONLY=1 nothing is
 # built: exit 3 when the binary is not in the cache. stdout carries exactly one line, the
 # path; progress and errors go to stderr. Concurrent builders of the same
-# binary wait for each other (flock).
+# binary wait for each other (flock). A caller that must prepare its sources
+# first (tools/daprd applies upstream fixes to a copy of the dapr module) defines
+# `go_build_prepare WORK_DIR`, run only when a build is due; it prints extra
+# `go build` flags, one per line.
 
 # shellcheck source=go-path.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-path.sh"
@@ -64,6 +67,12 @@ go_build_cached() {
   # shellcheck disable=SC2064 # expand now: the trap outlives this function's locals
   trap "rm -f '$tmp'" EXIT
 
+  local prepared='' extra=()
+  if declare -F go_build_prepare >/dev/null; then
+    prepared="$(go_build_prepare "$out_dir/src")" || return 1
+    [[ -n "$prepared" ]] && mapfile -t extra <<<"$prepared"
+  fi
+
   printf '[%s] building %s %s (%s) -> %s\n' "$tag" "$tag" "$version" "$(go env GOVERSION)" "$out" >&2
   printf '[%s] a cold build takes a few minutes on 2 cores; package progress follows\n' "$tag" >&2
   start=$SECONDS
@@ -71,7 +80,7 @@ go_build_cached() {
   # line; count those and pass anything else (downloads, errors) straight through.
   if ! (
     cd "$dir"
-    GOWORK=off GOFLAGS='' CGO_ENABLED=0 go build -mod=readonly -trimpath -buildvcs=false -v \
+    GOWORK=off GOFLAGS='' CGO_ENABLED=0 go build -mod=readonly -trimpath -buildvcs=false -v "${extra[@]}" \
       -ldflags "-s -w $ldflags" -o "$tmp" "$pkg" 2>&1
   ) | awk -v tag="$tag" '
     /^[A-Za-z0-9._~+\/-]+$/ {

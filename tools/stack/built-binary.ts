@@ -1,9 +1,9 @@
 /**
  * A binary of the stack that a build script of the repo provides (daprd,
- * Sentry): the path recorded in the instance's state folder (tools/setup.sh
- * records the default stack's), else the last line the script prints (it
- * builds once into a cache outside the repo, later runs only print the path),
- * recorded then, so the next start of the instance skips the script.
+ * Sentry): the last line the script prints (it builds once into a cache
+ * outside the repo, keyed by its pins; later runs only print the path),
+ * recorded in the instance's state folder (tools/setup.sh records the default
+ * stack's).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -22,27 +22,50 @@ function isExecutable(file: string): boolean {
   }
 }
 
-/** Absolute path of the binary that `buildScript` (repo-relative) provides, recorded in `pathFile`. */
+const resolved = new Map<string, string>();
+
+/** The path a build script prints last, or undefined when it fails (exit 3: nothing cached). */
+function scriptBinary(build: string, env: NodeJS.ProcessEnv): string | undefined {
+  const r = spawnSync('bash', [build], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  return r.status === 0 && found && isExecutable(found) ? found : undefined;
+}
+
+/**
+ * Absolute path of the binary that `buildScript` (repo-relative) provides,
+ * recorded in `pathFile`. The script is asked first for its cached binary
+ * without building (BAEDAL_CACHED_ONLY=1, a cache lookup of well under 0.1 s):
+ * the binary it names follows its pins and patches, so a path recorded before
+ * one of them changed is not run again. Only when nothing is cached does it build.
+ */
 export function builtBinary(pathFile: string, buildScript: string): string {
+  const known = resolved.get(pathFile);
+  if (known) return known;
+  const build = path.join(repoRoot, buildScript);
+  if (!fs.existsSync(build)) {
+    throw new StackError(`${rel(build)} is missing: run \`npm run setup\` from a complete checkout`);
+  }
+  let found = scriptBinary(build, { BAEDAL_CACHED_ONLY: '1' });
+  if (!found) {
+    process.stdout.write(`[stack] ${rel(build)}: nothing cached for its pins; building once\n`);
+    found = scriptBinary(build, {});
+  }
+  if (!found) throw new StackError(`${rel(build)} failed; run \`npm run setup\` and read its output`);
+  let recorded = '';
   try {
-    const recorded = fs.readFileSync(pathFile, 'utf8').trim();
-    if (recorded && isExecutable(recorded)) return recorded;
+    recorded = fs.readFileSync(pathFile, 'utf8').trim();
   } catch {
     // not recorded yet
   }
-  const build = path.join(repoRoot, buildScript);
-  if (!fs.existsSync(build)) {
-    throw new StackError(`${rel(pathFile)} is missing and so is ${rel(build)}: run \`npm run setup\``);
+  if (recorded !== found) {
+    fs.mkdirSync(path.dirname(pathFile), { recursive: true });
+    fs.writeFileSync(pathFile, `${found}\n`);
   }
-  process.stdout.write(`[stack] ${rel(pathFile)} missing; running ${rel(build)}\n`);
-  const r = spawnSync('bash', [build], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  const found = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
-  if (r.status !== 0 || !found || !isExecutable(found)) {
-    throw new StackError(
-      `${rel(build)} failed (exit ${r.status ?? r.signal}); run \`npm run setup\` and read its output`,
-    );
-  }
-  fs.mkdirSync(path.dirname(pathFile), { recursive: true });
-  fs.writeFileSync(pathFile, `${found}\n`);
+  resolved.set(pathFile, found);
   return found;
 }
