@@ -23,9 +23,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 /** The repository's services folder (this file is packages/platform/src/bundle.ts). */
 const servicesDir = path.resolve(import.meta.dirname, '..', '..', '..', 'services');
@@ -60,36 +59,10 @@ export function bundleOptions(service: string, root = servicesDir): BuildOptions
     banner: {
       js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
     },
-    plugins: [builtinsByRequire],
     logLevel: 'warning',
     write: false,
   };
 }
-
-/**
- * Node's built-in modules reached by require() where the sources import them.
- * An ES module import of a built-in reads every export once to build its
- * namespace, lazy getters included: `node:http`'s `WebSocket` loads Node's own
- * copy of undici (about 3 MB of heap and 14 MB of RSS in a bare process, for a
- * class no service uses). Through require() an export is read where the code
- * uses it. esbuild has no option for this, hence the plugin: each import of a
- * built-in becomes a CommonJS module of one `require`, which esbuild emits as a
- * call to the banner's `require` and imports from with its usual interop.
- */
-export const builtinsByRequire: Plugin = {
-  name: 'builtins-by-require',
-  setup(b) {
-    b.onResolve({ filter: /^[a-z:_/]+$/ }, (args) =>
-      args.kind === 'import-statement' && isBuiltin(args.path)
-        ? { path: args.path, namespace: 'builtin-by-require' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
 
 /** esbuild's helper behind keepNames, as it writes it with whitespace minified. */
 export const ESBUILD_NAME_HELPER = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:!0})';

@@ -8,18 +8,9 @@
  * but builds WHATWG Request/Response/stream objects for every call, about 85 µs
  * of CPU per call against 30 µs for `Pool.request` (measured on this machine),
  * and every order and every status-view read makes such calls.
- *
- * Only the pool and its request API are loaded, not undici's index: that one
- * requires all of undici (fetch, WebSocket, EventSource, cache stores, mocks,
- * a million characters of code in each service's bundle) and runs its module
- * code at start, about 3 MB of heap and 13 MB of RSS a service never uses.
- * The index itself does no more than put the request API on the dispatcher's
- * prototype; here it is called on the pool (types in undici-parts.d.ts).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Pool } from 'undici';
-import requestApi from 'undici/lib/api/api-request.js';
-import PoolClass from 'undici/lib/dispatcher/pool.js';
+import { Pool } from 'undici';
 import type { CommonConfig } from './config.ts';
 import { traceHeaders } from './trace.ts';
 
@@ -63,7 +54,7 @@ export class DaprSidecar {
   constructor(cfg: Pick<CommonConfig['dapr'], 'host' | 'httpPort' | 'apiToken'>) {
     this.baseUrl = `http://${cfg.host}:${cfg.httpPort}`;
     this.headers = cfg.apiToken ? { 'dapr-api-token': cfg.apiToken } : {};
-    this.pool = new PoolClass(this.baseUrl, { connections: 128 });
+    this.pool = new Pool(this.baseUrl, { connections: 128 });
   }
 
   /**
@@ -81,7 +72,7 @@ export class DaprSidecar {
       timeoutMs,
     );
     try {
-      const res = await requestApi.call(this.pool, {
+      const res = await this.pool.request({
         path,
         method: method as Method,
         headers: { ...this.headers, ...traceHeaders(), ...headers },
