@@ -42,6 +42,8 @@ go_build_prepare() {
   module_dir="$(cd "$here" && GOWORK=off GOFLAGS='' go mod download -json github.com/dapr/dapr |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [[ -d "$module_dir" ]] || { log "error: the dapr module was not downloaded"; return 1; }
+  # The module cache's files are read-only; so is a copy a build broke off before its chmod.
+  [[ -e "$work" ]] && chmod -R u+w "$work"
   rm -rf "$work" && mkdir -p "$work"
   cp -R "$module_dir" "$work/dapr" && chmod -R u+w "$work/dapr"
   for p in "$here"/patches/*.patch; do
