@@ -3,10 +3,9 @@
 #   1. npm dependencies (npm ci when node_modules is missing or older than the lock);
 #   2. Debian packages mariadb-server, redis-server and prometheus (only when missing;
 #      prometheus serves `up --observe` and its promtool checks the alert rules);
-#   3. daprd, built once by tools/daprd/build.sh; its path goes to .stack/daprd-path
-#      (<BAEDAL_STACK_DIR>/daprd-path for another stack instance);
+#   3. daprd, built once by tools/daprd/build.sh into a cache outside the repo;
 #   4. Dapr's Sentry (the sidecars' certificate authority), built once by
-#      tools/sentry/build.sh; its path goes to .stack/sentry-path.
+#      tools/sentry/build.sh. The stack asks both scripts for their binaries.
 # Kafka (`npm start -- --broker kafka`) and Zipkin (`--observe`) are fetched by the stack
 # itself, through tools/kafka/fetch.sh and tools/zipkin/fetch.sh.
 # Idempotent; takes about a second when everything is already there.
@@ -83,11 +82,6 @@ if ! daprd="$(bash "$build")" || [[ -z "$daprd" ]]; then
 fi
 daprd="$(printf '%s\n' "$daprd" | tail -n1)"
 [[ -x "$daprd" ]] || die "$build printed '$daprd', which is not an executable"
-state="${BAEDAL_STACK_DIR:-.stack}"
-mkdir -p "$state"
-if [[ "$(cat "$state/daprd-path" 2>/dev/null || true)" != "$daprd" ]]; then
-  printf '%s\n' "$daprd" >"$state/daprd-path"
-fi
 say "daprd $("$daprd" --version 2>/dev/null || echo '?'): $daprd"
 
 # --- 4. Sentry ----------------------------------------------------------------
@@ -102,9 +96,6 @@ if ! sentry="$(bash "$build")" || [[ -z "$sentry" ]]; then
 fi
 sentry="$(printf '%s\n' "$sentry" | tail -n1)"
 [[ -x "$sentry" ]] || die "$build printed '$sentry', which is not an executable"
-if [[ "$(cat "$state/sentry-path" 2>/dev/null || true)" != "$sentry" ]]; then
-  printf '%s\n' "$sentry" >"$state/sentry-path"
-fi
 say "sentry $(tr -d ' \t\r\n' <tools/sentry/VERSION): $sentry"
 
 say "ready in $((SECONDS - started))s"

@@ -22,7 +22,7 @@ import {
   appEnv,
   appTokens,
   componentsDir,
-  daprdPathFile,
+  daprdBinary,
   sidecarArgs,
   sidecarEnv,
 } from '../../tools/stack/env-instance.ts';
@@ -114,7 +114,7 @@ function stop(p: ChildProcess): Promise<void> {
 await waitFor(target, 40_000);
 const one = await drive('1 payment instance ', [payment.appPort]);
 
-const daprd = readFileSync(daprdPathFile, 'utf8').trim();
+const daprd = daprdBinary();
 const app = spawn(process.execPath, [await bundleService('payment')], {
   cwd: `${repoRoot}/services/payment`,
   env: {

@@ -20,8 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { daprdPathFile } from '../../tools/stack/env-instance.ts';
-import { builtBinary } from '../../tools/stack/built-binary.ts';
+import { daprdBinary } from '../../tools/stack/env-instance.ts';
 
 const APP_ID = 'streamer';
 const TIMEOUT = '100ms';
@@ -108,7 +107,7 @@ beforeAll(async () => {
   ];
   daprHttp = `http://127.0.0.1:${httpPort}`;
   // prettier-ignore
-  daprd = spawn(builtBinary(daprdPathFile, 'tools/daprd/build.sh'), [
+  daprd = spawn(daprdBinary(), [
     '--mode', 'standalone',
     '--app-id', APP_ID,
     '--app-port', String(appPort),

@@ -1,9 +1,7 @@
 /**
  * A binary of the stack that a build script of the repo provides (daprd,
- * Sentry): the last line the script prints (it builds once into a cache
- * outside the repo, keyed by its pins; later runs only print the path),
- * recorded in the instance's state folder (tools/setup.sh records the default
- * stack's).
+ * Sentry): the last line the script prints. It builds once into a cache
+ * outside the repo, keyed by its pins; later runs only print the path.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -37,14 +35,14 @@ function scriptBinary(build: string, env: NodeJS.ProcessEnv): string | undefined
 }
 
 /**
- * Absolute path of the binary that `buildScript` (repo-relative) provides,
- * recorded in `pathFile`. The script is asked first for its cached binary
- * without building (BAEDAL_CACHED_ONLY=1, a cache lookup of well under 0.1 s):
- * the binary it names follows its pins and patches, so a path recorded before
- * one of them changed is not run again. Only when nothing is cached does it build.
+ * Absolute path of the binary that `buildScript` (repo-relative) provides. The
+ * script is asked first for its cached binary without building
+ * (BAEDAL_CACHED_ONLY=1, a cache lookup of well under 0.1 s): the binary it
+ * names follows its pins and patches, so none built before one of them changed
+ * is run again. Only when nothing is cached does it build. Once per process.
  */
-export function builtBinary(pathFile: string, buildScript: string): string {
-  const known = resolved.get(pathFile);
+export function builtBinary(buildScript: string): string {
+  const known = resolved.get(buildScript);
   if (known) return known;
   const build = path.join(repoRoot, buildScript);
   if (!fs.existsSync(build)) {
@@ -56,16 +54,6 @@ export function builtBinary(pathFile: string, buildScript: string): string {
     found = scriptBinary(build, {});
   }
   if (!found) throw new StackError(`${rel(build)} failed; run \`npm run setup\` and read its output`);
-  let recorded = '';
-  try {
-    recorded = fs.readFileSync(pathFile, 'utf8').trim();
-  } catch {
-    // not recorded yet
-  }
-  if (recorded !== found) {
-    fs.mkdirSync(path.dirname(pathFile), { recursive: true });
-    fs.writeFileSync(pathFile, `${found}\n`);
-  }
-  resolved.set(pathFile, found);
+  resolved.set(buildScript, found);
   return found;
 }

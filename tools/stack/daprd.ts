@@ -24,16 +24,13 @@ export type StackDaprd = ReturnType<typeof stackDaprd>;
 
 /** The sidecars of one instance; `daprdLogLevel` is daprd's --log-level (warn unless told). */
 export function stackDaprd(paths: StackPaths, topology: StackTopology, sentry: StackSentry, daprdLogLevel = 'warn') {
-  const { componentsDir, daprdPathFile } = paths;
+  const { componentsDir } = paths;
   const { infra, appTokens } = topology;
   const { trustAnchors } = sentry;
 
-  /**
-   * Absolute path of daprd: from <state dir>/daprd-path (tools/setup.sh writes the default
-   * stack's), or, when that is missing or stale, from tools/daprd/build.sh (which may build it).
-   */
+  /** Absolute path of daprd, as tools/daprd/build.sh names it (built-binary.ts). */
   function daprdBinary(): string {
-    return builtBinary(daprdPathFile, 'tools/daprd/build.sh');
+    return builtBinary('tools/daprd/build.sh');
   }
 
   /**

@@ -14,8 +14,8 @@ import { stackInstance } from './instance.ts';
 export const envStack = stackInstance(stackOptionsFromEnv());
 
 // Its parts by name, for the tests and tools that drive only this instance.
-export const { stackDir, logFile, pidsDir, componentsDir, daprdPathFile, mariadbSocket } = envStack.paths;
+export const { stackDir, logFile, pidsDir, componentsDir, mariadbSocket } = envStack.paths;
 export const { apps, appByName, appEnv, appTokens, infra, port, entryPort, recordedReplicas } = envStack.topology;
-export const { sidecarArgs, sidecarEnv } = envStack.daprd;
+export const { daprdBinary, sidecarArgs, sidecarEnv } = envStack.daprd;
 export const { startApp, stopApp, isRunning, isReady, pidOf, broker: stackBroker, recordedObserve } = envStack;
 export const { zipkinUrl, zipkinUiUrl, prometheusUrl } = envStack.observability;

@@ -44,8 +44,6 @@ export function stackPaths(dir: string) {
     dataDir,
     logsDir,
     pidsDir,
-    /** Written by tools/setup.sh: absolute path of the daprd binary. */
-    daprdPathFile: path.join(stackDir, 'daprd-path'),
     /** The Dapr resources the sidecars load, rendered from the repo's components/ (components.ts). */
     componentsDir: path.join(stackDir, 'components'),
     /** The broker the stack was brought up with (`redis` or `kafka`), remembered across `down`/`up`. */

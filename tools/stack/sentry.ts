@@ -44,14 +44,12 @@ export function stackSentry(paths: StackPaths, topology: StackTopology, componen
 
   /** Sentry's issuer credentials (ca.crt, issuer.crt, issuer.key) and its configuration. */
   const sentryDir = path.join(stackDir, 'sentry');
-  /** Written by tools/setup.sh: absolute path of the Sentry binary. */
-  const sentryPathFile = path.join(stackDir, 'sentry-path');
   /** The root certificate every sidecar trusts. */
   const trustAnchorsFile = path.join(sentryDir, 'ca.crt');
 
-  /** Absolute path of Sentry: from <state dir>/sentry-path, else from tools/sentry/build.sh (which may build it). */
+  /** Absolute path of Sentry, as tools/sentry/build.sh names it (built-binary.ts). */
   function sentryBinary(): string {
-    return builtBinary(sentryPathFile, 'tools/sentry/build.sh');
+    return builtBinary('tools/sentry/build.sh');
   }
 
   /** What identifies the Sentry of this stack in /proc/<pid>/cmdline. */
