@@ -60,9 +60,13 @@ export class Reconciler {
     for (let after = ''; ;) {
       const charges = await this.deps.gateway.liveCharges(from, to, after, BATCH);
       if (charges.length === 0) return repaired;
+      // Plain rows, as the charges are (gateway.ts liveCharges says why).
       const payments = await this.deps.orm.em
         .fork()
-        .find(Payment, { orderId: { $in: charges.map((c) => c.idempotencyKey) } });
+        .createQueryBuilder(Payment)
+        .select(['orderId', 'status'])
+        .where({ orderId: { $in: charges.map((c) => c.idempotencyKey) } })
+        .execute('all');
       const byOrder = new Map(payments.map((p) => [p.orderId, p]));
       for (const charge of charges) {
         const status = byOrder.get(charge.idempotencyKey)?.status;
